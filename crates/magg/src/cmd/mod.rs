@@ -1,0 +1,4 @@
+//! Subcommands, one module each.
+
+pub(crate) mod cell;
+pub(crate) mod index;

@@ -1,0 +1,43 @@
+//! `magg`: the command line. It parses arguments and calls library crates;
+//! every feature lives in a library first (see the workspace README).
+//!
+//! One module per subcommand under `cmd/`, each with an `Args` struct (clap)
+//! and a `run(args) -> anyhow::Result<()>`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// magg: aggregate satellite point observations onto HEALPix grids addressed
+/// by mortie morton indices, and write them as Zarr v3 (DGGS).
+#[derive(Parser)]
+#[command(name = "magg", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Index `lat,lon` points from stdin to morton words (mortie's geo2mort).
+    Index(cmd::index::Args),
+    /// Describe one morton word: order, nested ipix, parent, centre, boundary.
+    Cell(cmd::cell::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Index(args) => cmd::index::run(&args),
+        Command::Cell(args) => cmd::cell::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("magg: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

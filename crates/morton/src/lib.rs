@@ -1,0 +1,1 @@
+//! mortie-compatible morton indices (in progress).

@@ -1,0 +1,87 @@
+//! Test fixtures shared by magg's crates (a dev-dependency only).
+//!
+//! - where the project's reference material lives (`../shared/golden`,
+//!   `../shared/data`, overridable with `MAGG_SHARED`);
+//! - running the independent Python references (h5py, numpy, mortie,
+//!   zarr-python) that tests compare against.
+//!
+//! Missing references are a test *failure* with a message saying what to
+//! install, never a silent skip: a test that cannot fail is no test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The workspace root (the folder holding the root `Cargo.toml`).
+pub fn workspace_root() -> PathBuf {
+    // crates/testkit -> crates -> root
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("testkit sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// The shared reference folder: `$MAGG_SHARED`, else `<root>/../shared`.
+///
+/// # Panics
+/// When the folder does not exist, naming the paths tried.
+pub fn shared_dir() -> PathBuf {
+    let dir = std::env::var_os("MAGG_SHARED")
+        .map_or_else(|| workspace_root().join("..").join("shared"), PathBuf::from);
+    assert!(
+        dir.is_dir(),
+        "shared reference data not found at {} (set MAGG_SHARED to the folder holding golden/ and data/)",
+        dir.display()
+    );
+    dir
+}
+
+/// `shared/golden`: mortie's reference vectors.
+pub fn golden_dir() -> PathBuf {
+    shared_dir().join("golden")
+}
+
+/// `shared/data/sample`: ATL06-layout granules written by libhdf5.
+pub fn sample_dir() -> PathBuf {
+    shared_dir().join("data").join("sample")
+}
+
+/// The sample granules (`*.h5`), sorted by name.
+pub fn sample_granules() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(sample_dir())
+        .expect("read sample dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "h5"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The Python interpreter: `$MAGG_PYTHON`, else `python3`.
+pub fn python() -> String {
+    std::env::var("MAGG_PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+/// Runs a Python script (given as source text) with arguments and returns
+/// its standard output.
+///
+/// # Panics
+/// When Python cannot start or the script fails; the message carries the
+/// script's stderr and a hint to install `requirements-test.txt`.
+pub fn run_python(script: &str, args: &[&str]) -> String {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", python()));
+    assert!(
+        out.status.success(),
+        "python reference failed ({}):\n{}\nhint: pip install -r requirements-test.txt",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("python printed UTF-8")
+}
