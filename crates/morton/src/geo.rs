@@ -1,0 +1,140 @@
+//! Geodetic coordinates ⇄ cells (MORTON.md §4).
+//!
+//! The hash is the `healpix` crate 0.3.3 — the crate mortie's compiled core
+//! links — called exactly as mortie calls it (`hash(Degrees(lon, β))` with β
+//! the authalic latitude in degrees), so cells are bit-identical at every
+//! order, including ties on cell edges (which follow the sign of lon: do
+//! not normalise longitude before hashing).
+//!
+//! Where magg is stricter than mortie: NaN/∞ coordinates (mortie returns
+//! the null word 0) and |lat| > 90 (mortie hashes junk) are errors here.
+
+use healpix::coords::Degrees;
+
+use crate::word::{check_order, decode, pack};
+use crate::{BatchError, Error, MAX_ORDER, authalic_to_geodetic, geodetic_to_authalic};
+
+#[inline(always)]
+fn check_point(lat: f64, lon: f64) -> Result<(), Error> {
+    if !(lat.is_finite() && lon.is_finite()) {
+        return Err(Error::NonFinite { lat, lon });
+    }
+    if lat.abs() > 90.0 {
+        return Err(Error::LatitudeOutOfRange(lat));
+    }
+    Ok(())
+}
+
+/// The nested id at `order` of a geodetic point, with `layer` prefetched.
+#[inline(always)]
+fn hash(layer: &healpix::Layer, lat: f64, lon: f64) -> Result<u64, Error> {
+    check_point(lat, lon)?;
+    Ok(layer.hash(Degrees(lon, geodetic_to_authalic(lat))))
+}
+
+/// NESTED pixel id at `order` of a WGS84 geodetic point (degrees).
+pub fn geo_to_nested(lat: f64, lon: f64, order: u8) -> Result<u64, Error> {
+    check_order(order)?;
+    hash(healpix::get(order), lat, lon)
+}
+
+/// mortie's `geo2mort(lat, lon, order=order)`: the area word of the cell.
+pub fn geo_to_morton(lat: f64, lon: f64, order: u8) -> Result<u64, Error> {
+    geo_to_nested(lat, lon, order).map(|n| pack(order, n, false))
+}
+
+/// mortie's bare `geo2mort(lat, lon)`: the order-29 *point* word.
+pub fn geo_to_point(lat: f64, lon: f64) -> Result<u64, Error> {
+    geo_to_nested(lat, lon, MAX_ORDER).map(|n| pack(MAX_ORDER, n, true))
+}
+
+fn batch(
+    lats: &[f64],
+    lons: &[f64],
+    order: u8,
+    out: &mut [u64],
+    finish: impl Fn(u64) -> u64,
+) -> Result<(), BatchError> {
+    let at = |index, error| BatchError { index, error };
+    check_order(order).map_err(|e| at(0, e))?;
+    let n = lats.len();
+    if lons.len() != n || out.len() != n {
+        let error = Error::LengthMismatch {
+            lats: n,
+            lons: lons.len(),
+            out: out.len(),
+        };
+        return Err(at(n.min(lons.len()).min(out.len()), error));
+    }
+    let layer = healpix::get(order);
+    for (i, ((o, &lat), &lon)) in out.iter_mut().zip(lats).zip(lons).enumerate() {
+        *o = finish(hash(layer, lat, lon).map_err(|e| at(i, e))?);
+    }
+    Ok(())
+}
+
+/// Batch [`geo_to_nested`]: `out[i]` = nested id of `(lats[i], lons[i])`.
+///
+/// All three slices must have one length. Stops at the first bad point and
+/// reports its index; no allocation.
+pub fn geo_to_nested_batch(
+    lats: &[f64],
+    lons: &[f64],
+    order: u8,
+    out: &mut [u64],
+) -> Result<(), BatchError> {
+    batch(lats, lons, order, out, |n| n)
+}
+
+/// Batch [`geo_to_morton`].
+pub fn geo_to_morton_batch(
+    lats: &[f64],
+    lons: &[f64],
+    order: u8,
+    out: &mut [u64],
+) -> Result<(), BatchError> {
+    batch(lats, lons, order, out, |n| pack(order, n, false))
+}
+
+/// Longitude in degrees, wrapped to (-180, 180].
+fn wrap_lon(lon: f64) -> f64 {
+    let l = lon.rem_euclid(360.0);
+    if l > 180.0 { l - 360.0 } else { l }
+}
+
+/// Cell centre as geodetic (lat, lon) degrees, lon in (-180, 180]
+/// (mortie's `mort2geo`).
+pub fn center(word: u64) -> Result<(f64, f64), Error> {
+    let cell = decode(word)?;
+    let c = healpix::get(cell.order).center(cell.nested);
+    Ok((
+        authalic_to_geodetic(c.lat.to_degrees()),
+        wrap_lon(c.lon.to_degrees()),
+    ))
+}
+
+/// The four cell corners as geodetic (lat, lon) degrees in mortie's order
+/// N, W, S, E (`mort2polygon` without the closing repeat). Longitudes are
+/// in (-180, 180], except that a cell straddling ±180 keeps its corners on
+/// one side (the side most of them are on), so the ring does not jump.
+pub fn boundary(word: u64) -> Result<[(f64, f64); 4], Error> {
+    let cell = decode(word)?;
+    // healpix order: S, E, N, W; mortie's: N, W, S, E.
+    let v = healpix::get(cell.order).vertices(cell.nested);
+    let mut out = [0, 1, 2, 3].map(|i| {
+        let p = v[(i + 2) % 4];
+        (authalic_to_geodetic(p.lat.to_degrees()), wrap_lon(p.lon.to_degrees()))
+    });
+    let east = out.iter().filter(|p| p.1 > 0.0).count();
+    let spans = out.iter().any(|p| p.1 > 90.0) && out.iter().any(|p| p.1 < -90.0);
+    if spans {
+        for p in &mut out {
+            if east >= 2 && p.1 < 0.0 {
+                p.1 += 360.0;
+            } else if east < 2 && p.1 > 0.0 {
+                p.1 -= 360.0;
+            }
+        }
+    }
+    Ok(out)
+}
