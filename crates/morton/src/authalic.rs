@@ -49,7 +49,7 @@ const TO_GEODETIC: [f64; 5] = [
 
 /// `x + Σ c[k]·sin(2(k+1)x)`, with sin(2kx) from the recurrence
 /// `sin(2(k+1)x) = 2cos(2x)·sin(2kx) − sin(2(k−1)x)`.
-#[inline(always)]
+#[inline]
 fn series(x: f64, c: &[f64; 5]) -> f64 {
     let (s2, c2) = (2.0 * x).sin_cos();
     let two_c2 = 2.0 * c2;
@@ -64,7 +64,7 @@ fn series(x: f64, c: &[f64; 5]) -> f64 {
     x + acc
 }
 
-#[inline(always)]
+#[inline]
 fn convert(lat_deg: f64, c: &[f64; 5]) -> f64 {
     if !lat_deg.is_finite() {
         return lat_deg;

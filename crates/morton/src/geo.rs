@@ -14,7 +14,7 @@ use healpix::coords::Degrees;
 use crate::word::{check_order, decode, pack};
 use crate::{BatchError, Error, MAX_ORDER, authalic_to_geodetic, geodetic_to_authalic};
 
-#[inline(always)]
+#[inline]
 fn check_point(lat: f64, lon: f64) -> Result<(), Error> {
     if !(lat.is_finite() && lon.is_finite()) {
         return Err(Error::NonFinite { lat, lon });
@@ -26,7 +26,7 @@ fn check_point(lat: f64, lon: f64) -> Result<(), Error> {
 }
 
 /// The nested id at `order` of a geodetic point, with `layer` prefetched.
-#[inline(always)]
+#[inline]
 fn hash(layer: &healpix::Layer, lat: f64, lon: f64) -> Result<u64, Error> {
     check_point(lat, lon)?;
     Ok(layer.hash(Degrees(lon, geodetic_to_authalic(lat))))

@@ -48,7 +48,7 @@ pub const fn n_cells(order: u8) -> u64 {
 }
 
 /// Packs a nested id at `order` into a morton word, without range checks.
-#[inline(always)]
+#[inline]
 pub(crate) fn pack(order: u8, nested: u64, point: bool) -> u64 {
     let k = u32::from(order);
     let base = nested >> (2 * k);
