@@ -1,0 +1,24 @@
+//! magg-run: runs shards and reports on them.
+//!
+//! - [`plan`]: one [`Task`] per shard of a shard map, costliest first (the
+//!   longest shards bound a parallel run's wall time), optionally one shard
+//!   or the first K;
+//! - [`execute`]: a bounded pool of shards, each processed by a
+//!   [`ShardWorker`] — in-process ([`LocalWorker`]) or remote (a Lambda
+//!   invocation per shard, a later executor); panics and errors become that
+//!   shard's record, the other shards finish; a stop flag (SIGINT) lets
+//!   in-flight shards finish and lists the rest;
+//! - [`Progress`]: a bar with ETA on a terminal, plain lines otherwise;
+//! - [`RunReport`]: per-shard records (the store's [`ShardStatus`]), totals,
+//!   a printed summary and the results JSON.
+
+mod execute;
+mod progress;
+mod report;
+mod task;
+
+pub use execute::{ExecOptions, ShardWorker, execute};
+pub use magg_store::ShardStatus;
+pub use progress::{Progress, human};
+pub use report::{RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
+pub use task::{GranuleSource, Selection, Task, plan};

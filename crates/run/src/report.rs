@@ -1,0 +1,157 @@
+//! The run report: per-shard records, totals, a printed summary and the
+//! results JSON.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use magg_store::ShardStatus;
+use serde::{Deserialize, Serialize};
+
+use crate::progress::human;
+
+/// Version of the results JSON layout.
+pub const RESULTS_VERSION: u32 = 1;
+
+/// Everything a run did, shard by shard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Layout version of this JSON (`magg_results`).
+    pub magg_results: u32,
+    /// Which executor ran the shards (`local`, `lambda`).
+    pub executor: String,
+    /// Shards run concurrently.
+    pub workers: usize,
+    /// The output store.
+    pub store: String,
+    /// Wall time of the run, seconds.
+    pub wall_seconds: f64,
+    /// CPU time of this process during the run, seconds (user + system),
+    /// where the platform reports it.
+    pub cpu_seconds: Option<f64>,
+    /// Shards skipped because a complete status record existed (`--resume`).
+    pub skipped: Vec<u64>,
+    /// Shards not started because the run was interrupted.
+    pub not_started: Vec<u64>,
+    /// One record per shard that ran, in completion order.
+    pub shards: Vec<ShardStatus>,
+    /// Totals over `shards`.
+    pub totals: Totals,
+}
+
+/// Sums over the shards of a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Totals {
+    /// Shards that ran.
+    pub shards: u64,
+    /// Shards that completed with data.
+    pub with_data: u64,
+    /// Shards that completed without any valid observation.
+    pub empty: u64,
+    /// Shards that failed.
+    pub errors: u64,
+    /// Valid observations aggregated.
+    pub observations: u64,
+    /// Child cells with data.
+    pub cells: u64,
+    /// Bytes fetched from granules.
+    pub bytes_read: u64,
+    /// Range requests issued.
+    pub requests: u64,
+    /// Sum of per-shard wall times, seconds.
+    pub shard_seconds: f64,
+}
+
+impl Totals {
+    /// Sums the records.
+    pub fn of(shards: &[ShardStatus]) -> Self {
+        let mut t = Totals::default();
+        for s in shards {
+            t.shards += 1;
+            match (&s.error, s.observations) {
+                (Some(_), _) => t.errors += 1,
+                (None, 0) => t.empty += 1,
+                (None, _) => t.with_data += 1,
+            }
+            t.observations += s.observations;
+            t.cells += s.cells;
+            t.bytes_read += s.bytes_read;
+            t.requests += s.requests;
+            t.shard_seconds += s.seconds;
+        }
+        t
+    }
+}
+
+impl RunReport {
+    /// The failed shards with their errors, sorted by shard.
+    pub fn failures(&self) -> Vec<(u64, &str)> {
+        let mut v: Vec<(u64, &str)> = self
+            .shards
+            .iter()
+            .filter_map(|s| s.error.as_deref().map(|e| (s.shard, e)))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// A human summary of the run.
+    pub fn summary(&self) -> String {
+        let t = &self.totals;
+        let mut s = String::new();
+        let wall = self.wall_seconds.max(1e-9);
+        let _ = writeln!(
+            s,
+            "shards: {} run ({} with data, {} empty, {} errors){}{}",
+            t.shards,
+            t.with_data,
+            t.empty,
+            t.errors,
+            if self.skipped.is_empty() { String::new() } else { format!(", {} skipped (already complete)", self.skipped.len()) },
+            if self.not_started.is_empty() { String::new() } else { format!(", {} not started (interrupted)", self.not_started.len()) },
+        );
+        let _ = writeln!(s, "observations: {} in {} cells", human(t.observations), human(t.cells));
+        let cpu = self.cpu_seconds.map_or(String::from("n/a"), |c| format!("{c:.2} s"));
+        let _ = writeln!(
+            s,
+            "time: {:.2} s wall, {cpu} CPU, {} workers ({} executor)",
+            self.wall_seconds, self.workers, self.executor
+        );
+        let per_obs = if t.observations > 0 { t.bytes_read as f64 / t.observations as f64 } else { 0.0 };
+        let _ = writeln!(
+            s,
+            "read: {:.1} MB in {} requests ({per_obs:.1} bytes/observation)",
+            t.bytes_read as f64 / 1e6,
+            t.requests
+        );
+        let _ = writeln!(
+            s,
+            "throughput: {} observations/s wall{}",
+            human((t.observations as f64 / wall) as u64),
+            self.cpu_seconds.filter(|c| *c > 0.0).map_or(String::new(), |c| format!(
+                ", {:.3} µs CPU per observation",
+                c * 1e6 / (t.observations.max(1) as f64)
+            ))
+        );
+        for (shard, err) in self.failures() {
+            let _ = writeln!(s, "FAILED shard {shard}: {err}");
+        }
+        s
+    }
+
+    /// Writes the results JSON.
+    pub fn write_json(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(path, text + "\n")
+    }
+}
+
+/// CPU time (user + system) of this process so far, seconds, on Linux.
+pub fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime, stime are 14, 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux platform magg targets.
+    Some(ticks / 100.0)
+}
