@@ -14,11 +14,17 @@
 
 mod execute;
 mod progress;
+mod read;
 mod report;
+mod spec;
 mod task;
+mod worker;
 
 pub use execute::{ExecOptions, ShardWorker, execute};
 pub use magg_store::ShardStatus;
 pub use progress::{Progress, human};
 pub use report::{RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
+pub use read::{BeamRows, GranuleRows, latitude_band, read_granule};
+pub use spec::store_spec;
 pub use task::{GranuleSource, Selection, Task, plan};
+pub use worker::LocalWorker;
