@@ -126,18 +126,35 @@ mod tests {
         (1..=5)
             .map(|shard| Task {
                 shard,
-                granules: vec![GranuleSource { id: "g".into(), url: "g.h5".into() }; shard as usize % 3],
+                granules: vec![
+                    GranuleSource {
+                        id: "g".into(),
+                        url: "g.h5".into()
+                    };
+                    shard as usize % 3
+                ],
             })
             .collect()
     }
 
     fn opts() -> ExecOptions {
-        ExecOptions { workers: 2, quiet: true, store: "mem".into() }
+        ExecOptions {
+            workers: 2,
+            quiet: true,
+            store: "mem".into(),
+        }
     }
 
     #[tokio::test]
     async fn failures_and_panics_are_records_not_losses() {
-        let report = execute(tasks(), Arc::new(Fake), &opts(), vec![9], Arc::new(AtomicBool::new(false))).await;
+        let report = execute(
+            tasks(),
+            Arc::new(Fake),
+            &opts(),
+            vec![9],
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await;
         assert_eq!(report.shards.len(), 5, "every shard has a record");
         assert_eq!(report.totals.errors, 2);
         assert_eq!((report.totals.with_data, report.totals.empty), (2, 1));
@@ -151,7 +168,14 @@ mod tests {
 
     #[tokio::test]
     async fn stop_flag_leaves_shards_not_started() {
-        let report = execute(tasks(), Arc::new(Fake), &opts(), vec![], Arc::new(AtomicBool::new(true))).await;
+        let report = execute(
+            tasks(),
+            Arc::new(Fake),
+            &opts(),
+            vec![],
+            Arc::new(AtomicBool::new(true)),
+        )
+        .await;
         assert!(report.shards.is_empty());
         assert_eq!(report.not_started, vec![1, 2, 3, 4, 5]);
     }

@@ -13,6 +13,7 @@
 //!   a printed summary and the results JSON.
 
 mod execute;
+mod job;
 mod progress;
 mod read;
 mod report;
@@ -21,10 +22,11 @@ mod task;
 mod worker;
 
 pub use execute::{ExecOptions, ShardWorker, execute};
+pub use job::{JobError, JobOptions, check_orders, planned, run_local, tasks_from_map};
 pub use magg_store::ShardStatus;
 pub use progress::{Progress, human};
-pub use report::{RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
 pub use read::{BeamRows, GranuleRows, latitude_band, read_granule};
+pub use report::{RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
 pub use spec::store_spec;
 pub use task::{GranuleSource, Selection, Task, plan};
 pub use worker::LocalWorker;

@@ -67,7 +67,11 @@ impl Progress {
         p.errors += u64::from(status.error.is_some());
         if let Some(bar) = &self.bar {
             bar.inc(1);
-            bar.set_message(format!("{} obs, {} errors", human(p.observations), p.errors));
+            bar.set_message(format!(
+                "{} obs, {} errors",
+                human(p.observations),
+                p.errors
+            ));
             if let Some(e) = &status.error {
                 bar.println(format!("shard {} failed: {e}", status.shard));
             }

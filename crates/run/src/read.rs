@@ -91,7 +91,14 @@ pub async fn read_granule(
         let lon_ds = file.dataset(&path(&ds.coordinates.longitude)).await?;
         let n = lat_ds.rows();
         if lon_ds.rows() != n {
-            return Err(bad(url, format!("{}: {} rows but latitude has {n}", lon_ds.path(), lon_ds.rows())));
+            return Err(bad(
+                url,
+                format!(
+                    "{}: {} rows but latitude has {n}",
+                    lon_ds.path(),
+                    lon_ds.rows()
+                ),
+            ));
         }
         let lat: Vec<f64> = lat_ds.read_all().await?;
         let candidates: Vec<u64> = (0..n)
@@ -106,7 +113,12 @@ pub async fn read_granule(
         // Longitude only where the latitude band says there may be rows.
         let cand_runs = runs(&candidates, 256);
         let lon_parts = file
-            .read_many::<f64>(&cand_runs.iter().map(|r| (&lon_ds, r.clone())).collect::<Vec<_>>())
+            .read_many::<f64>(
+                &cand_runs
+                    .iter()
+                    .map(|r| (&lon_ds, r.clone()))
+                    .collect::<Vec<_>>(),
+            )
             .await?;
         let mut inside = Vec::new();
         for (r, lons) in cand_runs.iter().zip(&lon_parts) {
@@ -130,23 +142,36 @@ pub async fn read_granule(
             ..BeamRows::default()
         };
         for r in &keep {
-            beam.latitude.extend_from_slice(&lat[r.start as usize..r.end as usize]);
+            beam.latitude
+                .extend_from_slice(&lat[r.start as usize..r.end as usize]);
         }
         let lon_runs: Vec<Vec<f64>> = file
-            .read_many(&keep.iter().map(|r| (&lon_ds, r.clone())).collect::<Vec<_>>())
+            .read_many(
+                &keep
+                    .iter()
+                    .map(|r| (&lon_ds, r.clone()))
+                    .collect::<Vec<_>>(),
+            )
             .await?;
         beam.longitude = lon_runs.concat();
         for name in sources {
-            let template = ds.variables.get(name).ok_or_else(|| bad(url, format!("config has no path for source {name:?}")))?;
+            let template = ds
+                .variables
+                .get(name)
+                .ok_or_else(|| bad(url, format!("config has no path for source {name:?}")))?;
             let vds = file.dataset(&path(template)).await?;
             check_rows(url, &vds, n)?;
-            let parts: Vec<Vec<f64>> = file.read_many(&keep.iter().map(|r| (&vds, r.clone())).collect::<Vec<_>>()).await?;
+            let parts: Vec<Vec<f64>> = file
+                .read_many(&keep.iter().map(|r| (&vds, r.clone())).collect::<Vec<_>>())
+                .await?;
             beam.variables.push((parts.concat(), vds.fill_value()));
         }
         if let Some(q) = &ds.quality_filter {
             let qds = file.dataset(&path(&q.dataset)).await?;
             check_rows(url, &qds, n)?;
-            let parts: Vec<Vec<i64>> = file.read_many(&keep.iter().map(|r| (&qds, r.clone())).collect::<Vec<_>>()).await?;
+            let parts: Vec<Vec<i64>> = file
+                .read_many(&keep.iter().map(|r| (&qds, r.clone())).collect::<Vec<_>>())
+                .await?;
             beam.quality = Some(parts.concat());
         }
         out.beams.push(beam);
@@ -158,7 +183,10 @@ fn check_rows(url: &str, ds: &magg_h5::Dataset, n: u64) -> Result<(), magg_h5::E
     if ds.rows() == n {
         Ok(())
     } else {
-        Err(bad(url, format!("{}: {} rows but latitude has {n}", ds.path(), ds.rows())))
+        Err(bad(
+            url,
+            format!("{}: {} rows but latitude has {n}", ds.path(), ds.rows()),
+        ))
     }
 }
 
@@ -182,7 +210,10 @@ mod tests {
 
     #[test]
     fn group_paths() {
-        assert_eq!(group_path("/{group}/land_ice_segments/latitude", "gt1l"), "/gt1l");
+        assert_eq!(
+            group_path("/{group}/land_ice_segments/latitude", "gt1l"),
+            "/gt1l"
+        );
         assert_eq!(group_path("/a/{group}/x", "gt2r"), "/a/gt2r");
     }
 

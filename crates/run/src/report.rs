@@ -106,17 +106,36 @@ impl RunReport {
             t.with_data,
             t.empty,
             t.errors,
-            if self.skipped.is_empty() { String::new() } else { format!(", {} skipped (already complete)", self.skipped.len()) },
-            if self.not_started.is_empty() { String::new() } else { format!(", {} not started (interrupted)", self.not_started.len()) },
+            if self.skipped.is_empty() {
+                String::new()
+            } else {
+                format!(", {} skipped (already complete)", self.skipped.len())
+            },
+            if self.not_started.is_empty() {
+                String::new()
+            } else {
+                format!(", {} not started (interrupted)", self.not_started.len())
+            },
         );
-        let _ = writeln!(s, "observations: {} in {} cells", human(t.observations), human(t.cells));
-        let cpu = self.cpu_seconds.map_or(String::from("n/a"), |c| format!("{c:.2} s"));
+        let _ = writeln!(
+            s,
+            "observations: {} in {} cells",
+            human(t.observations),
+            human(t.cells)
+        );
+        let cpu = self
+            .cpu_seconds
+            .map_or(String::from("n/a"), |c| format!("{c:.2} s"));
         let _ = writeln!(
             s,
             "time: {:.2} s wall, {cpu} CPU, {} workers ({} executor)",
             self.wall_seconds, self.workers, self.executor
         );
-        let per_obs = if t.observations > 0 { t.bytes_read as f64 / t.observations as f64 } else { 0.0 };
+        let per_obs = if t.observations > 0 {
+            t.bytes_read as f64 / t.observations as f64
+        } else {
+            0.0
+        };
         let _ = writeln!(
             s,
             "read: {:.1} MB in {} requests ({per_obs:.1} bytes/observation)",
@@ -127,10 +146,12 @@ impl RunReport {
             s,
             "throughput: {} observations/s wall{}",
             human((t.observations as f64 / wall) as u64),
-            self.cpu_seconds.filter(|c| *c > 0.0).map_or(String::new(), |c| format!(
-                ", {:.3} µs CPU per observation",
-                c * 1e6 / (t.observations.max(1) as f64)
-            ))
+            self.cpu_seconds
+                .filter(|c| *c > 0.0)
+                .map_or(String::new(), |c| format!(
+                    ", {:.3} µs CPU per observation",
+                    c * 1e6 / (t.observations.max(1) as f64)
+                ))
         );
         for (shard, err) in self.failures() {
             let _ = writeln!(s, "FAILED shard {shard}: {err}");

@@ -63,13 +63,19 @@ impl LocalWorker {
         if !failures.is_empty() {
             // A shard missing a granule's rows would be silently wrong:
             // record it as failed and write nothing.
-            return Err(format!("{} of {} granules failed: {}", failures.len(), task.granules.len(), failures.join("; ")));
+            return Err(format!(
+                "{} of {} granules failed: {}",
+                failures.len(),
+                task.granules.len(),
+                failures.join("; ")
+            ));
         }
         let grouped = tokio::task::block_in_place(|| acc.finish());
         let observations = grouped.observations();
         let mut cells = 0;
         for &order in &self.orders {
-            let grid = tokio::task::block_in_place(|| grouped.reduce(order)).map_err(|e| e.to_string())?;
+            let grid =
+                tokio::task::block_in_place(|| grouped.reduce(order)).map_err(|e| e.to_string())?;
             if order == self.plan.child_order() {
                 cells = grid.populated;
             }
@@ -148,7 +154,11 @@ impl ShardWorker for LocalWorker {
         // the shard's chunks are complete.
         if let Err(e) = self.store.write_status(&status).await {
             let msg = format!("writing status record: {e}");
-            status.error = Some(status.error.map_or(msg.clone(), |prev| format!("{prev}; {msg}")));
+            status.error = Some(
+                status
+                    .error
+                    .map_or(msg.clone(), |prev| format!("{prev}; {msg}")),
+            );
         }
         status
     }

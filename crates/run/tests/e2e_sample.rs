@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use magg_agg::AggConfig;
-use magg_run::{ExecOptions, GranuleSource, LocalWorker, Selection, Task, execute, plan, store_spec};
+use magg_run::{
+    ExecOptions, GranuleSource, LocalWorker, Selection, Task, execute, plan, store_spec,
+};
 use magg_store::{CreateMode, OutputStore};
 
 /// Order-6 nested ids of the sample's shards: two at the pole hole, one
@@ -34,7 +36,11 @@ fn tasks() -> Vec<Task> {
 async fn run_into(store_path: &str) -> magg_run::RunReport {
     let config = AggConfig::atl06_default();
     let spec = store_spec(&config, &[], serde_json::Map::new()).unwrap();
-    let store = Arc::new(OutputStore::create(store_path, &spec, CreateMode::New).await.unwrap());
+    let store = Arc::new(
+        OutputStore::create(store_path, &spec, CreateMode::New)
+            .await
+            .unwrap(),
+    );
     let worker = Arc::new(LocalWorker::new(config, store).unwrap());
     let opts = ExecOptions {
         workers: 2,
@@ -42,7 +48,14 @@ async fn run_into(store_path: &str) -> magg_run::RunReport {
         store: store_path.to_string(),
     };
     let tasks = plan(tasks(), &Selection::default());
-    execute(tasks, worker, &opts, vec![], Arc::new(AtomicBool::new(false))).await
+    execute(
+        tasks,
+        worker,
+        &opts,
+        vec![],
+        Arc::new(AtomicBool::new(false)),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,7 +67,9 @@ async fn sample_shards_match_numpy_reference() {
     assert_eq!(report.totals.errors, 0, "{}", report.summary());
     assert_eq!(report.totals.shards, 3);
 
-    let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference.py")).unwrap();
+    let script =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference.py"))
+            .unwrap();
     let shards = SHARDS.map(|s| s.to_string()).join(",");
     let mut args = vec![store.to_string(), shards];
     args.extend(tasks()[0].granules.iter().map(|g| g.url.clone()));
@@ -62,7 +77,10 @@ async fn sample_shards_match_numpy_reference() {
     let out = magg_testkit::run_python(&script, &args);
     let totals: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     // Conservation: every valid observation of the region is counted once.
-    assert_eq!(totals["observations"].as_u64().unwrap(), report.totals.observations);
+    assert_eq!(
+        totals["observations"].as_u64().unwrap(),
+        report.totals.observations
+    );
     assert_eq!(totals["cells"].as_u64().unwrap(), report.totals.cells);
     assert!(report.totals.observations > 20_000, "{}", report.summary());
 
@@ -78,7 +96,10 @@ async fn sample_shards_match_numpy_reference() {
                 if p.is_dir() {
                     stack.push(p);
                 } else if !p.to_string_lossy().contains("_magg") {
-                    v.push((p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
+                    v.push((
+                        p.strip_prefix(root).unwrap().to_path_buf(),
+                        std::fs::read(&p).unwrap(),
+                    ));
                 }
             }
         }

@@ -1,0 +1,190 @@
+//! `magg run`: aggregate the shards of a shard map into a Zarr store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result, bail};
+use magg_agg::AggConfig;
+use magg_catalog::ShardMap;
+use magg_run::{JobOptions, RunReport, Selection};
+
+/// Aggregate the shards of a shard map into a Zarr v3 (DGGS) store, on a
+/// local pool of workers, costliest shards first.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The shard map (`magg catalog` output).
+    #[arg(long)]
+    catalog: PathBuf,
+    /// Output store: a local path or `s3://bucket/prefix`.
+    #[arg(long)]
+    store: String,
+    /// Pipeline config (YAML); default: the built-in ATL06 config.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Shards in flight at once (default: 2 × cores).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Granules read at once per shard.
+    #[arg(long, default_value_t = 4)]
+    granule_concurrency: usize,
+    /// Run at most K shards (the costliest).
+    #[arg(long)]
+    max_shards: Option<usize>,
+    /// Run only this shard (a morton word or mortie label).
+    #[arg(long, allow_hyphen_values = true)]
+    shard: Option<String>,
+    /// Print the plan and exit.
+    #[arg(long)]
+    dry_run: bool,
+    /// Reuse the store and skip shards whose status record says complete.
+    #[arg(long, conflicts_with = "overwrite")]
+    resume: bool,
+    /// Replace an existing store.
+    #[arg(long)]
+    overwrite: bool,
+    /// Also write coarser orders, e.g. `6..11` or `8,10` (exact, from the
+    /// observations).
+    #[arg(long)]
+    pyramid: Option<String>,
+    /// Results JSON (default: `<store>.results.json` beside a local store,
+    /// `magg-results.json` otherwise).
+    #[arg(long)]
+    results: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub(crate) fn parse_shard(s: &str) -> Result<u64> {
+    let w = match s.parse::<u64>() {
+        Ok(w) if w >= 1 << 60 => w,
+        _ => magg_morton::parse_label(s)?,
+    };
+    magg_morton::decode(w)?;
+    Ok(w)
+}
+
+pub(crate) fn parse_orders(s: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        if let Some((a, b)) = part.split_once("..") {
+            let (a, b): (u8, u8) = (a.trim().parse()?, b.trim().parse()?);
+            out.extend(a..=b);
+        } else {
+            out.push(part.trim().parse()?);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn default_workers() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// Sets the returned flag on SIGINT/SIGTERM: shards in flight finish, the
+/// rest are listed as not started, and the results JSON is still written.
+pub(crate) fn stop_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    tokio::spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+        }
+        eprintln!("magg: stopping: shards in flight will finish, the rest are left for --resume");
+        flag.store(true, Ordering::SeqCst);
+    });
+    stop
+}
+
+pub(crate) fn results_path(store: &str, given: Option<&Path>) -> PathBuf {
+    given.map_or_else(
+        || {
+            if store.contains("://") && !store.starts_with("file://") {
+                PathBuf::from("magg-results.json")
+            } else {
+                PathBuf::from(format!(
+                    "{}.results.json",
+                    store.trim_start_matches("file://").trim_end_matches('/')
+                ))
+            }
+        },
+        Path::to_path_buf,
+    )
+}
+
+pub(crate) fn run(args: &Args) -> Result<()> {
+    let config = match &args.config {
+        Some(p) => AggConfig::from_path(p)?,
+        None => AggConfig::atl06_default(),
+    };
+    let map = ShardMap::read(&args.catalog)?;
+    let opts = JobOptions {
+        store: args.store.clone(),
+        workers: args.workers.unwrap_or_else(default_workers),
+        granule_concurrency: args.granule_concurrency,
+        selection: Selection {
+            shard: args.shard.as_deref().map(parse_shard).transpose()?,
+            max_shards: args.max_shards,
+        },
+        resume: args.resume,
+        overwrite: args.overwrite,
+        pyramid: args
+            .pyramid
+            .as_deref()
+            .map(parse_orders)
+            .transpose()?
+            .unwrap_or_default(),
+        quiet: args.quiet,
+    };
+    if args.dry_run {
+        return dry_run(&map, &config, &opts);
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(async {
+        let stop = stop_on_signal();
+        magg_run::run_local(&map, config, &opts, stop).await
+    })?;
+    finish(&report, &results_path(&args.store, args.results.as_deref()))
+}
+
+/// Prints the summary, writes the results JSON, and fails if any shard did.
+pub(crate) fn finish(report: &RunReport, results: &Path) -> Result<()> {
+    eprint!("{}", report.summary());
+    report
+        .write_json(results)
+        .with_context(|| format!("writing results JSON {}", results.display()))?;
+    eprintln!("results: {}", results.display());
+    if report.totals.errors > 0 || !report.not_started.is_empty() {
+        bail!(
+            "{} shard(s) failed and {} not started; fix the cause and rerun with --resume",
+            report.totals.errors,
+            report.not_started.len()
+        );
+    }
+    Ok(())
+}
+
+fn dry_run(map: &ShardMap, config: &AggConfig, opts: &JobOptions) -> Result<()> {
+    let tasks = magg_run::planned(map, config, opts)?;
+    let pairs: usize = tasks.iter().map(|t| t.granules.len()).sum();
+    println!(
+        "{} shards, {} (shard, granule) pairs, {} workers",
+        tasks.len(),
+        pairs,
+        opts.workers
+    );
+    println!("costliest first:");
+    for t in tasks.iter().take(10) {
+        println!(
+            "  {} ({}): {} granules",
+            t.shard,
+            magg_morton::to_label(t.shard)?,
+            t.granules.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! A whole local run, as `magg run` and `magg demo` do it: shard map +
+//! config → store template → tasks (costliest first, resume-aware) →
+//! local executor → report.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use magg_agg::AggConfig;
+use magg_catalog::{Access, ShardMap};
+use magg_store::{CreateMode, OutputStore};
+use serde_json::{Map, Value, json};
+
+use crate::execute::{ExecOptions, execute};
+use crate::report::RunReport;
+use crate::spec::store_spec;
+use crate::task::{GranuleSource, Selection, Task, plan};
+use crate::worker::LocalWorker;
+
+/// Options of a local run.
+#[derive(Debug, Clone)]
+pub struct JobOptions {
+    /// Output store: a local path or `s3://` URL.
+    pub store: String,
+    /// Shards in flight.
+    pub workers: usize,
+    /// Granules read at once per shard.
+    pub granule_concurrency: usize,
+    /// Which shards.
+    pub selection: Selection,
+    /// Skip shards whose status record says complete; reuse the store.
+    pub resume: bool,
+    /// Replace an existing store.
+    pub overwrite: bool,
+    /// Coarser output orders besides the child order.
+    pub pyramid: Vec<u8>,
+    /// No progress output.
+    pub quiet: bool,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Config and shard map disagree, or a granule has no URL.
+    #[error("{0}")]
+    Input(String),
+    /// The store could not be created or opened.
+    #[error("store {store}: {source}")]
+    Store {
+        /// The store URL.
+        store: String,
+        /// What failed.
+        source: magg_store::StoreError,
+    },
+}
+
+/// One task per shard of the map, reading each granule from its best URL.
+pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobError> {
+    map.iter()
+        .map(|(shard, granules)| {
+            let granules = granules
+                .iter()
+                .map(|g| {
+                    let url = g.urls.pick(access).ok_or_else(|| {
+                        JobError::Input(format!("shard {shard}: granule {} has no URL", g.id))
+                    })?;
+                    Ok(GranuleSource {
+                        id: g.id.clone(),
+                        url: url.to_string(),
+                    })
+                })
+                .collect::<Result<_, JobError>>()?;
+            Ok(Task { shard, granules })
+        })
+        .collect()
+}
+
+/// Checks that the map was built for the config's grid.
+pub fn check_orders(map: &ShardMap, config: &AggConfig) -> Result<(), JobError> {
+    let grid = &config.output.grid;
+    if (map.parent_order, map.child_order) != (grid.parent_order, grid.child_order) {
+        return Err(JobError::Input(format!(
+            "the shard map is for orders {}/{} (parent/child) but the config asks {}/{}",
+            map.parent_order, map.child_order, grid.parent_order, grid.child_order
+        )));
+    }
+    Ok(())
+}
+
+/// The tasks a run would execute, after selection (for `--dry-run`).
+pub fn planned(
+    map: &ShardMap,
+    config: &AggConfig,
+    opts: &JobOptions,
+) -> Result<Vec<Task>, JobError> {
+    check_orders(map, config)?;
+    Ok(plan(tasks_from_map(map, Access::Direct)?, &opts.selection))
+}
+
+fn run_attrs(map: &ShardMap) -> Map<String, Value> {
+    let q = &map.query;
+    let mut m = Map::new();
+    m.insert("title".into(), json!("magg aggregation"));
+    if let Some(p) = &q.short_name {
+        m.insert("product".into(), json!(p));
+    }
+    if let Some(v) = &q.version {
+        m.insert("product_version".into(), json!(v));
+    }
+    if let Some(c) = q.cycle {
+        m.insert("cycle".into(), json!(c));
+    }
+    m.insert("region".into(), json!(q.region.name));
+    m.insert(
+        "source".into(),
+        json!(format!("magg {}", env!("CARGO_PKG_VERSION"))),
+    );
+    m
+}
+
+/// Runs every selected shard of `map` locally into `opts.store`.
+pub async fn run_local(
+    map: &ShardMap,
+    config: AggConfig,
+    opts: &JobOptions,
+    stop: Arc<AtomicBool>,
+) -> Result<RunReport, JobError> {
+    let tasks = planned(map, &config, opts)?;
+    let spec = store_spec(&config, &opts.pyramid, run_attrs(map)).map_err(JobError::Input)?;
+    let mode = if opts.overwrite {
+        CreateMode::Overwrite
+    } else if opts.resume {
+        CreateMode::OpenExisting
+    } else {
+        CreateMode::New
+    };
+    let store_err = |source| JobError::Store {
+        store: opts.store.clone(),
+        source,
+    };
+    let store = Arc::new(
+        OutputStore::create(&opts.store, &spec, mode)
+            .await
+            .map_err(store_err)?,
+    );
+    let (tasks, skipped) = if opts.resume {
+        let done: std::collections::HashSet<u64> = store
+            .list_status()
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .filter(magg_store::ShardStatus::is_done)
+            .map(|s| s.shard)
+            .collect();
+        let (skip, run): (Vec<Task>, Vec<Task>) =
+            tasks.into_iter().partition(|t| done.contains(&t.shard));
+        (run, skip.into_iter().map(|t| t.shard).collect())
+    } else {
+        (tasks, Vec::new())
+    };
+    let mut worker =
+        LocalWorker::new(config, Arc::clone(&store)).map_err(|e| JobError::Input(e.to_string()))?;
+    worker.granule_concurrency = opts.granule_concurrency;
+    let exec = ExecOptions {
+        workers: opts.workers,
+        quiet: opts.quiet,
+        store: opts.store.clone(),
+    };
+    Ok(execute(tasks, Arc::new(worker), &exec, skipped, stop).await)
+}
