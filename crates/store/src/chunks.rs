@@ -1,0 +1,230 @@
+//! Per-shard chunk I/O: one chunk per array per order, covering exactly the
+//! shard's descendant cells at that order.
+//!
+//! Chunks whose values are all the fill value are not stored (and an older
+//! chunk file at that key is deleted), so an empty shard leaves no data
+//! chunks; its `cell_ids` and `morton` chunks are still written, so the
+//! coordinates are valid over every shard a run processed.
+
+use std::ops::Range;
+
+use zarrs::array::ArrayError;
+
+use crate::column::{Column, ColumnRef};
+use crate::error::{Result, StoreError};
+use crate::spec::DType;
+use crate::store::OutputStore;
+use crate::template::{OrderArrays, ZArray};
+use crate::{CELL_IDS, MORTON};
+
+impl OutputStore {
+    /// The nested ids (at `order`) that the shard's chunk covers, in chunk order.
+    pub fn chunk_range(&self, shard: u64, order: u8) -> Result<Range<u64>> {
+        self.arrays(shard, order)?;
+        let range = magg_morton::child_nested_range(shard, order)
+            .map_err(|e| self.input(shard, order, e.to_string()))?;
+        Ok(range)
+    }
+
+    /// The chunk index (= the shard's nested id at the parent order) after
+    /// checking that `shard` is a cell word at the store's parent order.
+    fn chunk_index(&self, shard: u64, order: u8) -> Result<u64> {
+        let cell =
+            magg_morton::decode(shard).map_err(|e| self.input(shard, order, e.to_string()))?;
+        if cell.is_point || cell.order != self.spec.parent_order {
+            return Err(self.input(
+                shard,
+                order,
+                format!(
+                    "shard word has order {}{}, the store's parent order is {}",
+                    cell.order,
+                    if cell.is_point { " (a point word)" } else { "" },
+                    self.spec.parent_order
+                ),
+            ));
+        }
+        Ok(cell.nested)
+    }
+
+    fn arrays(&self, shard: u64, order: u8) -> Result<(&OrderArrays, u64)> {
+        let index = self.chunk_index(shard, order)?;
+        let arrays = self
+            .orders
+            .iter()
+            .find(|a| a.order == order)
+            .ok_or_else(|| {
+                self.input(
+                    shard,
+                    order,
+                    format!(
+                        "order {order} is not in the store (orders {:?})",
+                        self.spec.orders
+                    ),
+                )
+            })?;
+        Ok((arrays, index))
+    }
+
+    pub(crate) fn input(&self, shard: u64, order: u8, reason: String) -> StoreError {
+        StoreError::Input {
+            url: self.url.clone(),
+            shard,
+            order,
+            reason,
+        }
+    }
+
+    /// Writes one shard's chunk of every variable at `order`, plus its
+    /// `cell_ids` and `morton` chunks. `columns` must name each variable of
+    /// the spec exactly once, with its dtype and 4^(order − parent order)
+    /// values in nested-id order (see [`chunk_range`](Self::chunk_range)).
+    ///
+    /// Any status record of the shard is deleted first, so a record always
+    /// postdates the chunks it vouches for; write it with
+    /// [`write_status`](Self::write_status) once every order is written.
+    /// Chunks are byte-identical for identical input.
+    pub async fn write_shard(
+        &self,
+        shard: u64,
+        order: u8,
+        columns: &[(&str, ColumnRef<'_>)],
+    ) -> Result<()> {
+        let (arrays, index) = self.arrays(shard, order)?;
+        let range = self.chunk_range(shard, order)?;
+        let len = (range.end - range.start) as usize;
+        let ordered = self.match_columns(shard, order, columns, len)?;
+        self.clear_status(shard).await?;
+
+        let cell_ids: Vec<u64> = range.clone().collect();
+        let morton = cell_ids
+            .iter()
+            .map(|&id| magg_morton::encode(order, id))
+            .collect::<Result<Vec<u64>, _>>()
+            .map_err(|e| self.input(shard, order, e.to_string()))?;
+        let mut writes = Vec::with_capacity(ordered.len() + 2);
+        for (array, column) in arrays.variables.iter().zip(ordered) {
+            writes.push(store_chunk(array, index, column));
+        }
+        writes.push(store_chunk(
+            &arrays.cell_ids,
+            index,
+            ColumnRef::U64(&cell_ids),
+        ));
+        writes.push(store_chunk(&arrays.morton, index, ColumnRef::U64(&morton)));
+        let results = futures::future::join_all(writes).await;
+        for (result, array) in results.into_iter().zip(arrays_in_write_order(arrays)) {
+            result.map_err(|e| self.chunk_error(array, index, shard, e))?;
+        }
+        Ok(())
+    }
+
+    /// Puts `columns` in spec order after checking names, dtypes and lengths.
+    fn match_columns<'c>(
+        &self,
+        shard: u64,
+        order: u8,
+        columns: &[(&str, ColumnRef<'c>)],
+        len: usize,
+    ) -> Result<Vec<ColumnRef<'c>>> {
+        let mut ordered: Vec<Option<ColumnRef<'c>>> = vec![None; self.spec.variables.len()];
+        for (name, column) in columns {
+            let i = self
+                .spec
+                .variables
+                .iter()
+                .position(|v| v.name == *name)
+                .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
+            let var = &self.spec.variables[i];
+            if column.dtype() != var.dtype {
+                return Err(self.input(
+                    shard,
+                    order,
+                    format!(
+                        "variable {name}: got {} values, the store holds {}",
+                        column.dtype().zarr_name(),
+                        var.dtype.zarr_name()
+                    ),
+                ));
+            }
+            if column.len() != len {
+                return Err(self.input(
+                    shard,
+                    order,
+                    format!(
+                        "variable {name}: got {} values, a chunk holds {len}",
+                        column.len()
+                    ),
+                ));
+            }
+            if ordered[i].replace(*column).is_some() {
+                return Err(self.input(shard, order, format!("variable {name} given twice")));
+            }
+        }
+        ordered
+            .into_iter()
+            .zip(&self.spec.variables)
+            .map(|(c, v)| {
+                c.ok_or_else(|| self.input(shard, order, format!("variable {} missing", v.name)))
+            })
+            .collect()
+    }
+
+    /// Reads one shard's chunk of a variable (or of `cell_ids` / `morton`) at
+    /// `order`; a chunk never written reads as all fill values.
+    pub async fn read_chunk(&self, order: u8, name: &str, shard: u64) -> Result<Column> {
+        let (arrays, index) = self.arrays(shard, order)?;
+        let array = arrays
+            .array(&self.spec, name)
+            .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
+        let dtype = match name {
+            CELL_IDS | MORTON => DType::U64,
+            _ => self.spec.variable(name).map_or(DType::U64, |v| v.dtype),
+        };
+        let idx = [index];
+        let column = match dtype {
+            DType::F32 => array.async_retrieve_chunk(&idx).await.map(Column::F32),
+            DType::F64 => array.async_retrieve_chunk(&idx).await.map(Column::F64),
+            DType::I32 => array.async_retrieve_chunk(&idx).await.map(Column::I32),
+            DType::I64 => array.async_retrieve_chunk(&idx).await.map(Column::I64),
+            DType::U32 => array.async_retrieve_chunk(&idx).await.map(Column::U32),
+            DType::U64 => array.async_retrieve_chunk(&idx).await.map(Column::U64),
+        };
+        column.map_err(|e| self.chunk_error(array, index, shard, e))
+    }
+
+    /// The key (relative to the store root) of a shard's chunk of `name` at `order`.
+    pub fn chunk_key(&self, order: u8, name: &str, shard: u64) -> Result<String> {
+        let (arrays, index) = self.arrays(shard, order)?;
+        let array = arrays
+            .array(&self.spec, name)
+            .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
+        Ok(array.chunk_key(&[index]).to_string())
+    }
+
+    fn chunk_error(&self, array: &ZArray, index: u64, shard: u64, e: ArrayError) -> StoreError {
+        StoreError::Storage {
+            url: self.url.clone(),
+            key: format!("{} (shard {shard})", array.chunk_key(&[index])),
+            source: e.into(),
+        }
+    }
+}
+
+fn arrays_in_write_order(arrays: &OrderArrays) -> impl Iterator<Item = &ZArray> {
+    arrays
+        .variables
+        .iter()
+        .chain([&arrays.cell_ids, &arrays.morton])
+}
+
+async fn store_chunk(array: &ZArray, index: u64, column: ColumnRef<'_>) -> Result<(), ArrayError> {
+    let idx = [index];
+    match column {
+        ColumnRef::F32(v) => array.async_store_chunk(&idx, v).await,
+        ColumnRef::F64(v) => array.async_store_chunk(&idx, v).await,
+        ColumnRef::I32(v) => array.async_store_chunk(&idx, v).await,
+        ColumnRef::I64(v) => array.async_store_chunk(&idx, v).await,
+        ColumnRef::U32(v) => array.async_store_chunk(&idx, v).await,
+        ColumnRef::U64(v) => array.async_store_chunk(&idx, v).await,
+    }
+}

@@ -1,0 +1,71 @@
+//! magg's output: a Zarr v3 store on the HEALPix grid, following the
+//! zarr-conventions `dggs` convention (and xdggs' own attributes on the
+//! `cell_ids` coordinate), on a local path or an `s3://` prefix.
+//!
+//! One job: hold the aggregated grid so that workers never coordinate. The
+//! [`StoreSpec`] (parent order, output orders, variables, compression, config
+//! fingerprint, run attributes) becomes a template once
+//! ([`OutputStore::create`]); afterwards any worker opens it by URL
+//! ([`OutputStore::open`]) and writes only its own shard's chunks
+//! ([`OutputStore::write_shard`]), then a small [`ShardStatus`] record
+//! ([`OutputStore::write_status`]) that `--resume` and `verify` read back.
+//!
+//! Layout (see `template` for the details):
+//!
+//! ```text
+//! zarr.json                 root: run attributes, `magg` block (the spec), consolidated metadata
+//! 12/zarr.json              one group per order: `dggs` convention attributes
+//! 12/h_mean/c/<chunk>       1-D arrays of 12·4^12 cells; chunk = one shard's 4^(12−6) children
+//! 12/cell_ids, 12/morton    coordinates: HEALPix nested id and mortie word of each cell
+//! _magg/status/<shard>.json status records (ignored by zarr-python and xarray)
+//! ```
+//!
+//! Open it in Python with `xarray.open_zarr(path, group="12")` and
+//! `ds.pipe(xdggs.decode)`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), magg_store::StoreError> {
+//! use magg_store::*;
+//! let spec = StoreSpec {
+//!     parent_order: 6,
+//!     orders: vec![12],
+//!     variables: vec![VariableSpec::new("h_mean", FillValue::F32(f32::NAN)).with_attr("units", "m")],
+//!     compression: Compression::default(),
+//!     fingerprint: "config-sha256:…".into(),
+//!     attrs: Default::default(),
+//! };
+//! let store = OutputStore::create("out.zarr", &spec, CreateMode::New).await?;
+//! let shard = 11570310392668225542; // an order-6 mortie word
+//! let values = vec![f32::NAN; 4096];
+//! store.write_shard(shard, 12, &[("h_mean", ColumnRef::F32(&values))]).await?;
+//! store.write_status(&ShardStatus::new(shard)).await?;
+//! # Ok(()) }
+//! ```
+
+mod chunks;
+mod column;
+mod dtype;
+mod error;
+mod location;
+mod spec;
+mod status;
+mod store;
+mod template;
+
+pub use column::{Column, ColumnRef};
+pub use error::{Result, StoreError};
+pub use location::Location;
+pub use spec::{
+    Compression, DType, FillValue, MAX_ORDER, MAX_ORDER_SPAN, RESERVED_NAMES, StoreSpec,
+    VariableSpec,
+};
+pub use status::{STATUS_PREFIX, ShardStatus, status_key};
+pub use store::{CreateMode, OutputStore};
+pub use template::{CELL_IDS_FILL, DIMENSION, MORTON_FILL};
+
+/// Name of the nested-id coordinate array in every order group.
+pub const CELL_IDS: &str = "cell_ids";
+/// Name of the mortie-word coordinate array in every order group.
+pub const MORTON: &str = "morton";
+/// Key of the root group's metadata document.
+pub const ROOT_KEY: &str = "zarr.json";

@@ -1,0 +1,383 @@
+//! What a store holds: its grid layout (parent order, output orders), its
+//! variables (name, dtype, fill value, attributes), its chunk encoding, the
+//! caller's configuration fingerprint and run-level attributes.
+//!
+//! A [`StoreSpec`] is written into the root group's attributes when the store
+//! is created and read back by [`OutputStore::open`](crate::OutputStore::open),
+//! so workers need nothing but the URL.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use crate::dtype::{DType, FillValue};
+use crate::error::{Result, StoreError};
+
+/// The finest HEALPix order (mortie's and the `healpix` crate's limit).
+pub const MAX_ORDER: u8 = magg_morton::MAX_ORDER;
+
+/// The largest supported difference between an output order and the parent
+/// order: one chunk then holds 4^12 = 16,777,216 cells.
+pub const MAX_ORDER_SPAN: u8 = magg_morton::MAX_CHILD_DEPTH;
+
+/// Names the store reserves for its coordinate arrays.
+pub const RESERVED_NAMES: [&str; 2] = [crate::CELL_IDS, crate::MORTON];
+
+/// Chunk encoding after the little-endian `bytes` codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "name")]
+pub enum Compression {
+    /// Raw little-endian bytes.
+    None,
+    /// The `gzip` codec (pure-Rust deflate; zarr-python reads it).
+    Gzip {
+        /// Compression level 0..=9.
+        level: u32,
+    },
+}
+
+impl Default for Compression {
+    /// `gzip` level 1: see the crate README for the measured trade-off.
+    fn default() -> Self {
+        Compression::Gzip { level: 1 }
+    }
+}
+
+/// One output variable: a 1-D array per order, indexed by nested ipix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariableSpec {
+    /// Array name (`[A-Za-z][A-Za-z0-9_]*`, not `cell_ids` or `morton`).
+    pub name: String,
+    /// Element type; must agree with `fill_value`.
+    pub dtype: DType,
+    /// Value of cells without data.
+    pub fill_value: FillValue,
+    /// Array attributes (`units`, `long_name`, `function`, ...).
+    pub attrs: Map<String, Value>,
+}
+
+impl VariableSpec {
+    /// A variable whose dtype is the fill value's, with no attributes.
+    pub fn new(name: impl Into<String>, fill_value: FillValue) -> Self {
+        VariableSpec {
+            name: name.into(),
+            dtype: fill_value.dtype(),
+            fill_value,
+            attrs: Map::new(),
+        }
+    }
+
+    /// Adds one attribute.
+    #[must_use]
+    pub fn with_attr(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.attrs.insert(key.into(), value.into());
+        self
+    }
+}
+
+impl Serialize for VariableSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        VariableDoc {
+            name: self.name.clone(),
+            dtype: self.dtype,
+            fill_value: self.fill_value.to_json(),
+            attrs: self.attrs.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for VariableSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let doc = VariableDoc::deserialize(d)?;
+        let fill_value = FillValue::from_json(doc.dtype, &doc.fill_value).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "variable {}: fill_value {} is not a {}",
+                doc.name,
+                doc.fill_value,
+                doc.dtype.zarr_name()
+            ))
+        })?;
+        Ok(VariableSpec {
+            name: doc.name,
+            dtype: doc.dtype,
+            fill_value,
+            attrs: doc.attrs,
+        })
+    }
+}
+
+/// The serialized form of [`VariableSpec`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariableDoc {
+    name: String,
+    dtype: DType,
+    fill_value: Value,
+    #[serde(default)]
+    attrs: Map<String, Value>,
+}
+
+/// Everything needed to create (or re-check) a store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSpec {
+    /// Order of the shards (one chunk per shard per array).
+    pub parent_order: u8,
+    /// Output orders, each in `parent_order..=29` and at most
+    /// [`MAX_ORDER_SPAN`] finer than the parent; the finest is the child order,
+    /// the others a pyramid. Stored sorted, without duplicates.
+    pub orders: Vec<u8>,
+    /// Output variables, in the order given.
+    pub variables: Vec<VariableSpec>,
+    /// Chunk compression.
+    #[serde(default)]
+    pub compression: Compression,
+    /// The caller's fingerprint of the configuration that produced the data
+    /// (pipeline config, catalog query). Reopening a store with another
+    /// fingerprint is refused.
+    pub fingerprint: String,
+    /// Run-level attributes (product, cycle, ...) for the root group and every
+    /// order group. Informational: not compared on reopen.
+    #[serde(default)]
+    pub attrs: Map<String, Value>,
+}
+
+/// Keys the store writes itself into group attributes.
+const RESERVED_GROUP_ATTRS: [&str; 3] = ["magg", "dggs", "zarr_conventions"];
+/// Keys the store writes itself into variable attributes.
+const RESERVED_ARRAY_ATTRS: [&str; 1] = ["coordinates"];
+
+impl StoreSpec {
+    /// Checks names, orders and fill values; sorts and deduplicates `orders`.
+    pub fn normalized(mut self) -> Result<Self> {
+        let err = |m: String| Err(StoreError::Spec(m));
+        self.orders.sort_unstable();
+        self.orders.dedup();
+        if self.orders.is_empty() {
+            return err("no output orders".into());
+        }
+        if self.parent_order > MAX_ORDER {
+            return err(format!(
+                "parent_order {} exceeds {MAX_ORDER}",
+                self.parent_order
+            ));
+        }
+        for &k in &self.orders {
+            if k < self.parent_order || k > MAX_ORDER {
+                return err(format!(
+                    "order {k} outside parent_order {}..={MAX_ORDER}",
+                    self.parent_order
+                ));
+            }
+            if k - self.parent_order > MAX_ORDER_SPAN {
+                return err(format!(
+                    "order {k} is more than {MAX_ORDER_SPAN} orders finer than parent_order {} \
+                     (one chunk would hold 4^{} cells)",
+                    self.parent_order,
+                    k - self.parent_order
+                ));
+            }
+        }
+        if self.variables.is_empty() {
+            return err("no variables".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for v in &self.variables {
+            check_name(&v.name)?;
+            if !seen.insert(v.name.as_str()) {
+                return err(format!("variable {} listed twice", v.name));
+            }
+            if v.fill_value.dtype() != v.dtype {
+                return err(format!(
+                    "variable {}: dtype {} but fill_value {}",
+                    v.name,
+                    v.dtype.zarr_name(),
+                    v.fill_value
+                ));
+            }
+            if let Some(k) = RESERVED_ARRAY_ATTRS
+                .iter()
+                .find(|k| v.attrs.contains_key(**k))
+            {
+                return err(format!(
+                    "variable {}: attribute {k} is written by the store",
+                    v.name
+                ));
+            }
+        }
+        if let Some(k) = RESERVED_GROUP_ATTRS
+            .iter()
+            .find(|k| self.attrs.contains_key(**k))
+        {
+            return err(format!("run attribute {k} is written by the store"));
+        }
+        if let Compression::Gzip { level } = self.compression
+            && level > 9
+        {
+            return err(format!("gzip level {level} outside 0..=9"));
+        }
+        Ok(self)
+    }
+
+    /// The finest output order.
+    pub fn child_order(&self) -> u8 {
+        self.orders
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(self.parent_order)
+    }
+
+    /// The variable called `name`.
+    pub fn variable(&self, name: &str) -> Option<&VariableSpec> {
+        self.variables.iter().find(|v| v.name == name)
+    }
+
+    /// Compares the parts that must agree to reopen a store (everything but
+    /// `attrs`); on a difference returns `(field, stored, requested)`.
+    pub(crate) fn layout_difference(
+        &self,
+        requested: &StoreSpec,
+    ) -> Option<(String, String, String)> {
+        let diff = |f: &str, a: String, b: String| Some((f.to_string(), a, b));
+        if self.parent_order != requested.parent_order {
+            return diff(
+                "parent_order",
+                self.parent_order.to_string(),
+                requested.parent_order.to_string(),
+            );
+        }
+        if self.orders != requested.orders {
+            return diff(
+                "orders",
+                format!("{:?}", self.orders),
+                format!("{:?}", requested.orders),
+            );
+        }
+        if self.compression != requested.compression {
+            return diff(
+                "compression",
+                format!("{:?}", self.compression),
+                format!("{:?}", requested.compression),
+            );
+        }
+        let names = |s: &StoreSpec| {
+            s.variables
+                .iter()
+                .map(|v| v.name.clone())
+                .collect::<Vec<_>>()
+        };
+        if names(self) != names(requested) {
+            return diff(
+                "variables",
+                format!("{:?}", names(self)),
+                format!("{:?}", names(requested)),
+            );
+        }
+        for (a, b) in self.variables.iter().zip(&requested.variables) {
+            if a != b {
+                return diff(
+                    &format!("variable {}", a.name),
+                    serde_json::to_string(a).unwrap_or_default(),
+                    serde_json::to_string(b).unwrap_or_default(),
+                );
+            }
+        }
+        if self.fingerprint != requested.fingerprint {
+            return diff(
+                "fingerprint",
+                self.fingerprint.clone(),
+                requested.fingerprint.clone(),
+            );
+        }
+        None
+    }
+}
+
+/// Variable names become store keys: keep them to `[A-Za-z][A-Za-z0-9_]*`
+/// (at most 64 characters) so no name can reach outside its group.
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return Err(StoreError::Spec(format!(
+            "variable name {name:?} must match [A-Za-z][A-Za-z0-9_]* (at most 64 characters)"
+        )));
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return Err(StoreError::Spec(format!(
+            "variable name {name} is reserved for the store's coordinate"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> StoreSpec {
+        StoreSpec {
+            parent_order: 2,
+            orders: vec![4, 3, 4],
+            variables: vec![VariableSpec::new("h", FillValue::F32(f32::NAN))],
+            compression: Compression::default(),
+            fingerprint: "abc".into(),
+            attrs: Map::new(),
+        }
+    }
+
+    #[test]
+    fn normalizes_orders() {
+        let s = spec().normalized().unwrap();
+        assert_eq!(s.orders, vec![3, 4]);
+        assert_eq!(s.child_order(), 4);
+    }
+
+    #[test]
+    fn rejects_bad_specs() {
+        let mut s = spec();
+        s.orders = vec![1];
+        assert!(s.normalized().is_err());
+        let mut s = spec();
+        s.orders = vec![15];
+        assert!(
+            s.normalized()
+                .unwrap_err()
+                .to_string()
+                .contains("more than 12")
+        );
+        for bad in ["", "../x", "a/b", "cell_ids", "morton", "1a", "a-b"] {
+            let mut s = spec();
+            s.variables[0].name = bad.into();
+            assert!(s.normalized().is_err(), "{bad:?} accepted");
+        }
+        let mut s = spec();
+        s.variables[0].dtype = DType::U32;
+        assert!(
+            s.normalized()
+                .unwrap_err()
+                .to_string()
+                .contains("dtype uint32")
+        );
+        let mut s = spec();
+        s.attrs.insert("dggs".into(), 1.into());
+        assert!(s.normalized().is_err());
+    }
+
+    #[test]
+    fn spec_round_trips_through_json() {
+        let mut s = spec().normalized().unwrap();
+        s.variables
+            .push(VariableSpec::new("count", FillValue::U32(0)).with_attr("units", "1"));
+        let json = serde_json::to_string(&s).unwrap();
+        let back: StoreSpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        assert!(back.layout_difference(&s).is_none());
+        let mut other = s.clone();
+        other.fingerprint = "xyz".into();
+        assert_eq!(s.layout_difference(&other).unwrap().0, "fingerprint");
+    }
+}
