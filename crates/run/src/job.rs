@@ -159,7 +159,7 @@ pub async fn run_local(
     };
     let mut worker =
         LocalWorker::new(config, Arc::clone(&store)).map_err(|e| JobError::Input(e.to_string()))?;
-    worker.granule_concurrency = opts.granule_concurrency;
+    worker.read.granule_concurrency = opts.granule_concurrency;
     let exec = ExecOptions {
         workers: opts.workers,
         quiet: opts.quiet,

@@ -15,7 +15,6 @@
 mod execute;
 mod job;
 mod progress;
-mod read;
 mod report;
 mod spec;
 mod task;
@@ -25,7 +24,6 @@ pub use execute::{ExecOptions, ShardWorker, execute};
 pub use job::{JobError, JobOptions, check_orders, planned, run_local, tasks_from_map};
 pub use magg_store::ShardStatus;
 pub use progress::{Progress, human};
-pub use read::{BeamRows, GranuleRows, latitude_band, read_granule};
 pub use report::{RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
 pub use spec::store_spec;
 pub use task::{GranuleSource, Selection, Task, plan};

@@ -5,13 +5,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::StreamExt;
-use magg_agg::{AggConfig, Batch, Plan, ShardAccumulator, ShardGrid, SourceSlice, Values};
-use magg_h5::{IoStats, OpenOptions};
+use magg_agg::{AggConfig, Plan, ReadOptions, ShardGrid, read_shard};
+use magg_h5::IoStats;
 use magg_store::{ColumnRef, OutputStore, ShardStatus};
 
 use crate::execute::ShardWorker;
-use crate::read::{GranuleRows, read_granule};
 use crate::task::Task;
 
 /// Runs shards in this process.
@@ -20,10 +18,8 @@ pub struct LocalWorker {
     plan: Plan,
     store: Arc<OutputStore>,
     orders: Vec<u8>,
-    /// Granules read at once per shard.
-    pub granule_concurrency: usize,
-    /// HDF5 open options (range coalescing, store options for `s3://`).
-    pub open: OpenOptions,
+    /// How granules are read (concurrency, range coalescing, store options).
+    pub read: ReadOptions,
 }
 
 impl LocalWorker {
@@ -36,30 +32,21 @@ impl LocalWorker {
             plan,
             store,
             orders,
-            granule_concurrency: 4,
-            open: OpenOptions::default(),
+            read: ReadOptions::default(),
         })
     }
 
     async fn process(&self, task: &Task, stats: &Arc<IoStats>) -> Result<(u64, u64), String> {
-        let mut acc = ShardAccumulator::new(&self.plan, task.shard).map_err(|e| e.to_string())?;
-        let mut open = self.open.clone();
-        open.stats = Some(Arc::clone(stats));
-        let sources = self.plan.sources().to_vec();
-        let (open, sources, shard) = (&open, &sources, task.shard);
-        let mut reads = futures::stream::iter(task.granules.iter().cloned())
-            .map(|g| async move {
-                let rows = read_granule(&g.url, shard, &self.config, sources, open).await;
-                (g, rows)
-            })
-            .buffer_unordered(self.granule_concurrency.max(1));
-        let mut failures = Vec::new();
-        while let Some((g, rows)) = reads.next().await {
-            match rows {
-                Ok(rows) => push(&mut acc, &rows).map_err(|e| format!("{}: {e}", g.id))?,
-                Err(e) => failures.push(format!("granule {}: {e}", g.id)),
-            }
-        }
+        let mut read = self.read.clone();
+        read.open.stats = Some(Arc::clone(stats));
+        let urls: Vec<String> = task.granules.iter().map(|g| g.url.clone()).collect();
+        let output = read_shard(task.shard, &urls, &self.config, &read)
+            .await
+            .map_err(|e| e.to_string())?;
+        let failures: Vec<String> = output
+            .failed()
+            .filter_map(|g| g.error.as_ref().map(|e| format!("granule {}: {e}", g.url)))
+            .collect();
         if !failures.is_empty() {
             // A shard missing a granule's rows would be silently wrong:
             // record it as failed and write nothing.
@@ -70,7 +57,7 @@ impl LocalWorker {
                 failures.join("; ")
             ));
         }
-        let grouped = tokio::task::block_in_place(|| acc.finish());
+        let grouped = output.grouped;
         let observations = grouped.observations();
         let mut cells = 0;
         for &order in &self.orders {
@@ -109,26 +96,6 @@ fn column_ref(c: &magg_agg::Column) -> ColumnRef<'_> {
         C::I64(v) => ColumnRef::I64(v),
         C::U64(v) => ColumnRef::U64(v),
     }
-}
-
-fn push(acc: &mut ShardAccumulator, rows: &GranuleRows) -> Result<(), magg_agg::AggError> {
-    for beam in &rows.beams {
-        let variables = beam
-            .variables
-            .iter()
-            .map(|(v, fill)| match fill {
-                Some(f) => SourceSlice::with_fill(&v[..], *f),
-                None => SourceSlice::new(&v[..]),
-            })
-            .collect();
-        acc.push(&Batch {
-            latitude: SourceSlice::new(&beam.latitude[..]),
-            longitude: SourceSlice::new(&beam.longitude[..]),
-            variables,
-            quality: beam.quality.as_deref().map(Values::I64),
-        })?;
-    }
-    Ok(())
 }
 
 #[async_trait::async_trait]

@@ -1,0 +1,354 @@
+//! The pipeline config: where the observations are in a granule, what to
+//! compute per cell, and the output grid. Same YAML shape as the upstream
+//! Python system's (zagg) ATL06 config, so users can bring theirs.
+//!
+//! Every mapping refuses unknown keys. Errors name the file and the key path
+//! (`aggregation.variables.h_mean.params.weights`). Loading also validates
+//! the config as a whole ([`Plan::new`]): sources exist, expressions parse,
+//! functions get the parameters they need, fill values fit their dtype.
+
+use crate::column::{Dtype, FillValue};
+use crate::named::Named;
+use crate::plan::Plan;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A config problem, naming where it came from and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{origin}: cannot read config: {source}")]
+    Read {
+        /// The file.
+        origin: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A key is unknown, missing, of the wrong type, or its value is invalid.
+    #[error("{origin}: {key}: {message}")]
+    Invalid {
+        /// The file, or `<string>`/`<config>` when not loaded from a file.
+        origin: String,
+        /// Dotted key path, e.g. `aggregation.variables.h_sigma.expression`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            origin: "<config>".to_string(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    fn with_origin(self, origin: &str) -> ConfigError {
+        match self {
+            ConfigError::Invalid { key, message, .. } => ConfigError::Invalid {
+                origin: origin.to_string(),
+                key,
+                message,
+            },
+            read @ ConfigError::Read { .. } => read,
+        }
+    }
+
+    /// The key path of an [`Invalid`](ConfigError::Invalid) error.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ConfigError::Invalid { key, .. } => Some(key),
+            ConfigError::Read { .. } => None,
+        }
+    }
+}
+
+/// The whole pipeline config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggConfig {
+    /// Where observations live in a granule.
+    pub data_source: DataSource,
+    /// What to compute per cell.
+    pub aggregation: Aggregation,
+    /// The output grid.
+    pub output: Output,
+}
+
+/// `data_source`: HDF5 paths of the observations, with `{group}` standing
+/// for each beam group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSource {
+    /// Upstream's reader choice (`h5coro`); accepted for compatibility, not used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader: Option<String>,
+    /// Upstream's storage driver (`s3`); accepted for compatibility, not used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// Beam groups to read (`gt1l` … `gt3r`); a group missing from a granule is skipped.
+    pub groups: Vec<String>,
+    /// Latitude/longitude dataset paths.
+    pub coordinates: Coordinates,
+    /// Source variables: name (used in `source` and expressions) → dataset path.
+    pub variables: Named<String>,
+    /// Keep only observations whose flag equals `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality_filter: Option<QualityFilter>,
+}
+
+/// `data_source.coordinates`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coordinates {
+    /// Geodetic latitude in degrees, e.g. `/{group}/land_ice_segments/latitude`.
+    pub latitude: String,
+    /// Longitude in degrees.
+    pub longitude: String,
+}
+
+/// `data_source.quality_filter`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualityFilter {
+    /// Flag dataset path, e.g. `/{group}/land_ice_segments/atl06_quality_summary`.
+    pub dataset: String,
+    /// The flag value to keep (ATL06: 0 = best quality).
+    pub value: i64,
+}
+
+/// `aggregation`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aggregation {
+    /// Upstream's in-memory carrier (`arrow`/`pandas`); accepted, not used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<String>,
+    /// Coordinate arrays of the output (`morton`, `cell_ids`) and their types.
+    #[serde(default, skip_serializing_if = "Named::is_empty")]
+    pub coordinates: Named<CoordinateSpec>,
+    /// Output variables, written in this order.
+    pub variables: Named<VariableSpec>,
+}
+
+/// `aggregation.coordinates.<name>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoordinateSpec {
+    /// Element type.
+    pub dtype: Dtype,
+    /// Value for cells without data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill_value: Option<FillValue>,
+}
+
+/// The statistic of an output variable (`function:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Function {
+    /// Number of observations (`len(x)`).
+    Len,
+    /// Number of observations (same as `len`: invalid values are dropped before).
+    Count,
+    /// `np.min`.
+    Min,
+    /// `np.max`.
+    Max,
+    /// `np.mean`.
+    Mean,
+    /// `np.average`, weighted by `params.weights` when given.
+    Average,
+    /// `np.var` (population, ddof 0).
+    Var,
+    /// `np.std` (ddof 0).
+    Std,
+    /// `np.quantile` at `params.q`, linear interpolation.
+    Quantile,
+    /// `np.sum`.
+    Sum,
+    /// Inverse-variance error `1/sqrt(sum(1/x**2))` of per-observation errors `x`.
+    Sigma,
+}
+
+impl Function {
+    /// The YAML spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Len => "len",
+            Function::Count => "count",
+            Function::Min => "min",
+            Function::Max => "max",
+            Function::Mean => "mean",
+            Function::Average => "average",
+            Function::Var => "var",
+            Function::Std => "std",
+            Function::Quantile => "quantile",
+            Function::Sum => "sum",
+            Function::Sigma => "sigma",
+        }
+    }
+}
+
+/// `aggregation.variables.<name>`: one output array.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariableSpec {
+    /// The statistic; absent when `expression` alone gives the cell value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<Function>,
+    /// The source variable the function reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Function parameters (`weights`, `q`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Params>,
+    /// With `function`: per-observation values to use instead of `source`.
+    /// Alone: a reducing expression giving the cell value, e.g.
+    /// `1.0 / np.sqrt(np.sum(1.0 / s_li**2))`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    /// Output element type.
+    pub dtype: Dtype,
+    /// Value for cells without data (default NaN for floats, 0 for integers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill_value: Option<FillValue>,
+}
+
+/// `aggregation.variables.<name>.params`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// `average`: per-observation weights, an expression such as `1.0 / s_li**2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<String>,
+    /// `quantile`: the probability in [0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<f64>,
+}
+
+/// `output`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// The grid.
+    pub grid: Grid,
+}
+
+/// `output.grid`: HEALPix nested cells; shards at `parent_order`, results at
+/// `child_order`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    /// Grid type; only `healpix`.
+    #[serde(rename = "type")]
+    pub kind: GridKind,
+    /// Cell numbering; only `nested`.
+    #[serde(default)]
+    pub indexing_scheme: IndexingScheme,
+    /// Shard order (default 6).
+    #[serde(default = "default_parent_order")]
+    pub parent_order: u8,
+    /// Output cell order.
+    pub child_order: u8,
+}
+
+fn default_parent_order() -> u8 {
+    6
+}
+
+/// `output.grid.type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GridKind {
+    /// HEALPix.
+    Healpix,
+}
+
+/// `output.grid.indexing_scheme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndexingScheme {
+    /// HEALPix nested numbering.
+    #[default]
+    Nested,
+}
+
+impl AggConfig {
+    /// Parses and validates YAML text.
+    pub fn from_yaml_str(text: &str) -> Result<AggConfig, ConfigError> {
+        Self::parse(text, "<string>")
+    }
+
+    /// Reads, parses and validates a YAML file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<AggConfig, ConfigError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            origin: origin.clone(),
+            source,
+        })?;
+        Self::parse(&text, &origin)
+    }
+
+    fn parse(text: &str, origin: &str) -> Result<AggConfig, ConfigError> {
+        let de = serde_norway::Deserializer::from_str(text);
+        let config: AggConfig = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let key = if path == "." {
+                "(top level)".to_string()
+            } else {
+                path
+            };
+            let message = strip_path_prefix(&e.into_inner().to_string(), &key);
+            ConfigError::Invalid {
+                origin: origin.to_string(),
+                key,
+                message,
+            }
+        })?;
+        config.validate().map_err(|e| e.with_origin(origin))?;
+        Ok(config)
+    }
+
+    /// Checks the config as a whole (what [`Plan::new`] needs).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        Plan::new(self).map(|_| ())
+    }
+
+    /// Dataset paths for one beam group: (latitude, longitude, variables in
+    /// config order, quality flag).
+    pub fn paths_for_group(&self, group: &str) -> GroupPaths {
+        let ds = &self.data_source;
+        let sub = |p: &str| p.replace("{group}", group);
+        GroupPaths {
+            latitude: sub(&ds.coordinates.latitude),
+            longitude: sub(&ds.coordinates.longitude),
+            variables: ds.variables.0.iter().map(|(_, p)| sub(p)).collect(),
+            quality: ds.quality_filter.as_ref().map(|q| sub(&q.dataset)),
+        }
+    }
+}
+
+/// serde_norway prefixes its messages with the path of the mapping
+/// (`a.b: unknown field ...`); the key is reported separately, so drop it.
+fn strip_path_prefix(message: &str, key: &str) -> String {
+    match message.split_once(": ") {
+        Some((prefix, rest)) if key.starts_with(prefix) => rest.to_string(),
+        _ => message.to_string(),
+    }
+}
+
+/// The dataset paths of one beam group, `{group}` substituted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupPaths {
+    /// Latitude dataset.
+    pub latitude: String,
+    /// Longitude dataset.
+    pub longitude: String,
+    /// Source variable datasets, in `data_source.variables` order.
+    pub variables: Vec<String>,
+    /// Quality flag dataset, when filtered.
+    pub quality: Option<String>,
+}

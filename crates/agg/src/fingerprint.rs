@@ -1,0 +1,88 @@
+//! A stable fingerprint of a config's meaning, so a store can refuse to mix
+//! results computed under different configs.
+//!
+//! The fingerprint is `sha256:<hex>` of a canonical JSON text: keys in a
+//! fixed order, defaults written out (fill values, `parent_order`,
+//! `indexing_scheme`), expressions in their canonical spelling
+//! ([`Expr::canonical`]), and the upstream-only keys that do not change
+//! results (`reader`, `driver`, `handoff`) left out. YAML formatting,
+//! comments and `np.` prefixes therefore do not change it; any change to
+//! paths, filters, variables, dtypes, fills or orders does.
+
+use crate::config::AggConfig;
+use crate::expr::Expr;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::fmt::Write;
+
+/// Version tag hashed with the text; bump when the canonical form changes.
+const CANONICAL_VERSION: &str = "magg-agg-config/1";
+
+impl AggConfig {
+    /// The canonical JSON text the fingerprint hashes.
+    pub fn canonical_json(&self) -> String {
+        let mut c = self.clone();
+        c.data_source.reader = None;
+        c.data_source.driver = None;
+        c.aggregation.handoff = None;
+        let sources: Vec<String> = c
+            .data_source
+            .variables
+            .names()
+            .map(str::to_string)
+            .collect();
+        let canon = |text: &mut String| {
+            if let Ok(e) = Expr::parse(text, &sources) {
+                *text = e.canonical().to_string();
+            }
+        };
+        for (_, spec) in &mut c.aggregation.variables.0 {
+            spec.fill_value = Some(spec.fill_value.unwrap_or(spec.dtype.default_fill()));
+            if let Some(e) = spec.expression.as_mut() {
+                canon(e);
+            }
+            if let Some(w) = spec.params.as_mut().and_then(|p| p.weights.as_mut()) {
+                canon(w);
+            }
+        }
+        for (_, spec) in &mut c.aggregation.coordinates.0 {
+            spec.fill_value = Some(spec.fill_value.unwrap_or(spec.dtype.default_fill()));
+        }
+        let value = serde_json::to_value(&c).expect("config serializes to JSON");
+        serde_json::to_string(&sort_keys(value)).expect("JSON value prints")
+    }
+
+    /// `sha256:<64 hex digits>` of [`canonical_json`](Self::canonical_json).
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(CANONICAL_VERSION.as_bytes());
+        h.update(b"\n");
+        h.update(self.canonical_json().as_bytes());
+        let digest = h.finalize();
+        let mut out = String::from("sha256:");
+        for b in digest {
+            write!(out, "{b:02x}").expect("writing to a String cannot fail");
+        }
+        out
+    }
+}
+
+/// Sorts object keys at every level. Variable order is presentation only
+/// (each output array is computed independently), so it does not count; the
+/// explicit sort keeps the text stable even if serde_json's
+/// `preserve_order` feature gets enabled by another crate.
+fn sort_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out = Map::new();
+            for (k, v) in entries {
+                out.insert(k, sort_keys(v));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
+        other => other,
+    }
+}

@@ -1,0 +1,83 @@
+//! magg-agg: turns a shard's observations into per-cell statistics.
+//!
+//! One job: the compute half of a shard worker, independent of I/O so it is
+//! unit-testable.
+//!
+//! - **Config** ([`AggConfig`]): the YAML pipeline config (same shape as the
+//!   upstream zagg ATL06 config): `data_source` (beam groups, coordinate and
+//!   variable paths with `{group}`, quality filter), `aggregation.variables`
+//!   (name → `function`/`source`/`params`/`expression`, `dtype`,
+//!   `fill_value`) and `output.grid`. Unknown keys are errors naming the key
+//!   path. [`AggConfig::atl06_default`] is the built-in ATL06 config
+//!   (`configs/atl06.yaml`); [`AggConfig::fingerprint`] a stable hash of its
+//!   meaning.
+//! - **Expressions** ([`Expr`]): `+ - * / **`, unary minus, parentheses,
+//!   numbers, source names, `sqrt`/`np.sqrt`, `sum`/`np.sum`, evaluated as
+//!   numpy does on float64 arrays.
+//! - **Statistics** ([`stats`]): count, min, max, sum, mean, var, std,
+//!   weighted average, inverse-variance sigma and `np.quantile` (linear),
+//!   reproducing numpy's float64 results (pairwise summation, two-pass
+//!   variance, selection-based quantiles).
+//! - **Reduction**: [`Plan`] (the compiled config) →
+//!   [`ShardAccumulator::push`] one [`Batch`] per granule beam (quality,
+//!   fill and non-finite filtering; child-cell indexing with
+//!   `magg_morton::geo_to_nested_batch`; points outside the shard dropped) →
+//!   [`ShardAccumulator::finish`] (counting sort by child cell) →
+//!   [`GroupedShard::reduce`] at the child order or any coarser order →
+//!   [`ShardGrid`]: one typed [`Column`] per output variable.
+//! - **Reading** ([`read_shard`]): for each granule (bounded concurrency)
+//!   and beam, latitude first, longitude in the shard's latitude band, the
+//!   other datasets only in the shard's row runs, through `magg_h5`;
+//!   per-granule errors are reported, not fatal; results are pushed in
+//!   granule order so outputs are deterministic.
+//!
+//! ```
+//! use magg_agg::{AggConfig, Batch, Plan, ShardAccumulator, SourceSlice, Values};
+//! let plan = Plan::new(&AggConfig::atl06_default()).unwrap();
+//! let shard = magg_morton::geo_to_morton(-80.0, 120.0, 6).unwrap();
+//! let (lat, lon) = ([-80.0, -80.0001], [120.0, 120.0001]);
+//! let (h, s, q) = ([1000.0f32, 1002.0], [0.1f32, 0.1], [0i8, 0]);
+//! let mut acc = ShardAccumulator::new(&plan, shard).unwrap();
+//! acc.push(&Batch {
+//!     latitude: SourceSlice::new(&lat[..]),
+//!     longitude: SourceSlice::new(&lon[..]),
+//!     variables: vec![SourceSlice::with_fill(&h[..], f32::MAX.into()), SourceSlice::new(&s[..])],
+//!     quality: Some(Values::I8(&q)),
+//! }).unwrap();
+//! let grid = acc.finish().reduce(12).unwrap();
+//! assert_eq!(grid.observations, 2);
+//! assert_eq!(grid.populated, 1);
+//! ```
+
+// Kernels reproduce numpy bit for bit and filters match exact fill values:
+// float equality is intended throughout.
+#![allow(clippy::float_cmp)]
+
+mod accumulate;
+mod atl06;
+mod batch;
+mod column;
+mod config;
+mod error;
+mod expr;
+mod fingerprint;
+mod named;
+mod plan;
+mod read;
+mod reduce;
+pub mod stats;
+
+pub use accumulate::{FilterStats, ShardAccumulator};
+pub use atl06::{ATL06_GROUPS, ATL06_YAML};
+pub use batch::{Batch, SourceSlice, Values};
+pub use column::{Column, Dtype, FillValue};
+pub use config::{
+    AggConfig, Aggregation, ConfigError, CoordinateSpec, Coordinates, DataSource, Function, Grid,
+    GridKind, GroupPaths, IndexingScheme, Output, Params, QualityFilter, VariableSpec,
+};
+pub use error::AggError;
+pub use expr::{Expr, ExprError};
+pub use named::Named;
+pub use plan::{COORDINATE_NAMES, Plan};
+pub use read::{GranuleReport, ReadOptions, ShardOutput, read_shard};
+pub use reduce::{GroupedShard, ShardGrid};

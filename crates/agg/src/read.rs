@@ -1,0 +1,455 @@
+//! [`read_shard`]: the I/O half of a shard worker. For each granule
+//! (concurrently, bounded) and each beam group: read latitude/longitude,
+//! find the row runs whose parent-order cell is the shard (ATL06 rows are
+//! along-track ordered, so the shard's rows are a few contiguous runs), read
+//! only those rows of the other datasets, and push them into a
+//! [`ShardAccumulator`].
+//!
+//! A beam group missing from a granule is normal and skipped. Any other
+//! problem (missing dataset, corrupt or unreachable file) is recorded in that
+//! granule's [`GranuleReport`], naming the granule and the HDF5 path, and the
+//! granule contributes nothing; the other granules are unaffected. Results
+//! are pushed in the order the granules are given (then beam, then row), so
+//! a shard's output does not depend on which read finished first.
+
+use crate::accumulate::{FilterStats, ShardAccumulator};
+use crate::batch::{Batch, SourceSlice, Values};
+use crate::config::{AggConfig, GroupPaths};
+use crate::error::AggError;
+use crate::plan::Plan;
+use crate::reduce::GroupedShard;
+use futures::StreamExt;
+use magg_h5::{Counters, Dataset, File, OpenOptions};
+use magg_morton as morton;
+use std::ops::Range;
+
+/// How a shard's granules are read.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Granules read at the same time.
+    pub granule_concurrency: usize,
+    /// In-shard row runs closer than this are read as one range (the rows
+    /// between are read and then dropped as outside the shard).
+    pub merge_gap_rows: u64,
+    /// How each HDF5 file is opened (share a limiter or counters here).
+    pub open: OpenOptions,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            granule_concurrency: 4,
+            merge_gap_rows: 4096,
+            open: OpenOptions::default(),
+        }
+    }
+}
+
+/// What reading one granule gave.
+#[derive(Debug)]
+pub struct GranuleReport {
+    /// The granule's URL or path, as given.
+    pub url: String,
+    /// Beam groups present in the granule (of those configured).
+    pub beams: u32,
+    /// Rows read from the variable datasets (the shard's runs).
+    pub rows_read: u64,
+    /// Filter counts of the rows read (all zero when the granule failed).
+    pub stats: FilterStats,
+    /// Requests and bytes of this granule.
+    pub io: Counters,
+    /// Why the granule contributed nothing, if it failed.
+    pub error: Option<AggError>,
+}
+
+/// A shard's observations from all its granules, grouped and ready to
+/// reduce, with one report per granule (in input order).
+#[derive(Debug)]
+pub struct ShardOutput {
+    /// The grouped observations.
+    pub grouped: GroupedShard,
+    /// One report per granule given.
+    pub granules: Vec<GranuleReport>,
+}
+
+impl ShardOutput {
+    /// Granules that failed.
+    pub fn failed(&self) -> impl Iterator<Item = &GranuleReport> {
+        self.granules.iter().filter(|g| g.error.is_some())
+    }
+
+    /// I/O of all granules.
+    pub fn io(&self) -> Counters {
+        self.granules
+            .iter()
+            .fold(Counters::default(), |a, g| Counters {
+                requests: a.requests + g.io.requests,
+                bytes_fetched: a.bytes_fetched + g.io.bytes_fetched,
+                bytes_decompressed: a.bytes_decompressed + g.io.bytes_decompressed,
+                chunks_decoded: a.chunks_decoded + g.io.chunks_decoded,
+            })
+    }
+}
+
+/// Reads the observations of shard `shard` (a morton word at the config's
+/// parent order) from `granules` (paths or URLs `magg_h5` can open).
+///
+/// Errors only for an invalid config or shard; granule problems are in the
+/// reports.
+pub async fn read_shard(
+    shard: u64,
+    granules: &[String],
+    config: &AggConfig,
+    opts: &ReadOptions,
+) -> Result<ShardOutput, AggError> {
+    let plan = Plan::new(config)?;
+    let mut acc = ShardAccumulator::new(&plan, shard)?;
+    let shard_nested = morton::decode(shard)
+        .map_err(|e| AggError::Shard {
+            word: shard,
+            reason: e.to_string(),
+        })?
+        .nested;
+    let beams: Vec<(String, GroupPaths)> = config
+        .data_source
+        .groups
+        .iter()
+        .map(|g| (g.clone(), config.paths_for_group(g)))
+        .collect();
+    let band = lat_band(shard).map_err(|e| AggError::Shard {
+        word: shard,
+        reason: e.to_string(),
+    })?;
+    let ctx = Ctx {
+        beams: &beams,
+        parent_order: plan.parent_order(),
+        shard_nested,
+        band,
+        opts,
+    };
+
+    // Owned URLs: a closure over `&String` makes the future's `Send`
+    // bound higher-ranked, which callers behind `async_trait` cannot meet.
+    let ctx = &ctx;
+    let mut results = futures::stream::iter(granules.iter().cloned())
+        .map(move |url| async move { read_granule(&url, ctx).await })
+        .buffered(opts.granule_concurrency.max(1));
+    let mut reports = Vec::with_capacity(granules.len());
+    let mut index = 0;
+    while let Some(result) = results.next().await {
+        let url = granules[index].clone();
+        index += 1;
+        let report = match result {
+            Ok(g) => {
+                let mut stats = FilterStats::default();
+                let mut error = None;
+                for beam in &g.beams {
+                    match acc.push(&beam.batch()) {
+                        Ok(st) => stats.add(&st),
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                GranuleReport {
+                    url,
+                    beams: g.present,
+                    rows_read: g.rows_read,
+                    stats,
+                    io: g.io,
+                    error,
+                }
+            }
+            Err((io, e)) => GranuleReport {
+                url,
+                beams: 0,
+                rows_read: 0,
+                stats: FilterStats::default(),
+                io,
+                error: Some(e),
+            },
+        };
+        reports.push(report);
+    }
+    Ok(ShardOutput {
+        grouped: acc.finish(),
+        granules: reports,
+    })
+}
+
+struct Ctx<'a> {
+    beams: &'a [(String, GroupPaths)],
+    parent_order: u8,
+    shard_nested: u64,
+    /// Geodetic latitude band holding the shard.
+    band: (f64, f64),
+    opts: &'a ReadOptions,
+}
+
+/// One granule's in-shard rows, per beam.
+struct GranuleRows {
+    present: u32,
+    rows_read: u64,
+    beams: Vec<BeamRows>,
+    io: Counters,
+}
+
+/// One beam's rows inside the shard's runs.
+struct BeamRows {
+    lat: Vec<f64>,
+    lon: Vec<f64>,
+    lat_fill: Option<f64>,
+    lon_fill: Option<f64>,
+    vars: Vec<(Vec<f64>, Option<f64>)>,
+    quality: Option<Vec<f64>>,
+}
+
+impl BeamRows {
+    fn batch(&self) -> Batch<'_> {
+        fn slice(v: &[f64], fill: Option<f64>) -> SourceSlice<'_> {
+            SourceSlice {
+                values: Values::F64(v),
+                fill_value: fill,
+            }
+        }
+        Batch {
+            latitude: slice(&self.lat, self.lat_fill),
+            longitude: slice(&self.lon, self.lon_fill),
+            variables: self.vars.iter().map(|(v, f)| slice(v, *f)).collect(),
+            quality: self.quality.as_deref().map(Values::F64),
+        }
+    }
+}
+
+type GranuleError = (Counters, AggError);
+
+async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleError> {
+    let read_err = |e: magg_h5::Error| AggError::Read {
+        granule: url.to_string(),
+        source: Box::new(e),
+    };
+    let file = File::open_url(url, &ctx.opts.open)
+        .await
+        .map_err(|e| (Counters::default(), read_err(e)))?;
+    let fail = |e: magg_h5::Error| (file.counters(), read_err(e));
+    let root: Vec<String> = file
+        .list("/")
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    let mut out = GranuleRows {
+        present: 0,
+        rows_read: 0,
+        beams: Vec::new(),
+        io: Counters::default(),
+    };
+    for (group, paths) in ctx.beams {
+        if !root.iter().any(|n| n == group) {
+            continue; // beams without data are omitted from granules
+        }
+        out.present += 1;
+        if let Some(beam) = read_beam(&file, paths, ctx, &mut out.rows_read)
+            .await
+            .map_err(fail)?
+        {
+            out.beams.push(beam);
+        }
+    }
+    out.io = file.counters();
+    Ok(out)
+}
+
+/// The `_FillValue` attribute, else the HDF5 fill value property.
+fn fill_of(ds: &Dataset) -> Option<f64> {
+    ds.attribute("_FillValue")
+        .and_then(magg_h5::Attribute::as_f64)
+        .or_else(|| ds.fill_value())
+}
+
+async fn read_beam(
+    file: &File,
+    paths: &GroupPaths,
+    ctx: &Ctx<'_>,
+    rows_read: &mut u64,
+) -> Result<Option<BeamRows>, magg_h5::Error> {
+    // All datasets are opened (metadata only) so a granule missing one is an
+    // error whether or not this shard needs its rows. Then reads narrow down:
+    // latitude, longitude in the shard's latitude band, the other datasets in
+    // the shard's rows.
+    let lat_ds = file.dataset(&paths.latitude).await?;
+    let lon_ds = file.dataset(&paths.longitude).await?;
+    let mut var_ds = Vec::with_capacity(paths.variables.len());
+    for p in &paths.variables {
+        var_ds.push(file.dataset(p).await?);
+    }
+    let quality_ds = match &paths.quality {
+        Some(p) => Some(file.dataset(p).await?),
+        None => None,
+    };
+    let lat: Vec<f64> = lat_ds.read_all().await?;
+    let (lo, hi) = ctx.band;
+    let band_runs = merge_runs(
+        lat.iter().map(|&la| la >= lo && la <= hi),
+        ctx.opts.merge_gap_rows,
+    );
+    if band_runs.is_empty() {
+        return Ok(None);
+    }
+    let lon_reqs: Vec<(&Dataset, Range<u64>)> =
+        band_runs.iter().map(|r| (&lon_ds, r.clone())).collect();
+    let mut lon = vec![f64::NAN; lat.len()];
+    for (r, part) in band_runs
+        .iter()
+        .zip(file.read_many::<f64>(&lon_reqs).await?)
+    {
+        lon[r.start as usize..r.end as usize].copy_from_slice(&part);
+    }
+    let (lat_fill, lon_fill) = (fill_of(&lat_ds), fill_of(&lon_ds));
+    let runs = shard_runs(
+        &lat,
+        &lon,
+        ctx.parent_order,
+        ctx.shard_nested,
+        ctx.opts.merge_gap_rows,
+    );
+    if runs.is_empty() {
+        return Ok(None);
+    }
+    let mut datasets: Vec<&Dataset> = var_ds.iter().collect();
+    datasets.extend(quality_ds.as_ref());
+    let reqs: Vec<(&Dataset, Range<u64>)> = datasets
+        .iter()
+        .flat_map(|ds| runs.iter().map(move |r| (*ds, r.clone())))
+        .collect();
+    let parts: Vec<Vec<f64>> = file.read_many(&reqs).await?;
+    let mut columns = parts.chunks(runs.len()).map(<[Vec<f64>]>::concat);
+    let vars = var_ds
+        .iter()
+        .map(|ds| (columns.next().unwrap_or_default(), fill_of(ds)))
+        .collect();
+    let quality = quality_ds
+        .as_ref()
+        .map(|_| columns.next().unwrap_or_default());
+    let pick = |v: &[f64]| {
+        runs.iter()
+            .flat_map(|r| v[r.start as usize..r.end as usize].iter().copied())
+            .collect()
+    };
+    let n: u64 = runs.iter().map(|r| r.end - r.start).sum();
+    *rows_read += n;
+    Ok(Some(BeamRows {
+        lat: pick(&lat),
+        lon: pick(&lon),
+        lat_fill,
+        lon_fill,
+        vars,
+        quality,
+    }))
+}
+
+/// The geodetic latitude band of a cell, from its corners: HEALPix cell
+/// edges are monotonic in latitude between corners (checked by a test).
+/// Widened by 1e-6° against rounding.
+fn lat_band(shard: u64) -> Result<(f64, f64), morton::Error> {
+    let corners = morton::boundary(shard)?;
+    let lo = corners.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
+    let hi = corners
+        .iter()
+        .map(|c| c.0)
+        .fold(f64::NEG_INFINITY, f64::max);
+    Ok((lo - 1e-6, hi + 1e-6))
+}
+
+/// Row ranges where `inside` holds, runs closer than `merge_gap` rows merged.
+fn merge_runs(inside: impl Iterator<Item = bool>, merge_gap: u64) -> Vec<Range<u64>> {
+    let mut runs: Vec<Range<u64>> = Vec::new();
+    for (i, inside) in inside.enumerate() {
+        if !inside {
+            continue;
+        }
+        let i = i as u64;
+        match runs.last_mut() {
+            Some(last) if i - last.end <= merge_gap => last.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    runs
+}
+
+/// Row ranges whose parent-order cell is the shard (merged as
+/// [`merge_runs`]). Rows with invalid coordinates are not in it.
+fn shard_runs(
+    lat: &[f64],
+    lon: &[f64],
+    order: u8,
+    shard_nested: u64,
+    merge_gap: u64,
+) -> Vec<Range<u64>> {
+    let inside = lat.iter().zip(lon).map(|(&la, &lo)| {
+        la.abs() <= 90.0
+            && lo.is_finite()
+            && morton::geo_to_nested(la, lo, order).is_ok_and(|n| n == shard_nested)
+    });
+    merge_runs(inside, merge_gap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_merge_small_gaps() {
+        let shard = morton::geo_to_morton(-80.0, 120.0, 6).unwrap();
+        let nested = morton::decode(shard).unwrap().nested;
+        let lat = [-80.0, -80.0, 10.0, 10.0, 10.0, -80.0, f64::NAN, -80.0, 10.0];
+        let lon = [120.0; 9];
+        assert_eq!(shard_runs(&lat, &lon, 6, nested, 0), vec![0..2, 5..6, 7..8]);
+        assert_eq!(shard_runs(&lat, &lon, 6, nested, 1), vec![0..2, 5..8]);
+        assert_eq!(shard_runs(&lat, &lon, 6, nested, 3), vec![0..8]);
+        assert!(shard_runs(&lat[2..5], &lon[2..5], 6, nested, 10).is_empty());
+    }
+
+    #[test]
+    fn latitude_band_holds_every_point_of_the_cell() {
+        // Polar-cap, pole-touching, equatorial and northern cells at two orders.
+        let cells = [
+            (-87.9, 60.0, 6),
+            (-89.99, 10.0, 6),
+            (-80.0, 120.0, 6),
+            (0.3, -170.0, 6),
+            (45.0, 45.0, 6),
+            (-70.0, 0.0, 3),
+        ];
+        let mut state = 12345u64;
+        let mut uniform = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for (lat, lon, order) in cells {
+            let word = morton::geo_to_morton(lat, lon, order).unwrap();
+            let nested = morton::decode(word).unwrap().nested;
+            let (lo, hi) = lat_band(word).unwrap();
+            let (clat, clon) = morton::center(word).unwrap();
+            let span = 3.0 * 58.6 / f64::from(1u32 << order);
+            let lon_span = (span / clat.to_radians().cos()).min(360.0);
+            let mut inside = 0;
+            for _ in 0..20_000 {
+                let la = (clat + span * (uniform() - 0.5)).clamp(-90.0, 90.0);
+                let lo_ = clon + lon_span * (uniform() - 0.5);
+                if morton::geo_to_nested(la, lo_, order).unwrap() == nested {
+                    inside += 1;
+                    assert!(
+                        la >= lo && la <= hi,
+                        "cell {word}: {la} outside [{lo}, {hi}]"
+                    );
+                }
+            }
+            assert!(inside > 1000, "cell {word}: sampling found {inside} points");
+        }
+    }
+}
