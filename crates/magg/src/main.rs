@@ -21,17 +21,29 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the whole pipeline on bundled sample granules (no network): the first thing to try.
+    Demo(cmd::demo::Args),
+    /// Build a shard map (shard -> granules) from NASA CMR or from granule files.
+    Catalog(cmd::catalog::Args),
+    /// Aggregate the shards of a shard map into a Zarr v3 DGGS store.
+    Run(cmd::run::Args),
     /// Index `lat,lon` points from stdin to morton words (mortie's geo2mort).
     Index(cmd::index::Args),
     /// Describe one morton word: order, nested ipix, parent, centre, boundary.
     Cell(cmd::cell::Args),
+    /// Show an HDF5 file's tree, or print a dataset's rows (`--dataset`, `--rows A:B`).
+    Inspect(cmd::inspect::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => cmd::demo::run(&args),
+        Command::Catalog(args) => cmd::catalog::run(&args),
+        Command::Run(args) => cmd::run::run(&args),
         Command::Index(args) => cmd::index::run(&args),
         Command::Cell(args) => cmd::cell::run(&args),
+        Command::Inspect(args) => cmd::inspect::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

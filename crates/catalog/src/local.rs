@@ -1,0 +1,194 @@
+//! Shard maps from granule files directly (no CMR): read each granule's
+//! coordinates with `magg-h5` and list it under every shard holding one
+//! of its points (exact: no footprint, no buffer, no false positive).
+
+use std::path::Path;
+
+use futures::{StreamExt, TryStreamExt};
+use magg_coverage::{Moc, Region};
+use magg_h5::{File, OpenOptions};
+
+use crate::build::{BuildSpec, assemble, point_shards};
+use crate::error::Error;
+use crate::granule::{BBox, GranuleRef, GranuleUrls};
+use crate::shardmap::ShardMap;
+
+/// Where the coordinates of a product live.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Beam groups, read when present.
+    pub beams: Vec<String>,
+    /// Latitude dataset, relative to a beam group.
+    pub lat: String,
+    /// Longitude dataset, relative to a beam group.
+    pub lon: String,
+}
+
+impl Layout {
+    /// ATL06: six beams, `land_ice_segments/latitude|longitude`.
+    pub fn atl06() -> Layout {
+        Layout {
+            beams: ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]
+                .map(String::from)
+                .to_vec(),
+            lat: "land_ice_segments/latitude".to_string(),
+            lon: "land_ice_segments/longitude".to_string(),
+        }
+    }
+}
+
+/// The granule files named by `arg`: a directory (its `*.h5`, sorted), a
+/// text file listing one path or URL per line (`#` comments), or a single
+/// `.h5` path or URL.
+pub fn granule_list(arg: &str) -> Result<Vec<String>, Error> {
+    let io = |source| Error::Io {
+        path: arg.to_string(),
+        source,
+    };
+    let path = Path::new(arg);
+    if arg.contains("://") || path.extension().is_some_and(|e| e == "h5") {
+        return Ok(vec![arg.to_string()]);
+    }
+    if path.is_dir() {
+        let mut v: Vec<String> = std::fs::read_dir(path)
+            .map_err(io)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "h5"))
+            .map(|p| p.display().to_string())
+            .collect();
+        v.sort();
+        return Ok(v);
+    }
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect())
+}
+
+/// Every beam's latitudes and longitudes of one granule, concatenated.
+pub async fn read_coordinates(url: &str, layout: &Layout) -> Result<(Vec<f64>, Vec<f64>), Error> {
+    let file = File::open_url(url, &OpenOptions::default()).await?;
+    let (mut lats, mut lons) = (Vec::new(), Vec::new());
+    for beam in &layout.beams {
+        let lat = match file.dataset(&format!("/{beam}/{}", layout.lat)).await {
+            Ok(d) => d,
+            Err(e) if e.is_not_found() => continue, // beams without data are omitted
+            Err(e) => return Err(e.into()),
+        };
+        let lon = file.dataset(&format!("/{beam}/{}", layout.lon)).await?;
+        lats.extend(lat.read_all::<f64>().await?);
+        lons.extend(lon.read_all::<f64>().await?);
+    }
+    Ok((lats, lons))
+}
+
+/// The smallest lat/lon box of points (`west > east` across 180°).
+pub fn points_bbox(lats: &[f64], lons: &[f64]) -> Option<BBox> {
+    if lats.is_empty() {
+        return None;
+    }
+    let south = lats.iter().copied().fold(f64::INFINITY, f64::min);
+    let north = lats.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut l: Vec<f64> = lons.iter().map(|x| x.rem_euclid(360.0)).collect();
+    l.sort_by(f64::total_cmp);
+    let n = l.len();
+    let (mut gap, mut after) = (l[0] + 360.0 - l[n - 1], 0);
+    for i in 1..n {
+        if l[i] - l[i - 1] > gap {
+            gap = l[i] - l[i - 1];
+            after = i;
+        }
+    }
+    let wrap = |x: f64| if x > 180.0 { x - 360.0 } else { x };
+    Some(
+        BBox {
+            west: wrap(l[after]),
+            south,
+            east: wrap(l[(after + n - 1) % n]),
+            north,
+        }
+        .rounded(),
+    )
+}
+
+/// A granule record for a local or object-store file.
+fn record(url: &str, bbox: BBox) -> GranuleRef {
+    let id = url.rsplit(['/', '\\']).next().unwrap_or(url).to_string();
+    let urls = if url.starts_with("s3://") {
+        GranuleUrls {
+            s3: Some(url.to_string()),
+            ..GranuleUrls::default()
+        }
+    } else if url.starts_with("http://") || url.starts_with("https://") {
+        GranuleUrls {
+            https: Some(url.to_string()),
+            ..GranuleUrls::default()
+        }
+    } else {
+        GranuleUrls {
+            file: Some(url.to_string()),
+            ..GranuleUrls::default()
+        }
+    };
+    GranuleRef {
+        id,
+        urls,
+        bbox,
+        time_start: None,
+        time_end: None,
+        concept_id: None,
+    }
+}
+
+/// Builds a shard map from granule files, reading `concurrency` files at
+/// a time. Granules without any point in the region are left out.
+pub async fn build(
+    urls: &[String],
+    region: &Region,
+    region_moc: &Moc,
+    spec: &BuildSpec,
+    layout: &Layout,
+    concurrency: usize,
+) -> Result<ShardMap, Error> {
+    spec.validate()?;
+    let results: Vec<(GranuleRef, Vec<u64>)> = futures::stream::iter(urls)
+        .map(|url| async move {
+            let (lats, lons) = read_coordinates(url, layout).await?;
+            let Some(bbox) = points_bbox(&lats, &lons) else {
+                return Ok::<_, Error>(None);
+            };
+            let spec = *spec;
+            let moc = region_moc.clone();
+            let shards =
+                tokio::task::spawn_blocking(move || point_shards(&lats, &lons, &moc, &spec))
+                    .await
+                    .map_err(|e| Error::Parameter(format!("indexing task failed: {e}")))??;
+            Ok(Some((record(url, bbox), shards)))
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_filter_map(|x| async move { Ok(x) })
+        .try_collect()
+        .await?;
+    let query = spec.query("local", region, region_moc)?;
+    Ok(assemble(
+        results.iter().map(|(g, s)| (g, s.clone())),
+        query,
+        spec,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bbox_across_the_antimeridian() {
+        let b = points_bbox(&[-70.0, -71.0, -72.0], &[179.0, -179.5, 178.0]).unwrap();
+        assert_eq!((b.west, b.east), (178.0, -179.5));
+        assert_eq!((b.south, b.north), (-72.0, -70.0));
+    }
+}

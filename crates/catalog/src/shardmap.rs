@@ -1,0 +1,257 @@
+//! [`ShardMap`]: shard → granules, with the query that made it, and its
+//! versioned JSON form (documented in the crate docs).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::Error;
+use crate::granule::GranuleRef;
+
+/// The JSON format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The region a map was built for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionInfo {
+    /// Its name (`antarctica`, `greenland`, or a file name).
+    pub name: String,
+    /// Order of the finest cells of `moc`.
+    pub moc_order: u8,
+    /// The region's cover as compact mixed-order mortie morton words.
+    pub moc: Vec<u64>,
+}
+
+/// What was asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    /// `cmr` or `local`.
+    pub source: String,
+    /// Collection short name (e.g. `ATL06`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
+    /// Collection version (e.g. `006`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// ICESat-2 cycle, when the query was a cycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<u8>,
+    /// Temporal window searched (UTC start, end), when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporal: Option<(String, String)>,
+    /// The CMR base URL used, when `source` is `cmr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmr_url: Option<String>,
+    /// The region.
+    pub region: RegionInfo,
+    /// Order at which region and footprints were intersected.
+    pub match_order: u8,
+    /// Margin added around each footprint, km.
+    pub buffer_km: f64,
+}
+
+/// Counts over the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Shards listed.
+    pub shards: u64,
+    /// Distinct granules listed.
+    pub granules: u64,
+    /// (shard, granule) pairs.
+    pub pairs: u64,
+}
+
+/// Shard → granules (see the crate docs for the JSON form).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardMap {
+    /// What was asked for.
+    pub query: Query,
+    /// Order of the shards (the keys).
+    pub parent_order: u8,
+    /// Order of the finest output cells.
+    pub child_order: u8,
+    /// Shard morton word → granules touching it, sorted by id.
+    pub shards: BTreeMap<u64, Vec<GranuleRef>>,
+}
+
+impl ShardMap {
+    /// Iterates `(shard word, granules)` in shard order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &[GranuleRef])> {
+        self.shards.iter().map(|(&k, v)| (k, v.as_slice()))
+    }
+
+    /// Counts shards, distinct granules and pairs.
+    pub fn totals(&self) -> Totals {
+        let ids: BTreeSet<&str> = self
+            .shards
+            .values()
+            .flatten()
+            .map(|g| g.id.as_str())
+            .collect();
+        Totals {
+            shards: self.shards.len() as u64,
+            granules: ids.len() as u64,
+            pairs: self.shards.values().map(|v| v.len() as u64).sum(),
+        }
+    }
+
+    /// Sorts every shard's granules by id (the canonical order).
+    pub fn normalize(&mut self) {
+        for v in self.shards.values_mut() {
+            v.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+    }
+
+    /// The JSON text (pretty, deterministic).
+    pub fn to_json(&self) -> String {
+        let doc = Doc {
+            magg_shardmap: FORMAT_VERSION,
+            query: self.query.clone(),
+            parent_order: self.parent_order,
+            child_order: self.child_order,
+            shards: Shards(self.shards.clone()),
+            totals: self.totals(),
+        };
+        let mut s = serde_json::to_string_pretty(&doc).expect("shard maps serialize");
+        s.push('\n');
+        s
+    }
+
+    /// Parses and validates JSON text; `what` names it in errors.
+    pub fn from_json(text: &str, what: &str) -> Result<ShardMap, Error> {
+        let bad = |reason: String| Error::ShardMap {
+            what: what.to_string(),
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
+        match value
+            .get("magg_shardmap")
+            .and_then(serde_json::Value::as_u64)
+        {
+            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(bad(format!(
+                    "format version {v} is not supported (this build reads {FORMAT_VERSION})"
+                )));
+            }
+            None => return Err(bad("missing \"magg_shardmap\" version field".to_string())),
+        }
+        let doc: Doc = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let map = ShardMap {
+            query: doc.query,
+            parent_order: doc.parent_order,
+            child_order: doc.child_order,
+            shards: doc.shards.0,
+        };
+        map.validate(doc.totals).map_err(bad)?;
+        Ok(map)
+    }
+
+    fn validate(&self, totals: Totals) -> Result<(), String> {
+        if self.child_order < self.parent_order || self.child_order > magg_morton::MAX_ORDER {
+            return Err(format!(
+                "child_order {} must be between parent_order {} and 29",
+                self.child_order, self.parent_order
+            ));
+        }
+        for (&w, granules) in &self.shards {
+            let cell = magg_morton::decode(w).map_err(|e| format!("shard {w}: {e}"))?;
+            if cell.order != self.parent_order || cell.is_point {
+                return Err(format!(
+                    "shard {w} is an order-{} cell, not order {}",
+                    cell.order, self.parent_order
+                ));
+            }
+            if granules.is_empty() {
+                return Err(format!("shard {w} lists no granule"));
+            }
+            for g in granules {
+                if g.urls.s3.is_none() && g.urls.https.is_none() && g.urls.file.is_none() {
+                    return Err(format!("shard {w}: granule {} has no URL", g.id));
+                }
+            }
+        }
+        let actual = self.totals();
+        if actual != totals {
+            return Err(format!(
+                "totals {totals:?} do not match the shards ({actual:?})"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads and validates a shard map file.
+    pub fn read(path: &Path) -> Result<ShardMap, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        ShardMap::from_json(&text, &path.display().to_string())
+    }
+
+    /// Writes the JSON form to `path`.
+    pub fn write(&self, path: &Path) -> Result<(), Error> {
+        std::fs::write(path, self.to_json()).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Doc {
+    magg_shardmap: u32,
+    query: Query,
+    parent_order: u8,
+    child_order: u8,
+    shards: Shards,
+    totals: Totals,
+}
+
+/// The `shards` object: keys are decimal morton words, in numeric order;
+/// a repeated key is an error.
+struct Shards(BTreeMap<u64, Vec<GranuleRef>>);
+
+impl Serialize for Shards {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(&k.to_string(), v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Shards {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shards, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Shards;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of shard words (decimal strings) to granule lists")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Shards, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(key) = a.next_key::<String>()? {
+                    let w: u64 = key.parse().map_err(|_| {
+                        serde::de::Error::custom(format!(
+                            "shard key {key:?} is not a decimal morton word"
+                        ))
+                    })?;
+                    let v: Vec<GranuleRef> = a.next_value()?;
+                    if out.insert(w, v).is_some() {
+                        return Err(serde::de::Error::custom(format!("duplicate shard {w}")));
+                    }
+                }
+                Ok(Shards(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}

@@ -1,0 +1,136 @@
+//! The shard map's JSON form: round trip, determinism, and validation
+//! errors that name the problem.
+
+use std::collections::BTreeMap;
+
+use magg_catalog::{BBox, GranuleRef, GranuleUrls, Query, RegionInfo, ShardMap};
+
+fn granule(id: &str) -> GranuleRef {
+    GranuleRef {
+        id: id.to_string(),
+        urls: GranuleUrls {
+            s3: Some(format!("s3://bucket/{id}")),
+            https: Some(format!("https://host/{id}")),
+            file: None,
+        },
+        bbox: BBox {
+            west: 170.5,
+            south: -80.25,
+            east: -170.125,
+            north: -70.0,
+        },
+        time_start: Some("2023-12-18T22:21:55.457098Z".into()),
+        time_end: None,
+        concept_id: Some("G1-NSIDC_CPRD".into()),
+    }
+}
+
+fn sample_map() -> ShardMap {
+    let w1 = magg_morton::encode(6, 32771).unwrap();
+    let w2 = magg_morton::encode(6, 33075).unwrap();
+    let mut shards = BTreeMap::new();
+    shards.insert(w2, vec![granule("ATL06_20240204143026_07292212_006_01.h5")]);
+    shards.insert(
+        w1,
+        vec![
+            granule("ATL06_20231218222155_00012211_006_01.h5"),
+            granule("ATL06_20240204143026_07292212_006_01.h5"),
+        ],
+    );
+    ShardMap {
+        query: Query {
+            source: "cmr".into(),
+            short_name: Some("ATL06".into()),
+            version: Some("006".into()),
+            cycle: Some(22),
+            temporal: Some(("2023-12-17T21:15:00Z".into(), "2024-03-19T16:54:42Z".into())),
+            cmr_url: Some("https://cmr.earthdata.nasa.gov".into()),
+            region: RegionInfo {
+                name: "antarctica".into(),
+                moc_order: 12,
+                moc: vec![w1, w2],
+            },
+            match_order: 12,
+            buffer_km: 2.0,
+        },
+        parent_order: 6,
+        child_order: 12,
+        shards,
+    }
+}
+
+#[test]
+fn round_trip_and_deterministic_text() {
+    let map = sample_map();
+    let text = map.to_json();
+    let back = ShardMap::from_json(&text, "t").unwrap();
+    assert_eq!(back, map);
+    assert_eq!(back.to_json(), text);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["magg_shardmap"], 1);
+    assert_eq!(v["totals"]["shards"], 2);
+    assert_eq!(v["totals"]["granules"], 2);
+    assert_eq!(v["totals"]["pairs"], 3);
+    // Keys in numeric order (here also lexicographic), as decimal strings.
+    let keys: Vec<&String> = v["shards"].as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 2);
+    let pos = |w: u64| text.find(&format!("\"{w}\"")).unwrap();
+    let (a, b) = (
+        magg_morton::encode(6, 32771).unwrap(),
+        magg_morton::encode(6, 33075).unwrap(),
+    );
+    assert!((a < b) == (pos(a) < pos(b)));
+    // iter() yields (shard, granules).
+    let listed: Vec<(u64, usize)> = back.iter().map(|(s, g)| (s, g.len())).collect();
+    assert_eq!(listed, vec![(a, 2), (b, 1)]);
+}
+
+#[test]
+fn file_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("map.json");
+    sample_map().write(&path).unwrap();
+    assert_eq!(ShardMap::read(&path).unwrap(), sample_map());
+    let err = ShardMap::read(&dir.path().join("missing.json")).unwrap_err();
+    assert!(err.to_string().contains("missing.json"), "{err}");
+}
+
+fn err_of(text: &str) -> String {
+    ShardMap::from_json(text, "m.json").unwrap_err().to_string()
+}
+
+#[test]
+fn validation_errors_name_the_problem() {
+    let good = sample_map().to_json();
+    // Wrong version.
+    let e = err_of(&good.replace("\"magg_shardmap\": 1", "\"magg_shardmap\": 2"));
+    assert!(e.contains("m.json") && e.contains("version 2"), "{e}");
+    // Missing version.
+    let e = err_of(&good.replace("\"magg_shardmap\": 1,", ""));
+    assert!(e.contains("magg_shardmap"), "{e}");
+    // Missing field.
+    let e = err_of(&good.replace("\"parent_order\": 6,", ""));
+    assert!(e.contains("parent_order"), "{e}");
+    // Duplicate shard: repeat the first key's entry.
+    let w = magg_morton::encode(6, 32771).unwrap();
+    let dup = good.replacen(
+        "\"shards\": {",
+        &format!("\"shards\": {{\n    \"{w}\": [],"),
+        1,
+    );
+    let e = err_of(&dup);
+    assert!(e.contains(&format!("duplicate shard {w}")), "{e}");
+    // A key that is not a word.
+    let e = err_of(&good.replacen(&format!("\"{w}\""), "\"abc\"", 1));
+    assert!(e.contains("abc"), "{e}");
+    // A key of the wrong order.
+    let w7 = magg_morton::encode(7, 32771 * 4).unwrap();
+    let e = err_of(&good.replacen(&format!("\"{w}\""), &format!("\"{w7}\""), 1));
+    assert!(e.contains("order-7"), "{e}");
+    // Totals that do not add up.
+    let e = err_of(&good.replace("\"pairs\": 3", "\"pairs\": 4"));
+    assert!(e.contains("totals"), "{e}");
+    // Unknown field.
+    let e = err_of(&good.replacen('{', "{\n  \"extra\": 1,", 1));
+    assert!(e.contains("extra"), "{e}");
+}
