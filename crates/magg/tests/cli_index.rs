@@ -73,7 +73,12 @@ fn index_agrees_with_mortie_on_fresh_points() {
         let (got, want): (Vec<&str>, Vec<&str>) = (out.lines().collect(), want.lines().collect());
         assert_eq!(got.len(), want.len());
         let bad: Vec<usize> = (0..got.len()).filter(|&i| got[i] != want[i]).collect();
-        assert!(bad.is_empty(), "seed {seed} order {order}: {} differ, first at data line {}", bad.len(), bad[0] + 1);
+        assert!(
+            bad.is_empty(),
+            "seed {seed} order {order}: {} differ, first at data line {}",
+            bad.len(),
+            bad[0] + 1
+        );
     }
     let (ok, out, _) = magg(&["index", "--order", "12", "--to", "label"], &input);
     assert!(ok);
@@ -83,9 +88,15 @@ fn index_agrees_with_mortie_on_fresh_points() {
 
 #[test]
 fn index_reports_bad_line_and_fails() {
-    let (ok, out, err) = magg(&["index", "--order", "6"], b"lat,lon\n-80,120\n\n-80,abc\n1,2\n");
+    let (ok, out, err) = magg(
+        &["index", "--order", "6"],
+        b"lat,lon\n-80,120\n\n-80,abc\n1,2\n",
+    );
     assert!(!ok);
-    assert_eq!(out, "11570310392668225542\n", "points before the bad line are written");
+    assert_eq!(
+        out, "11570310392668225542\n",
+        "points before the bad line are written"
+    );
     assert!(err.contains("line 4"), "{err}");
     let (ok, _, err) = magg(&["index", "--order", "6"], b"-80,120\n91,0\n");
     assert!(!ok && err.contains("line 2") && err.contains("91"), "{err}");
@@ -102,12 +113,19 @@ fn index_reports_bad_line_and_fails() {
 
 #[test]
 fn cell_describes_a_word_and_a_label() {
-    for arg in ["11570390794456006668", "-4113213213213", "0xa09249200000000c"] {
+    for arg in [
+        "11570390794456006668",
+        "-4113213213213",
+        "0xa09249200000000c",
+    ] {
         let (ok, out, err) = magg(&["cell", arg], b"");
         assert!(ok, "{arg}: {err}");
         assert!(out.contains("order:     12"), "{out}");
         assert!(out.contains("nested:    151594130"), "{out}");
-        assert!(out.contains("parent6:   11570310392668225542 (-4113213)"), "{out}");
+        assert!(
+            out.contains("parent6:   11570310392668225542 (-4113213)"),
+            "{out}"
+        );
     }
     let (ok, out, _) = magg(&["cell", "--json", "11570310392668225542"], b"");
     assert!(ok);

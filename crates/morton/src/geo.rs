@@ -123,7 +123,10 @@ pub fn boundary(word: u64) -> Result<[(f64, f64); 4], Error> {
     let v = healpix::get(cell.order).vertices(cell.nested);
     let mut out = [0, 1, 2, 3].map(|i| {
         let p = v[(i + 2) % 4];
-        (authalic_to_geodetic(p.lat.to_degrees()), wrap_lon(p.lon.to_degrees()))
+        (
+            authalic_to_geodetic(p.lat.to_degrees()),
+            wrap_lon(p.lon.to_degrees()),
+        )
     });
     let east = out.iter().filter(|p| p.1 > 0.0).count();
     let spans = out.iter().any(|p| p.1 > 90.0) && out.iter().any(|p| p.1 < -90.0);

@@ -68,21 +68,45 @@ fn geo2mort_every_point_every_order() {
         let ctx = format!("{} lat={lat} lon={lon}", r.get("category"));
         for k in 0..=29u8 {
             let want = r.u(&format!("m{k}"));
-            assert_eq!(morton::geo_to_morton(lat, lon, k).unwrap(), want, "{ctx} order {k}");
+            assert_eq!(
+                morton::geo_to_morton(lat, lon, k).unwrap(),
+                want,
+                "{ctx} order {k}"
+            );
             let nested = morton::geo_to_nested(lat, lon, k).unwrap();
             assert_eq!(morton::encode(k, nested).unwrap(), want, "{ctx} order {k}");
             // The order-29 area word coarsened to k equals the order-k word.
-            assert_eq!(morton::parent(r.u("m29"), k).unwrap(), want, "{ctx} parent {k}");
+            assert_eq!(
+                morton::parent(r.u("m29"), k).unwrap(),
+                want,
+                "{ctx} parent {k}"
+            );
             checked += 1;
         }
         let point = morton::geo_to_point(lat, lon).unwrap();
         assert_eq!(point, r.u("point29"), "{ctx} point");
         assert_eq!(morton::parent(point, 12).unwrap(), r.u("m12"), "{ctx}");
-        assert_eq!(morton::to_label(r.u("m6")).unwrap(), r.get("label6"), "{ctx}");
-        assert_eq!(morton::to_label(r.u("m12")).unwrap(), r.get("label12"), "{ctx}");
+        assert_eq!(
+            morton::to_label(r.u("m6")).unwrap(),
+            r.get("label6"),
+            "{ctx}"
+        );
+        assert_eq!(
+            morton::to_label(r.u("m12")).unwrap(),
+            r.get("label12"),
+            "{ctx}"
+        );
         assert_eq!(morton::parse_label(r.get("label12")).unwrap(), r.u("m12"));
-        assert_eq!(morton::decode(r.u("m6")).unwrap().nested, r.u("nest6"), "{ctx}");
-        assert_eq!(morton::decode(r.u("m12")).unwrap().nested, r.u("nest12"), "{ctx}");
+        assert_eq!(
+            morton::decode(r.u("m6")).unwrap().nested,
+            r.u("nest6"),
+            "{ctx}"
+        );
+        assert_eq!(
+            morton::decode(r.u("m12")).unwrap().nested,
+            r.u("nest12"),
+            "{ctx}"
+        );
         // Our authalic series against mortie's (same evaluation: exact or ulps).
         let beta = morton::geodetic_to_authalic(lat);
         assert!((beta - r.f("lat_authalic")).abs() <= 1e-12, "{ctx}: {beta}");
@@ -142,8 +166,14 @@ fn words_decode_encode_labels() {
         let lat = f(&e["lat"]);
         let a = morton::geodetic_to_authalic(lat);
         let g = morton::authalic_to_geodetic(lat);
-        assert!((a - f(&e["geodetic_to_authalic"])).abs() <= 1e-12, "{e}: {a}");
-        assert!((g - f(&e["authalic_to_geodetic"])).abs() <= 1e-12, "{e}: {g}");
+        assert!(
+            (a - f(&e["geodetic_to_authalic"])).abs() <= 1e-12,
+            "{e}: {a}"
+        );
+        assert!(
+            (g - f(&e["authalic_to_geodetic"])).abs() <= 1e-12,
+            "{e}: {g}"
+        );
     }
 }
 
@@ -154,7 +184,10 @@ fn relations_parents_children_sort() {
         let word = u(&c["word"]);
         let order = morton::order_of(word).unwrap();
         assert_eq!(u64::from(order), u(&c["order"]));
-        assert_eq!(morton::to_label(word).unwrap(), c["label"].as_str().unwrap());
+        assert_eq!(
+            morton::to_label(word).unwrap(),
+            c["label"].as_str().unwrap()
+        );
         for (k, p) in c["parents"].as_object().unwrap() {
             let k: u8 = k.parse().unwrap();
             assert_eq!(morton::parent(word, k).unwrap(), u(p), "{word} -> {k}");
@@ -179,23 +212,42 @@ fn relations_parents_children_sort() {
         let cell = morton::decode(word).unwrap();
         assert!(cell.is_point && cell.order == 29);
         assert_eq!(cell.nested, u(&p["nested29"]));
-        assert_eq!(morton::to_label(word).unwrap(), p["label"].as_str().unwrap());
+        assert_eq!(
+            morton::to_label(word).unwrap(),
+            p["label"].as_str().unwrap()
+        );
         assert_eq!(morton::encode(29, cell.nested).unwrap(), u(&p["area29"]));
-        assert_eq!(morton::clip_to_order(word, 29).unwrap(), u(&p["clip2order_29"]));
+        assert_eq!(
+            morton::clip_to_order(word, 29).unwrap(),
+            u(&p["clip2order_29"])
+        );
         let kids: Vec<u64> = p["children_29"].as_array().unwrap().iter().map(u).collect();
         assert_eq!(morton::children(word, 29).unwrap(), kids);
         for (k, a) in p["parents"].as_object().unwrap() {
             let k: u8 = k.parse().unwrap();
-            assert_eq!(morton::clip_to_order(word, k).unwrap(), u(a), "{word} -> {k}");
+            assert_eq!(
+                morton::clip_to_order(word, k).unwrap(),
+                u(a),
+                "{word} -> {k}"
+            );
         }
     }
     for e in r["clip_examples"].as_array().unwrap() {
         let (word, to) = (u(&e["word"]), u(&e["clip_order"]) as u8);
-        assert_eq!(morton::clip_to_order(word, to).unwrap(), u(&e["result"]), "{e}");
+        assert_eq!(
+            morton::clip_to_order(word, to).unwrap(),
+            u(&e["result"]),
+            "{e}"
+        );
     }
     // Raw u64 order is a preorder walk: an ancestor sorts right before its
     // descendants, which form one contiguous run.
-    let sample: Vec<u64> = r["sorted_sample"].as_array().unwrap().iter().map(u).collect();
+    let sample: Vec<u64> = r["sorted_sample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(u)
+        .collect();
     let mut sorted = sample.clone();
     sorted.sort_unstable();
     assert_eq!(sample, sorted);
@@ -204,10 +256,16 @@ fn relations_parents_children_sort() {
         oa < ob && morton::parent(b, oa).unwrap() == a
     };
     for (i, &a) in sample.iter().enumerate() {
-        let desc: Vec<usize> = (0..sample.len()).filter(|&j| is_anc(a, sample[j])).collect();
+        let desc: Vec<usize> = (0..sample.len())
+            .filter(|&j| is_anc(a, sample[j]))
+            .collect();
         if let (Some(&first), Some(&last)) = (desc.first(), desc.last()) {
             assert!(first > i, "ancestor {a} sorts after a descendant");
-            assert_eq!(last - first + 1, desc.len(), "descendants of {a} not contiguous");
+            assert_eq!(
+                last - first + 1,
+                desc.len(),
+                "descendants of {a} not contiguous"
+            );
         }
     }
 }
@@ -241,7 +299,11 @@ fn boundaries_centres_and_vertices() {
             close_lat_lon(*v, &ring[i], &format!("vertex {i} of {word}"));
         }
         // No jump across ±180 in our ring (for maps).
-        let lons: Vec<f64> = verts.iter().filter(|v| v.0.abs() < 89.9).map(|v| v.1).collect();
+        let lons: Vec<f64> = verts
+            .iter()
+            .filter(|v| v.0.abs() < 89.9)
+            .map(|v| v.1)
+            .collect();
         let span = lons.iter().copied().fold(f64::MIN, f64::max)
             - lons.iter().copied().fold(f64::MAX, f64::min);
         assert!(span < 180.0, "ring of {word} jumps: {verts:?}");
@@ -282,7 +344,15 @@ fn coverage_words_are_consistent_covers() {
             .iter()
             .map(|n| morton::encode(order, u(n)).unwrap())
             .collect();
-        let words: BTreeSet<u64> = p["reference_words"].as_array().unwrap().iter().map(u).collect();
-        assert_eq!(nested, words, "{name}: reference nested ids encode to its words");
+        let words: BTreeSet<u64> = p["reference_words"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(u)
+            .collect();
+        assert_eq!(
+            nested, words,
+            "{name}: reference nested ids encode to its words"
+        );
     }
 }

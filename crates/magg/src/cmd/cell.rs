@@ -36,7 +36,9 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let word = parse(&args.morton)?;
     let cell = morton::decode(word)?;
     let label = morton::to_label(word)?;
-    let parent6 = (cell.order >= 6).then(|| morton::parent(word, 6)).transpose()?;
+    let parent6 = (cell.order >= 6)
+        .then(|| morton::parent(word, 6))
+        .transpose()?;
     let (lat, lon) = morton::center(word)?;
     let ring = morton::boundary(word)?;
     if args.json {
@@ -53,7 +55,11 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     }
     println!("word:      {word} ({word:#018x})");
     println!("label:     {label}");
-    println!("order:     {}{}", cell.order, if cell.is_point { " (point)" } else { "" });
+    println!(
+        "order:     {}{}",
+        cell.order,
+        if cell.is_point { " (point)" } else { "" }
+    );
     println!("nested:    {}", cell.nested);
     match parent6 {
         Some(p) => println!("parent6:   {p} ({})", morton::to_label(p)?),

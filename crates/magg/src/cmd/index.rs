@@ -107,7 +107,11 @@ fn flush(
         match args.to {
             To::Ipix => writeln!(out, "{nested}")?,
             To::Word => writeln!(out, "{}", morton::encode(args.order, nested)?)?,
-            To::Label => writeln!(out, "{}", morton::to_label(morton::encode(args.order, nested)?)?)?,
+            To::Label => writeln!(
+                out,
+                "{}",
+                morton::to_label(morton::encode(args.order, nested)?)?
+            )?,
         }
     }
     if let Err(e) = done {
