@@ -8,6 +8,8 @@
 //! Missing references are a test *failure* with a message saying what to
 //! install, never a silent skip: a test that cannot fail is no test.
 
+pub mod s3;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
