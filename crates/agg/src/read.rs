@@ -289,6 +289,25 @@ async fn read_beam(
         Some(p) => Some(file.dataset(p).await?),
         None => None,
     };
+    // Every dataset of a beam has one row per segment: a mismatch is a
+    // malformed granule, refused whether or not this shard's rows are hit.
+    let others = std::iter::once(&lon_ds)
+        .chain(&var_ds)
+        .chain(quality_ds.as_ref());
+    for ds in others {
+        if ds.rows() != lat_ds.rows() {
+            return Err(magg_h5::Error {
+                file: file.name().to_string(),
+                object: ds.path().to_string(),
+                kind: magg_h5::ErrorKind::Corrupt(format!(
+                    "{} rows, but {} has {}: datasets of a beam must have equal lengths",
+                    ds.rows(),
+                    lat_ds.path(),
+                    lat_ds.rows()
+                )),
+            });
+        }
+    }
     let lat: Vec<f64> = lat_ds.read_all().await?;
     let (lo, hi) = ctx.band;
     let band_runs = merge_runs(

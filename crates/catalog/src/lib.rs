@@ -62,6 +62,7 @@ mod error;
 mod granule;
 pub mod local;
 pub mod regions;
+mod rings;
 mod shardmap;
 
 pub use build::{BuildSpec, DEFAULT_BUFFER_KM, FootprintGranule};

@@ -7,7 +7,8 @@
 //! - `greenland`: Natural Earth 1:110m Admin-0 "Greenland" (public domain),
 //!   from the `naturalearth_lowres` fixture of the geopandas 0.14.4 wheel.
 //!
-//! Ring interiors are the smaller side, so either winding works.
+//! Ring interiors are the smaller side, so either winding works. Rings of a
+//! GeoJSON file must be closed and must not cross themselves.
 
 use std::path::Path;
 
@@ -44,6 +45,13 @@ pub fn region(name_or_path: &str) -> Result<Region, Error> {
         || name_or_path.to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    // User files are held to RFC 7946: closed, non-self-intersecting rings.
+    if let Ok(doc) = serde_json::from_str(&text) {
+        crate::rings::check(&doc).map_err(|reason| Error::Region {
+            name: name_or_path.to_string(),
+            reason,
+        })?;
+    }
     Ok(Region::from_geojson(&name, &text, Interior::Smaller)?)
 }
 

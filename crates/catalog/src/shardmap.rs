@@ -136,7 +136,7 @@ impl ShardMap {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
             Some(v) => {
                 return Err(bad(format!(
-                    "format version {v} is not supported (this build reads {FORMAT_VERSION})"
+                    "\"magg_shardmap\": format version {v} is not supported (this build reads {FORMAT_VERSION})"
                 )));
             }
             None => return Err(bad("missing \"magg_shardmap\" version field".to_string())),

@@ -95,6 +95,7 @@ pub async fn execute(
         not_started,
         totals: Totals::of(&shards),
         shards,
+        cost: None,
     }
 }
 

@@ -7,17 +7,18 @@ use std::sync::atomic::AtomicBool;
 
 use magg_agg::AggConfig;
 use magg_catalog::{Access, ShardMap};
-use magg_store::{CreateMode, OutputStore};
+use magg_store::{CreateMode, Location, OutputStore};
 use serde_json::{Map, Value, json};
 
-use crate::execute::{ExecOptions, execute};
+use crate::execute::{ExecOptions, ShardWorker, execute};
 use crate::report::RunReport;
 use crate::spec::store_spec;
 use crate::task::{GranuleSource, Selection, Task, plan};
 use crate::worker::LocalWorker;
 
-/// Options of a local run.
+/// Options of a local run. (The store-mode flags mirror the CLI flags.)
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct JobOptions {
     /// Output store: a local path or `s3://` URL.
     pub store: String,
@@ -29,6 +30,9 @@ pub struct JobOptions {
     pub selection: Selection,
     /// Skip shards whose status record says complete; reuse the store.
     pub resume: bool,
+    /// Reuse the store and rerun only shards whose status record has an
+    /// error (shards without a record are left alone).
+    pub retry_failed: bool,
     /// Replace an existing store.
     pub overwrite: bool,
     /// Coarser output orders besides the child order.
@@ -124,11 +128,36 @@ pub async fn run_local(
     opts: &JobOptions,
     stop: Arc<AtomicBool>,
 ) -> Result<RunReport, JobError> {
+    let location = Location::parse(&opts.store).map_err(|source| JobError::Store {
+        store: opts.store.clone(),
+        source,
+    })?;
+    let granule_concurrency = opts.granule_concurrency;
+    run_with(map, config, opts, &location, stop, |config, store| {
+        let mut worker =
+            LocalWorker::new(config, store).map_err(|e| JobError::Input(e.to_string()))?;
+        worker.read.granule_concurrency = granule_concurrency;
+        Ok(Arc::new(worker))
+    })
+    .await
+}
+
+/// Runs every selected shard of `map` into the store at `location` with the
+/// worker `make_worker` builds once the store exists (the local pool, or a
+/// remote executor such as Lambda): the executor does not know which.
+pub async fn run_with(
+    map: &ShardMap,
+    config: AggConfig,
+    opts: &JobOptions,
+    location: &Location,
+    stop: Arc<AtomicBool>,
+    make_worker: impl FnOnce(AggConfig, Arc<OutputStore>) -> Result<Arc<dyn ShardWorker>, JobError>,
+) -> Result<RunReport, JobError> {
     let tasks = planned(map, &config, opts)?;
     let spec = store_spec(&config, &opts.pyramid, run_attrs(map)).map_err(JobError::Input)?;
     let mode = if opts.overwrite {
         CreateMode::Overwrite
-    } else if opts.resume {
+    } else if opts.resume || opts.retry_failed {
         CreateMode::OpenExisting
     } else {
         CreateMode::New
@@ -138,32 +167,46 @@ pub async fn run_local(
         source,
     };
     let store = Arc::new(
-        OutputStore::create(&opts.store, &spec, mode)
+        OutputStore::create_at(location, &spec, mode)
             .await
             .map_err(store_err)?,
     );
-    let (tasks, skipped) = if opts.resume {
-        let done: std::collections::HashSet<u64> = store
-            .list_status()
-            .await
-            .map_err(store_err)?
-            .into_iter()
-            .filter(magg_store::ShardStatus::is_done)
+    let (tasks, skipped) = if opts.resume || opts.retry_failed {
+        let records = store.list_status().await.map_err(store_err)?;
+        let pick = |s: &magg_store::ShardStatus| {
+            if opts.retry_failed {
+                s.error.is_some()
+            } else {
+                !s.is_done()
+            }
+        };
+        // resume: run all but the complete; retry-failed: only the failed.
+        let chosen: std::collections::HashSet<u64> = records
+            .iter()
+            .filter(|s| pick(s))
             .map(|s| s.shard)
             .collect();
-        let (skip, run): (Vec<Task>, Vec<Task>) =
-            tasks.into_iter().partition(|t| done.contains(&t.shard));
+        let done: std::collections::HashSet<u64> = records
+            .iter()
+            .filter(|s| s.is_done())
+            .map(|s| s.shard)
+            .collect();
+        let (run, skip): (Vec<Task>, Vec<Task>) = tasks.into_iter().partition(|t| {
+            if opts.retry_failed {
+                chosen.contains(&t.shard)
+            } else {
+                !done.contains(&t.shard)
+            }
+        });
         (run, skip.into_iter().map(|t| t.shard).collect())
     } else {
         (tasks, Vec::new())
     };
-    let mut worker =
-        LocalWorker::new(config, Arc::clone(&store)).map_err(|e| JobError::Input(e.to_string()))?;
-    worker.read.granule_concurrency = opts.granule_concurrency;
+    let worker = make_worker(config, Arc::clone(&store))?;
     let exec = ExecOptions {
         workers: opts.workers,
         quiet: opts.quiet,
         store: opts.store.clone(),
     };
-    Ok(execute(tasks, Arc::new(worker), &exec, skipped, stop).await)
+    Ok(execute(tasks, worker, &exec, skipped, stop).await)
 }

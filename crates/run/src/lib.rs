@@ -10,7 +10,9 @@
 //!   in-flight shards finish and lists the rest;
 //! - [`Progress`]: a bar with ETA on a terminal, plain lines otherwise;
 //! - [`RunReport`]: per-shard records (the store's [`ShardStatus`]), totals,
-//!   a printed summary and the results JSON.
+//!   a printed summary and the results JSON;
+//! - [`verify`]: the conservation check of a finished store (`count`
+//!   arrays against status records).
 
 mod execute;
 mod job;
@@ -18,13 +20,15 @@ mod progress;
 mod report;
 mod spec;
 mod task;
+mod verify;
 mod worker;
 
 pub use execute::{ExecOptions, ShardWorker, execute};
-pub use job::{JobError, JobOptions, check_orders, planned, run_local, tasks_from_map};
+pub use job::{JobError, JobOptions, check_orders, planned, run_local, run_with, tasks_from_map};
 pub use magg_store::ShardStatus;
 pub use progress::{Progress, human};
-pub use report::{RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
+pub use report::{Cost, RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
 pub use spec::store_spec;
 pub use task::{GranuleSource, Selection, Task, plan};
+pub use verify::{Problem, VerifyReport, verify};
 pub use worker::LocalWorker;

@@ -36,6 +36,37 @@ pub struct RunReport {
     pub shards: Vec<ShardStatus>,
     /// Totals over `shards`.
     pub totals: Totals,
+    /// What the run cost, for executors that bill per use (Lambda).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Cost>,
+}
+
+/// The bill of a run on a pay-per-use executor (Lambda): billed compute
+/// (GB-seconds at a price per GB-second) plus a per-request charge.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Cost {
+    /// Invocations billed (every attempt, retries included).
+    pub invocations: u64,
+    /// Sum of billed durations, seconds.
+    pub billed_seconds: f64,
+    /// Memory size of the function, MB.
+    pub memory_mb: u32,
+    /// CPU architecture priced (`arm64`, `x86_64`).
+    pub architecture: String,
+    /// Billed GB-seconds (billed seconds × memory GB).
+    pub gb_seconds: f64,
+    /// Price per GB-second used, USD.
+    pub usd_per_gb_second: f64,
+    /// Price per million requests used, USD.
+    pub usd_per_million_requests: f64,
+    /// Where and when the prices were read.
+    pub price_source: String,
+    /// Compute charge, USD.
+    pub compute_usd: f64,
+    /// Request charge, USD.
+    pub requests_usd: f64,
+    /// Compute + requests, USD.
+    pub total_usd: f64,
 }
 
 /// Sums over the shards of a run.
@@ -153,6 +184,19 @@ impl RunReport {
                     c * 1e6 / (t.observations.max(1) as f64)
                 ))
         );
+        if let Some(c) = &self.cost {
+            let _ = writeln!(
+                s,
+                "cost: {} invocations, {:.1} GB-s ({} MB, {}) = ${:.4} compute + ${:.4} requests = ${:.4}",
+                c.invocations,
+                c.gb_seconds,
+                c.memory_mb,
+                c.architecture,
+                c.compute_usd,
+                c.requests_usd,
+                c.total_usd
+            );
+        }
         for (shard, err) in self.failures() {
             let _ = writeln!(s, "FAILED shard {shard}: {err}");
         }

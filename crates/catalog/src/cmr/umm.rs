@@ -17,7 +17,7 @@ use crate::build::FootprintGranule;
 use crate::granule::{GranuleRef, GranuleUrls};
 
 /// Parses one page; on error, says which item and what is wrong.
-pub(crate) fn parse_page(body: &[u8]) -> Result<Vec<FootprintGranule>, String> {
+pub fn parse_page(body: &[u8]) -> Result<Vec<FootprintGranule>, String> {
     let doc: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
     let items = doc
         .get("items")

@@ -95,6 +95,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             granule_concurrency: 4,
             selection: Selection::default(),
             resume: false,
+            retry_failed: false,
             overwrite: true,
             pyramid: Vec::new(),
             quiet: args.quiet,
@@ -110,5 +111,6 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         "    ds = xr.open_zarr({store:?}, group=\"12\", consolidated=False).pipe(xdggs.decode)"
     );
     println!("    print(ds.h_mean.dropna(\"cells\") if \"cells\" in ds.dims else ds)");
+    super::plot::demo_map(&store, &out.join("demo.png"))?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use magg_run::{JobOptions, RunReport, Selection};
 /// Aggregate the shards of a shard map into a Zarr v3 (DGGS) store, on a
 /// local pool of workers, costliest shards first.
 #[derive(clap::Args, Debug)]
+#[allow(clippy::struct_excessive_bools)] // CLI flags
 pub(crate) struct Args {
     /// The shard map (`magg catalog` output).
     #[arg(long)]
@@ -40,6 +41,10 @@ pub(crate) struct Args {
     /// Reuse the store and skip shards whose status record says complete.
     #[arg(long, conflicts_with = "overwrite")]
     resume: bool,
+    /// Reuse the store and rerun only the shards whose status record has
+    /// an error.
+    #[arg(long, conflicts_with_all = ["overwrite", "resume"])]
+    retry_failed: bool,
     /// Replace an existing store.
     #[arg(long)]
     overwrite: bool,
@@ -54,6 +59,9 @@ pub(crate) struct Args {
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
+    /// Where shards run (`--executor lambda --function NAME ...`).
+    #[command(flatten)]
+    lambda: super::lambda::LambdaArgs,
 }
 
 pub(crate) fn parse_shard(s: &str) -> Result<u64> {
@@ -131,6 +139,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             max_shards: args.max_shards,
         },
         resume: args.resume,
+        retry_failed: args.retry_failed,
         overwrite: args.overwrite,
         pyramid: args
             .pyramid
@@ -140,13 +149,19 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             .unwrap_or_default(),
         quiet: args.quiet,
     };
+    if args.dry_run && args.lambda.is_lambda() {
+        return super::lambda::dry_run(&map, &config, &opts, &args.lambda);
+    }
     if args.dry_run {
         return dry_run(&map, &config, &opts);
     }
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(async {
         let stop = stop_on_signal();
-        magg_run::run_local(&map, config, &opts, stop).await
+        if args.lambda.is_lambda() {
+            return super::lambda::run(&map, config, &opts, &args.lambda, stop).await;
+        }
+        anyhow::Ok(magg_run::run_local(&map, config, &opts, stop).await?)
     })?;
     finish(&report, &results_path(&args.store, args.results.as_deref()))
 }

@@ -1,0 +1,173 @@
+//! A loopback Lambda for tests: one server speaking the Invoke API
+//! (`POST /2015-03-31/functions/{name}/invocations`, real status codes,
+//! `X-Amz-Function-Error`, 429 `TooManyRequestsException`,
+//! `X-Amz-Log-Result` tails) and, per sandbox, the Runtime API that a real
+//! worker process (`magg lambda-worker` or the `bootstrap`) polls. Each
+//! invocation goes to an idle worker process and its answer is relayed
+//! back, as Lambda does; a process that exits mid-invocation fails it with
+//! `Runtime.ExitError` and is restarted.
+//!
+//! Faults are injected per shard (the event's `shard` field): throttles,
+//! 5xx, function timeouts, hangs (no answer at all) and crashes (the
+//! worker process is killed while it holds the invocation).
+
+mod http;
+mod invoke;
+mod sandbox;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// A fault to inject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 429 `TooManyRequestsException` (concurrency limit).
+    Throttle,
+    /// HTTP 500 `ServiceException`.
+    ServerError,
+    /// The function ran past its timeout: 200 with `X-Amz-Function-Error`
+    /// and `Sandbox.Timedout` (answered at once; real timeouts of
+    /// dispatched invocations also happen, after `timeout`).
+    Timeout,
+    /// No answer at all (the caller's own timeout must fire).
+    Hang,
+    /// The worker process holding the invocation is killed.
+    Crash,
+}
+
+/// The emulated function and its sandboxes.
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    /// Function name accepted by the Invoke API (others get 404).
+    pub function: String,
+    /// Worker command line (program, arguments).
+    pub command: Vec<String>,
+    /// Extra environment of the worker processes.
+    pub env: Vec<(String, String)>,
+    /// Sandboxes (worker processes).
+    pub sandboxes: usize,
+    /// Memory size reported in log tails, MB.
+    pub memory_mb: u32,
+    /// The function timeout.
+    pub timeout: Duration,
+    /// Show the workers' stderr.
+    pub worker_logs: bool,
+    /// Faults: (shard, fault, how many of the shard's first invocations).
+    pub faults: Vec<(u64, Fault, u32)>,
+}
+
+/// How a dispatched invocation ended.
+enum Outcome {
+    Response(Bytes),
+    Error(Bytes),
+    Exit(String),
+    /// Ran past the function timeout (counted from dispatch).
+    Timeout,
+}
+
+/// An invocation waiting for a sandbox.
+struct Pending {
+    id: String,
+    payload: Bytes,
+    crash: bool,
+    reply: oneshot::Sender<Outcome>,
+}
+
+struct Shared {
+    opts: EmulatorOptions,
+    faults: Mutex<Vec<(u64, Fault, u32)>>,
+    seen: Mutex<HashMap<u64, u32>>,
+    queue: mpsc::UnboundedSender<Pending>,
+    next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
+    ids: AtomicU64,
+    crashes: AtomicU64,
+    dispatched: AtomicU64,
+}
+
+impl Shared {
+    /// Counts an Invoke call for `shard` and takes the fault due, if any.
+    fn fault_for(&self, shard: Option<u64>) -> Option<Fault> {
+        let shard = shard?;
+        *self.seen.lock().expect("lock").entry(shard).or_default() += 1;
+        let mut faults = self.faults.lock().expect("lock");
+        let rule = faults.iter_mut().find(|r| r.0 == shard && r.2 > 0)?;
+        rule.2 -= 1;
+        Some(rule.1)
+    }
+}
+
+/// A running emulator; stops (and kills its workers) on drop.
+pub struct Emulator {
+    /// The Invoke API endpoint, `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    shared: std::sync::Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Binds the Invoke API and one Runtime API per sandbox on loopback and
+    /// starts the worker processes.
+    pub async fn start(opts: EmulatorOptions) -> std::io::Result<Emulator> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = std::sync::Arc::new(Shared {
+            faults: Mutex::new(opts.faults.clone()),
+            opts,
+            seen: Mutex::new(HashMap::new()),
+            queue: tx,
+            next: tokio::sync::Mutex::new(rx),
+            ids: AtomicU64::new(0),
+            crashes: AtomicU64::new(0),
+            dispatched: AtomicU64::new(0),
+        });
+        let mut tasks = Vec::new();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let s = std::sync::Arc::clone(&shared);
+        tasks.push(tokio::spawn(http::serve(listener, move |req| {
+            invoke::handle(std::sync::Arc::clone(&s), req)
+        })));
+        for _ in 0..shared.opts.sandboxes.max(1) {
+            tasks.extend(sandbox::start(std::sync::Arc::clone(&shared)).await?);
+        }
+        Ok(Emulator {
+            endpoint,
+            shared,
+            tasks,
+        })
+    }
+
+    /// Invoke calls seen for `shard` (every attempt, faults included).
+    pub fn invocations(&self, shard: u64) -> u32 {
+        self.shared
+            .seen
+            .lock()
+            .expect("lock")
+            .get(&shard)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Invocations handed to a worker process.
+    pub fn dispatched(&self) -> u64 {
+        self.shared.dispatched.load(Ordering::SeqCst)
+    }
+
+    /// Worker processes that exited while holding an invocation.
+    pub fn crashes(&self) -> u64 {
+        self.shared.crashes.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}

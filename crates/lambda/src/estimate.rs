@@ -1,0 +1,142 @@
+//! The dry-run cost model: projects a Lambda run's duration, GB-seconds and
+//! dollars from per-observation figures measured by a local run (its
+//! results JSON).
+//!
+//! Per shard, billed time = CPU time + transfer time + request latency +
+//! start-up, where
+//! - CPU time = measured CPU seconds per observation × observations in the
+//!   shard ÷ the function's vCPU share (Lambda allots 1 vCPU at 1,769 MB,
+//!   proportionally below; the share is capped at 1 because a shard's
+//!   reduce is mostly one core);
+//! - transfer = measured bytes per observation × observations ÷ S3
+//!   throughput per worker (assumed 80 MB/s: one Lambda worker's typical
+//!   single-digit-stream GET throughput within a region);
+//! - latency = measured requests per shard × first-byte latency (assumed
+//!   30 ms within a region) ÷ requests in flight per worker (assumed 8);
+//! - start-up = 0.3 s per invocation (a cold start of a static Rust binary
+//!   plus opening the store), assumed.
+//!
+//! Observations are spread evenly over shards (real shards vary; the
+//! costliest-first order bounds the wall time by the longest shard, which
+//! this model does not see).
+
+use magg_run::{Cost, RunReport};
+
+use crate::cost::{Arch, Prices};
+
+/// The assumptions of the model (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Assumptions {
+    /// S3 throughput per worker, bytes/s.
+    pub s3_bytes_per_second: f64,
+    /// First-byte latency of one range request, seconds.
+    pub request_latency_s: f64,
+    /// Range requests in flight per worker.
+    pub requests_in_flight: f64,
+    /// Start-up per invocation, seconds.
+    pub startup_s: f64,
+}
+
+impl Default for Assumptions {
+    fn default() -> Self {
+        Assumptions {
+            s3_bytes_per_second: 80e6,
+            request_latency_s: 0.030,
+            requests_in_flight: 8.0,
+            startup_s: 0.3,
+        }
+    }
+}
+
+/// Figures measured by a local run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// CPU seconds per observation.
+    pub cpu_s_per_observation: f64,
+    /// Bytes read per observation.
+    pub bytes_per_observation: f64,
+    /// Range requests per observation.
+    pub requests_per_observation: f64,
+}
+
+impl Measured {
+    /// The figures of a local run's report; `None` without observations or
+    /// CPU time.
+    pub fn from_report(r: &RunReport) -> Option<Measured> {
+        let obs = r.totals.observations as f64;
+        let cpu = r.cpu_seconds?;
+        (obs > 0.0).then(|| Measured {
+            cpu_s_per_observation: cpu / obs,
+            bytes_per_observation: r.totals.bytes_read as f64 / obs,
+            requests_per_observation: r.totals.requests as f64 / obs,
+        })
+    }
+}
+
+/// A projected run.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// Shards (one invocation each).
+    pub shards: u64,
+    /// Observations in all.
+    pub observations: u64,
+    /// Billed seconds of an average shard.
+    pub seconds_per_shard: f64,
+    /// Wall time at the given concurrency (shards in waves), seconds.
+    pub wall_seconds: f64,
+    /// The bill.
+    pub cost: Cost,
+}
+
+/// Projects `shards` invocations over `observations` observations.
+#[allow(clippy::too_many_arguments)]
+pub fn project(
+    measured: &Measured,
+    a: &Assumptions,
+    shards: u64,
+    observations: u64,
+    memory_mb: u32,
+    arch: Arch,
+    concurrency: usize,
+    prices: &Prices,
+) -> Projection {
+    let per_shard = observations as f64 / shards.max(1) as f64;
+    let vcpu = (f64::from(memory_mb) / 1769.0).min(1.0);
+    let cpu = measured.cpu_s_per_observation * per_shard / vcpu;
+    let transfer = measured.bytes_per_observation * per_shard / a.s3_bytes_per_second;
+    let latency = measured.requests_per_observation * per_shard * a.request_latency_s
+        / a.requests_in_flight.max(1.0);
+    let seconds = cpu + transfer + latency + a.startup_s;
+    let waves = (shards as f64 / concurrency.max(1) as f64).ceil();
+    let billed_ms = (seconds * 1000.0).ceil() as u64 * shards;
+    Projection {
+        shards,
+        observations,
+        seconds_per_shard: seconds,
+        wall_seconds: waves * seconds,
+        cost: prices.bill(shards, billed_ms, memory_mb, arch),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::US_EAST_1;
+
+    #[test]
+    fn terms_add_up() {
+        let m = Measured {
+            cpu_s_per_observation: 1e-6,
+            bytes_per_observation: 80.0,
+            requests_per_observation: 1e-3,
+        };
+        let a = Assumptions::default();
+        // 1e6 observations per shard at 1,769 MB: 1 s CPU + 1 s transfer
+        // + 1000 requests × 30 ms / 8 = 3.75 s + 0.3 s.
+        let p = project(&m, &a, 10, 10_000_000, 1769, Arch::Arm64, 5, &US_EAST_1);
+        assert!((p.seconds_per_shard - 6.05).abs() < 1e-9, "{p:?}");
+        assert!((p.wall_seconds - 2.0 * 6.05).abs() < 1e-9);
+        assert_eq!(p.cost.invocations, 10);
+        assert!((p.cost.billed_seconds - 60.5).abs() < 1e-9);
+    }
+}

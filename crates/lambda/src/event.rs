@@ -1,0 +1,106 @@
+//! What travels between the orchestrator and a worker: the invocation event
+//! (one shard) and the response (the shard's [`ShardStatus`]).
+
+use magg_agg::AggConfig;
+use magg_run::{GranuleSource, Task};
+use serde::{Deserialize, Serialize};
+
+use crate::credentials::S3Credentials;
+
+/// One invocation: run one shard into the store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardEvent {
+    /// The shard's morton word.
+    pub shard: u64,
+    /// The granules to read, with their URLs (`s3://` in the cloud).
+    pub granules: Vec<GranuleSource>,
+    /// The pipeline config (validated again by the worker).
+    pub config: AggConfig,
+    /// The output store URL (`s3://bucket/prefix`); its template exists.
+    pub store: String,
+    /// Non-secret S3 settings for the store and the granules
+    /// (`object_store` key names, e.g. `aws_region`, `aws_endpoint`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub store_options: Vec<(String, String)>,
+    /// Granules read concurrently in the worker.
+    #[serde(default = "default_granule_concurrency")]
+    pub granule_concurrency: usize,
+    /// Temporary credentials for reading the granules (Earthdata DAAC
+    /// credentials), when the function's own role cannot. Never logged:
+    /// its `Debug` is redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<S3Credentials>,
+}
+
+fn default_granule_concurrency() -> usize {
+    4
+}
+
+impl ShardEvent {
+    /// The task this event carries.
+    pub fn task(&self) -> Task {
+        Task {
+            shard: self.shard,
+            granules: self.granules.clone(),
+        }
+    }
+}
+
+/// What every event of a run shares; [`Self::event`] adds the shard.
+#[derive(Debug, Clone)]
+pub struct EventTemplate {
+    /// The pipeline config.
+    pub config: AggConfig,
+    /// The output store URL.
+    pub store: String,
+    /// Non-secret S3 settings.
+    pub store_options: Vec<(String, String)>,
+    /// Granules read concurrently per worker.
+    pub granule_concurrency: usize,
+    /// Credentials for the granules, if any.
+    pub credentials: Option<S3Credentials>,
+}
+
+impl EventTemplate {
+    /// The event for `task`.
+    pub fn event(&self, task: &Task) -> ShardEvent {
+        ShardEvent {
+            shard: task.shard,
+            granules: task.granules.clone(),
+            config: self.config.clone(),
+            store: self.store.clone(),
+            store_options: self.store_options.clone(),
+            granule_concurrency: self.granule_concurrency,
+            credentials: self.credentials.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_round_trips_as_json() {
+        let t = EventTemplate {
+            config: AggConfig::atl06_default(),
+            store: "s3://out/x.zarr".into(),
+            store_options: vec![("aws_region".into(), "us-west-2".into())],
+            granule_concurrency: 3,
+            credentials: None,
+        };
+        let task = Task {
+            shard: 7,
+            granules: vec![GranuleSource {
+                id: "g".into(),
+                url: "s3://in/g.h5".into(),
+            }],
+        };
+        let json = serde_json::to_string(&t.event(&task)).unwrap();
+        let back: ShardEvent = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.task(), task);
+        assert_eq!(back.config, t.config);
+        assert_eq!(back.granule_concurrency, 3);
+        assert!(!json.contains("credentials"));
+    }
+}

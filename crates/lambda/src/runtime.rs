@@ -1,0 +1,158 @@
+//! The worker side: the Lambda Runtime API loop (`AWS_LAMBDA_RUNTIME_API`)
+//! that `magg lambda-worker` and the packaged `bootstrap` run. Each event is
+//! one shard, processed by the same [`LocalWorker`] as `magg run`; the
+//! answer is the shard's record.
+//!
+//! Hand-written over `reqwest` rather than the `lambda_runtime` crate: the
+//! protocol is three HTTP calls (`GET .../invocation/next`, `POST
+//! .../{id}/response`, `POST .../{id}/error`), and `lambda_runtime` (tower,
+//! its own hyper service stack) costs about 5 minutes more of release
+//! build on these 2-core machines (workspace ARCHITECTURE.md measurement)
+//! for no behaviour this loop lacks.
+
+use std::sync::Arc;
+
+use magg_agg::ReadOptions;
+use magg_run::{LocalWorker, ShardStatus, ShardWorker};
+use magg_store::{Location, OutputStore};
+use serde_json::json;
+
+use crate::event::ShardEvent;
+
+/// The Runtime API version path.
+const API: &str = "2018-06-01/runtime";
+
+/// Why the loop stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// `AWS_LAMBDA_RUNTIME_API` is not set: not running inside Lambda.
+    #[error("AWS_LAMBDA_RUNTIME_API is not set (this runs inside a Lambda sandbox)")]
+    NoApi,
+    /// The Runtime API could not be reached or answered oddly.
+    #[error("runtime API {url}: {reason}")]
+    Api {
+        /// The URL called.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Processes events from the Runtime API at `AWS_LAMBDA_RUNTIME_API`
+/// until the sandbox is shut down.
+pub async fn run_from_env() -> Result<(), RuntimeError> {
+    let api = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(|_| RuntimeError::NoApi)?;
+    run(&api).await
+}
+
+/// Processes events from the Runtime API at `api` (`host:port`) forever.
+pub async fn run(api: &str) -> Result<(), RuntimeError> {
+    let client = reqwest::Client::builder()
+        .build()
+        .map_err(|e| api_err(api, &e))?;
+    let base = format!("http://{api}/{API}");
+    let mut handler = Handler::default();
+    loop {
+        let next = format!("{base}/invocation/next");
+        let resp = client
+            .get(&next)
+            .send()
+            .await
+            .map_err(|e| api_err(&next, &e))?;
+        if !resp.status().is_success() {
+            return Err(RuntimeError::Api {
+                url: next,
+                reason: format!("HTTP {}", resp.status()),
+            });
+        }
+        let id = resp
+            .headers()
+            .get("Lambda-Runtime-Aws-Request-Id")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| RuntimeError::Api {
+                url: next.clone(),
+                reason: "no Lambda-Runtime-Aws-Request-Id header".into(),
+            })?
+            .to_string();
+        let body = resp.bytes().await.map_err(|e| api_err(&next, &e))?;
+        let (path, payload) = match handler.handle(&body).await {
+            Ok(status) => ("response", serde_json::to_vec(&status)),
+            Err((kind, message)) => (
+                "error",
+                serde_json::to_vec(&json!({"errorType": kind, "errorMessage": message})),
+            ),
+        };
+        let url = format!("{base}/invocation/{id}/{path}");
+        let payload = payload.map_err(|e| RuntimeError::Api {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+        let mut req = client.post(&url).body(payload);
+        if path == "error" {
+            req = req.header("Lambda-Runtime-Function-Error-Type", "Magg.InvalidEvent");
+        }
+        let resp = req.send().await.map_err(|e| api_err(&url, &e))?;
+        if !resp.status().is_success() {
+            return Err(RuntimeError::Api {
+                url,
+                reason: format!("HTTP {}", resp.status()),
+            });
+        }
+    }
+}
+
+fn api_err(url: &str, e: &reqwest::Error) -> RuntimeError {
+    RuntimeError::Api {
+        url: url.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Keeps the opened output store between invocations of a warm sandbox.
+#[derive(Default)]
+struct Handler {
+    store: Option<(String, Arc<OutputStore>)>,
+}
+
+impl Handler {
+    /// One event → the shard's record (a failed shard is a record with an
+    /// error, not a function error); an event that cannot be run at all →
+    /// `(errorType, errorMessage)`.
+    async fn handle(&mut self, body: &[u8]) -> Result<ShardStatus, (&'static str, String)> {
+        let event: ShardEvent = serde_json::from_slice(body)
+            .map_err(|e| ("Magg.InvalidEvent", format!("not a shard event: {e}")))?;
+        let store = self.store(&event).await?;
+        let mut read = ReadOptions {
+            granule_concurrency: event.granule_concurrency.max(1),
+            ..ReadOptions::default()
+        };
+        read.open.store_options.clone_from(&event.store_options);
+        if let Some(c) = &event.credentials {
+            read.open.store_options.extend(c.store_options());
+        }
+        let mut worker = LocalWorker::new(event.config.clone(), store)
+            .map_err(|e| ("Magg.InvalidConfig", e.to_string()))?;
+        worker.read = read;
+        Ok(worker.run(event.task()).await)
+    }
+
+    async fn store(
+        &mut self,
+        event: &ShardEvent,
+    ) -> Result<Arc<OutputStore>, (&'static str, String)> {
+        if let Some((url, store)) = &self.store
+            && *url == event.store
+        {
+            return Ok(Arc::clone(store));
+        }
+        let location = Location::parse_with(&event.store, event.store_options.clone())
+            .map_err(|e| ("Magg.Store", e.to_string()))?;
+        let store = Arc::new(
+            OutputStore::open_at(&location)
+                .await
+                .map_err(|e| ("Magg.Store", e.to_string()))?,
+        );
+        self.store = Some((event.store.clone(), Arc::clone(&store)));
+        Ok(store)
+    }
+}

@@ -1,0 +1,197 @@
+//! `magg run --executor lambda`: the Lambda options of `magg run`, the run
+//! and its dry run (plan + cost projection). The work is in `magg-lambda`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result, bail};
+use magg_agg::AggConfig;
+use magg_catalog::ShardMap;
+use magg_lambda::estimate::{Assumptions, Measured, project};
+use magg_lambda::{Arch, ClientOptions, LambdaOptions, RetryPolicy, US_EAST_1};
+use magg_run::{JobOptions, RunReport};
+
+/// Options of the Lambda executor.
+#[derive(clap::Args, Debug)]
+pub(crate) struct LambdaArgs {
+    /// Where shards run: `local` (this machine) or `lambda` (one AWS
+    /// Lambda invocation per shard).
+    #[arg(long, default_value = "local", value_parser = ["local", "lambda"])]
+    pub(crate) executor: String,
+    /// The Lambda function (name or ARN) running `magg lambda-worker`.
+    #[arg(long, required_if_eq("executor", "lambda"))]
+    function: Option<String>,
+    /// AWS region (default: AWS_REGION or the profile's).
+    #[arg(long)]
+    region: Option<String>,
+    /// Concurrent invocations (default 1700; `--workers` also sets it).
+    #[arg(long)]
+    pub(crate) concurrency: Option<usize>,
+    /// The function's memory size, MB (cost report).
+    #[arg(long, default_value_t = 2048)]
+    memory_mb: u32,
+    /// The function's architecture (cost report): arm64 or x86_64.
+    #[arg(long, default_value = "arm64")]
+    arch: Arch,
+    /// Lambda endpoint (default: AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL,
+    /// else AWS's).
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// Invocations per shard at most.
+    #[arg(long, default_value_t = 5)]
+    max_attempts: u32,
+    /// Seconds one invocation may take before it is retried.
+    #[arg(long, default_value_t = 905)]
+    invoke_timeout: u64,
+    /// Earthdata DAAC `s3credentials` URL: fetch temporary S3 credentials
+    /// once (login from EARTHDATA_USERNAME/PASSWORD or ~/.netrc) and hand
+    /// them to the workers.
+    #[arg(long)]
+    earthdata_credentials: Option<String>,
+    /// Dry run: a local run's results JSON whose measured CPU time and
+    /// bytes per observation feed the cost projection.
+    #[arg(long)]
+    measured: Option<PathBuf>,
+    /// Dry run: project to this many observations (default: the Antarctic
+    /// cycle, 1.37e9) ...
+    #[arg(long, default_value_t = 1.37e9)]
+    project_observations: f64,
+    /// ... over this many shards (default: the Antarctic cycle's 2,400).
+    #[arg(long, default_value_t = 2400)]
+    project_shards: u64,
+}
+
+impl LambdaArgs {
+    pub(crate) fn is_lambda(&self) -> bool {
+        self.executor == "lambda"
+    }
+
+    fn concurrency(&self, opts: &JobOptions) -> usize {
+        self.concurrency.unwrap_or(opts.workers)
+    }
+
+    fn options(&self) -> Result<LambdaOptions> {
+        let Some(function) = self.function.clone() else {
+            bail!("--executor lambda needs --function NAME");
+        };
+        Ok(LambdaOptions {
+            function,
+            client: ClientOptions {
+                region: self.region.clone(),
+                endpoint_url: self.endpoint_url.clone(),
+                static_credentials: None,
+            },
+            memory_mb: self.memory_mb,
+            arch: self.arch,
+            retry: RetryPolicy {
+                max_attempts: self.max_attempts,
+                timeout: std::time::Duration::from_secs(self.invoke_timeout),
+                ..RetryPolicy::default()
+            },
+            earthdata_credentials: self.earthdata_credentials.clone(),
+        })
+    }
+}
+
+/// Runs the map's shards on Lambda.
+pub(crate) async fn run(
+    map: &ShardMap,
+    config: AggConfig,
+    opts: &JobOptions,
+    args: &LambdaArgs,
+    stop: Arc<AtomicBool>,
+) -> Result<RunReport> {
+    let mut opts = opts.clone();
+    opts.workers = args.concurrency(&opts);
+    Ok(magg_lambda::run_lambda(map, config, &opts, &args.options()?, stop).await?)
+}
+
+/// Prints the invocations a run would make and the cost projection.
+pub(crate) fn dry_run(
+    map: &ShardMap,
+    config: &AggConfig,
+    opts: &JobOptions,
+    args: &LambdaArgs,
+) -> Result<()> {
+    let lambda = args.options()?;
+    let tasks = magg_run::planned(map, config, opts)?;
+    let concurrency = args.concurrency(opts);
+    println!(
+        "would invoke {} {} time(s) (one per shard), {} at once, {} MB {}, up to {} attempts each",
+        lambda.function,
+        tasks.len(),
+        concurrency,
+        lambda.memory_mb,
+        lambda.arch.name(),
+        lambda.retry.max_attempts
+    );
+    for t in tasks.iter().take(5) {
+        println!("  shard {}: {} granules", t.shard, t.granules.len());
+    }
+    let Some(path) = &args.measured else {
+        println!("cost: pass --measured <results.json> of a local run for a projection");
+        return Ok(());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let local: RunReport =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let Some(m) = Measured::from_report(&local) else {
+        bail!(
+            "{}: no observations or CPU time to measure from",
+            path.display()
+        );
+    };
+    let a = Assumptions::default();
+    println!(
+        "measured ({}): {:.3} µs CPU, {:.1} bytes, {:.2e} requests per observation",
+        path.display(),
+        m.cpu_s_per_observation * 1e6,
+        m.bytes_per_observation,
+        m.requests_per_observation
+    );
+    println!(
+        "assumed: S3 {:.0} MB/s and {:.0} ms first byte per request, {} requests in flight per worker, {:.1} s start-up",
+        a.s3_bytes_per_second / 1e6,
+        a.request_latency_s * 1e3,
+        a.requests_in_flight,
+        a.startup_s
+    );
+    let obs = args.project_observations as u64;
+    for (label, shards, obs) in [
+        (
+            "this map (observations per shard as measured)",
+            tasks.len() as u64,
+            local.totals.observations / local.totals.shards.max(1) * tasks.len() as u64,
+        ),
+        ("projection", args.project_shards, obs),
+    ] {
+        if shards == 0 || obs == 0 {
+            continue;
+        }
+        let p = project(
+            &m,
+            &a,
+            shards,
+            obs,
+            lambda.memory_mb,
+            lambda.arch,
+            concurrency,
+            &US_EAST_1,
+        );
+        println!(
+            "{label}: {} shards, {:.3e} observations: {:.1} s per shard, ~{:.0} s wall, {:.0} GB-s, ${:.2} compute + ${:.4} requests = ${:.2}",
+            p.shards,
+            p.observations as f64,
+            p.seconds_per_shard,
+            p.wall_seconds,
+            p.cost.gb_seconds,
+            p.cost.compute_usd,
+            p.cost.requests_usd,
+            p.cost.total_usd
+        );
+    }
+    println!("prices: {}", US_EAST_1.source);
+    Ok(())
+}

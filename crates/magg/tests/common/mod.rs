@@ -1,0 +1,255 @@
+//! Shared by the CLI reliability tests: a clean demo run (made once per
+//! test process), granule variants written with h5py, and comparisons of
+//! results JSON and chunk files with the clean run.
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The demo granule the variants damage.
+pub const DEMO_GRANULE: &str = "ATL06_20231218222155_00012211_006_01.h5";
+
+/// Runs `magg args` in `dir`: (success, stdout, stderr).
+pub fn magg(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    magg_env(dir, args, &[])
+}
+
+/// Like [`magg`] with extra environment variables.
+pub fn magg_env(dir: &Path, args: &[&str], env: &[(String, String)]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_magg"))
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// AWS environment pointing object_store at `endpoint` (moto's keys).
+pub fn s3_env(endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+    .collect()
+}
+
+/// Parses a JSON file.
+pub fn results(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A folder holding a clean `magg demo` run (`magg-demo/...`), made once.
+pub fn clean() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("clean-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (ok, _, err) = magg(&dir, &["demo", "--quiet", "--workers", "2"]);
+        assert!(ok, "clean demo run: {err}");
+        dir
+    })
+}
+
+/// Chunk files of order 12 under a store: `var/c/idx` → bytes.
+pub fn chunk_files(store: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let base = store.join("12");
+    for var in std::fs::read_dir(&base).unwrap().map(|e| e.unwrap().path()) {
+        let c = var.join("c");
+        if !c.is_dir() {
+            continue;
+        }
+        for f in walk(&c) {
+            let key = f
+                .strip_prefix(&base)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            out.insert(key, std::fs::read(&f).unwrap());
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            v.extend(walk(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v
+}
+
+/// A copy of the demo granules and shard map in a fresh folder, to damage.
+pub struct Variant {
+    _tmp: tempfile::TempDir,
+    /// The folder: `g/` granules, `shardmap.json`, then `out.zarr`, `results.json`.
+    pub dir: PathBuf,
+}
+
+impl Variant {
+    /// Copies the clean run's granules and shard map (paths now `g/...`).
+    pub fn new(name: &str) -> Variant {
+        let c = clean();
+        let tmp = tempfile::Builder::new().prefix(name).tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        std::fs::create_dir(dir.join("g")).unwrap();
+        for e in std::fs::read_dir(c.join("magg-demo/granules")).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, dir.join("g").join(p.file_name().unwrap())).unwrap();
+        }
+        let map = std::fs::read_to_string(c.join("magg-demo/shardmap.json")).unwrap();
+        std::fs::write(
+            dir.join("shardmap.json"),
+            map.replace("magg-demo/granules/", "g/"),
+        )
+        .unwrap();
+        Variant { _tmp: tmp, dir }
+    }
+
+    /// The copy of granule `name`.
+    pub fn granule(&self, name: &str) -> PathBuf {
+        self.dir.join("g").join(name)
+    }
+
+    /// Edits granule `name` with h5py: `code` runs with `f` open `r+`.
+    pub fn h5py(&self, name: &str, code: &str) {
+        let script =
+            format!("import sys, h5py\nf = h5py.File(sys.argv[1], 'r+')\n{code}\nf.close()\n");
+        magg_testkit::run_python(&script, &[self.granule(name).to_str().unwrap()]);
+    }
+
+    /// Removes granule `name` from the shard map (and shards left empty).
+    pub fn drop_granule(&self, name: &str) {
+        let path = self.dir.join("shardmap.json");
+        let mut map = results(&path);
+        let shards = map["shards"].as_object_mut().unwrap();
+        for list in shards.values_mut() {
+            list.as_array_mut().unwrap().retain(|g| g["id"] != name);
+        }
+        shards.retain(|_, l| !l.as_array().unwrap().is_empty());
+        let pairs: usize = shards.values().map(|l| l.as_array().unwrap().len()).sum();
+        let ids: std::collections::BTreeSet<String> = shards
+            .values()
+            .flat_map(|l| l.as_array().unwrap().iter().map(|g| g["id"].to_string()))
+            .collect();
+        let n = shards.len();
+        map["totals"] = serde_json::json!({"shards": n, "granules": ids.len(), "pairs": pairs});
+        std::fs::write(path, map.to_string()).unwrap();
+    }
+
+    /// How many shards of the shard map list granule `name`.
+    pub fn shards_reading(&self, name: &str) -> usize {
+        let map = results(&self.dir.join("shardmap.json"));
+        map["shards"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|l| l.as_array().unwrap().iter().any(|g| g["id"] == name))
+            .count()
+    }
+
+    /// `magg run` on the variant into `out.zarr` (results in `results.json`
+    /// unless `extra` names another).
+    pub fn run(&self, extra: &[&str]) -> (bool, String, String) {
+        self.run_env(extra, &[])
+    }
+
+    /// [`run`](Self::run) with extra environment variables.
+    pub fn run_env(&self, extra: &[&str], env: &[(String, String)]) -> (bool, String, String) {
+        let mut args = vec![
+            "run",
+            "--catalog",
+            "shardmap.json",
+            "--store",
+            "out.zarr",
+            "--quiet",
+            "--workers",
+            "2",
+        ];
+        if !extra.contains(&"--results") {
+            args.extend(["--results", "results.json"]);
+        }
+        args.extend(extra);
+        magg_env(&self.dir, &args, env)
+    }
+
+    /// The results JSON's totals.
+    pub fn totals(&self) -> Value {
+        results(&self.dir.join("results.json"))["totals"].clone()
+    }
+
+    /// Every shard recorded done in `results.json` has the clean run's
+    /// numbers; every chunk file in `out.zarr` is byte-equal to the clean
+    /// one; failed shards have no chunk and a status record with the error.
+    pub fn assert_done_shards_equal_clean(&self) {
+        assert_store_matches_clean(
+            &self.dir.join("out.zarr"),
+            &results(&self.dir.join("results.json")),
+        );
+    }
+}
+
+/// See [`Variant::assert_done_shards_equal_clean`].
+pub fn assert_store_matches_clean(store: &Path, report: &Value) {
+    let c = clean();
+    let clean_report = results(&c.join("magg-demo/results.json"));
+    let by_shard: BTreeMap<u64, &Value> = clean_report["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["shard"].as_u64().unwrap(), s))
+        .collect();
+    let mut done_with_data = 0;
+    for s in report["shards"].as_array().unwrap() {
+        let shard = s["shard"].as_u64().unwrap();
+        let status = results(&store.join(format!("_magg/status/{shard}.json")));
+        assert_eq!(
+            status["error"], s["error"],
+            "shard {shard}: status record = results"
+        );
+        if s["error"].is_null() {
+            let cl = by_shard[&shard];
+            assert_eq!(s["observations"], cl["observations"], "shard {shard}");
+            assert_eq!(s["cells"], cl["cells"], "shard {shard}");
+            if s["observations"].as_u64().unwrap() > 0 {
+                done_with_data += 1;
+            }
+        }
+    }
+    let clean_chunks = chunk_files(&c.join("magg-demo/atl06.zarr"));
+    let chunks = chunk_files(store);
+    for (k, bytes) in &chunks {
+        assert!(
+            clean_chunks.get(k) == Some(bytes),
+            "chunk {k} differs from the clean run"
+        );
+    }
+    let counts = chunks.keys().filter(|k| k.starts_with("count/")).count();
+    assert_eq!(
+        counts, done_with_data,
+        "one count chunk per complete shard with data, none for failed ones"
+    );
+}

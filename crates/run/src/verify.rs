@@ -1,0 +1,151 @@
+//! Conservation check of a finished store (`magg verify`): every shard of
+//! the shard map must have a complete status record, and at every output
+//! order the shard's `count` chunk must add up to the record's
+//! observations (and, at the finest order, have the record's number of
+//! populated cells).
+
+use std::collections::BTreeSet;
+
+use magg_catalog::ShardMap;
+use magg_store::{Column, OutputStore, StoreError};
+
+/// One thing wrong with one shard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// The shard's morton word.
+    pub shard: u64,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyReport {
+    /// Shards of the map checked.
+    pub shards: usize,
+    /// Shards whose chunks agree with their complete status record.
+    pub consistent: usize,
+    /// Observations in the consistent shards.
+    pub observations: u64,
+    /// Every problem, by shard.
+    pub problems: Vec<Problem>,
+}
+
+impl VerifyReport {
+    /// True when nothing is wrong.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+fn sum_and_cells(c: &Column) -> Result<(u64, u64), String> {
+    fn go<T: Copy + Into<f64>>(v: &[T]) -> Result<(u64, u64), String> {
+        let mut sum = 0u64;
+        let mut cells = 0u64;
+        for &x in v {
+            let x: f64 = x.into();
+            if x < 0.0 || x.fract() != 0.0 || !x.is_finite() {
+                return Err(format!(
+                    "count value {x} is not a whole non-negative number"
+                ));
+            }
+            sum += x as u64;
+            cells += u64::from(x > 0.0);
+        }
+        Ok((sum, cells))
+    }
+    match c {
+        Column::I32(v) => go(v),
+        Column::U32(v) => go(v),
+        Column::F32(v) => go(v),
+        Column::F64(v) => go(v),
+        Column::I64(v) => go(&v.iter().map(|&x| x as f64).collect::<Vec<_>>()),
+        Column::U64(v) => go(&v.iter().map(|&x| x as f64).collect::<Vec<_>>()),
+    }
+}
+
+/// Checks `store` against `map` using the `count_var` arrays. Storage
+/// errors on one shard are that shard's problem; only listing the status
+/// records failing is an error.
+pub async fn verify(
+    store: &OutputStore,
+    map: &ShardMap,
+    count_var: &str,
+) -> Result<VerifyReport, StoreError> {
+    let mut report = VerifyReport::default();
+    let records = store.list_status().await?;
+    let in_map: BTreeSet<u64> = map.iter().map(|(s, _)| s).collect();
+    let mut problems = Vec::new();
+    let mut problem = |shard, what: String| problems.push(Problem { shard, what });
+    for r in &records {
+        if !in_map.contains(&r.shard) {
+            problem(
+                r.shard,
+                "has a status record but is not in the shard map".into(),
+            );
+        }
+    }
+    let spec = store.spec();
+    let finest = spec
+        .orders
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(spec.parent_order);
+    for &shard in &in_map {
+        report.shards += 1;
+        let Some(rec) = records.iter().find(|r| r.shard == shard) else {
+            problem(shard, "no status record (never run, or interrupted)".into());
+            continue;
+        };
+        if let Some(e) = &rec.error {
+            problem(shard, format!("failed: {e}"));
+            continue;
+        }
+        let mut fine = true;
+        for &order in &spec.orders {
+            let (sum, cells) = match store.read_chunk(order, count_var, shard).await {
+                Ok(c) => match sum_and_cells(&c) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        problem(shard, format!("order {order} {count_var}: {e}"));
+                        fine = false;
+                        continue;
+                    }
+                },
+                Err(e) => {
+                    problem(shard, format!("order {order} {count_var}: {e}"));
+                    fine = false;
+                    continue;
+                }
+            };
+            if sum != rec.observations {
+                problem(
+                    shard,
+                    format!(
+                        "order {order}: {count_var} adds up to {sum} but the status record says {} observations",
+                        rec.observations
+                    ),
+                );
+                fine = false;
+            }
+            if order == finest && cells != rec.cells {
+                problem(
+                    shard,
+                    format!(
+                        "order {order}: {cells} cells have data but the status record says {}",
+                        rec.cells
+                    ),
+                );
+                fine = false;
+            }
+        }
+        if fine {
+            report.consistent += 1;
+            report.observations += rec.observations;
+        }
+    }
+    problems.sort_by_key(|p| p.shard);
+    report.problems = problems;
+    Ok(report)
+}
