@@ -1,0 +1,53 @@
+//! The shard benchmark on the sample granules: the figures it reports are
+//! consistent with `read_shard` and with the h5py reference.
+
+use magg_agg::{AggConfig, ReadOptions, read_shard};
+use magg_bench::{ShardOptions, render};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shard_bench_on_samples() {
+    let granules: Vec<String> = magg_testkit::sample_granules()
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let shard = magg_morton::encode(6, 32776).unwrap();
+    let opts = ShardOptions {
+        shard,
+        granules: granules.clone(),
+        local_granules: granules.clone(),
+        store_options: Vec::new(),
+        repeat: 1,
+        python: true,
+        source: "local disk".into(),
+    };
+    let report = magg_bench::shard::run(&opts).await.unwrap();
+    let direct = read_shard(
+        shard,
+        &granules,
+        &AggConfig::atl06_default(),
+        &ReadOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(direct.failed().next().is_none());
+    assert!(direct.grouped.observations() > 1000);
+    assert_eq!(report.observations, direct.grouped.observations());
+    assert_eq!(report.io.bytes_fetched, direct.io().bytes_fetched);
+    assert!(report.io.requests > 0 && report.open_io.requests > 0);
+    assert!(report.io.bytes_decompressed > 0 && report.io.chunks_decoded > 0);
+    assert!(report.stages.iter().all(|s| s.seconds >= 0.0));
+    assert!(report.total_seconds > 0.0);
+    assert!(report.peak_rss.is_some_and(|r| r > 1 << 20));
+    // The independent reference agrees on what the shard holds.
+    let py = report.python.as_ref().unwrap();
+    assert_eq!(py.observations, report.observations);
+    assert_eq!(py.cells, report.cells);
+    let needed = py.needed_bytes.unwrap();
+    assert!(needed > 0 && needed <= report.io.bytes_fetched);
+    let text = render::shard(&report);
+    assert!(
+        text.contains(&format!("{} observations", report.observations)),
+        "{text}"
+    );
+    assert!(text.contains("fetched/needed"), "{text}");
+}
