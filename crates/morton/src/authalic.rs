@@ -89,6 +89,16 @@ pub fn geodetic_to_authalic(lat_deg: f64) -> f64 {
     convert(lat_deg, &TO_AUTHALIC)
 }
 
+/// [`geodetic_to_authalic`] for a latitude already checked to be finite
+/// and within [-90, 90] (the hot path of the encoders: same arithmetic,
+/// without the repeated checks).
+#[inline]
+pub(crate) fn geodetic_to_authalic_checked(lat_deg: f64) -> f64 {
+    series(lat_deg.to_radians(), &TO_AUTHALIC)
+        .to_degrees()
+        .clamp(-90.0, 90.0)
+}
+
 /// Authalic latitude (degrees) → geodetic latitude (degrees, WGS84).
 #[inline]
 pub fn authalic_to_geodetic(lat_deg: f64) -> f64 {

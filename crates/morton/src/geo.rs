@@ -12,24 +12,27 @@
 use healpix::coords::Degrees;
 
 use crate::word::{check_order, decode, pack};
-use crate::{BatchError, Error, MAX_ORDER, authalic_to_geodetic, geodetic_to_authalic};
+use crate::authalic::geodetic_to_authalic_checked;
+use crate::{BatchError, Error, MAX_ORDER, authalic_to_geodetic};
 
 #[inline]
 fn check_point(lat: f64, lon: f64) -> Result<(), Error> {
-    if !(lat.is_finite() && lon.is_finite()) {
-        return Err(Error::NonFinite { lat, lon });
+    // One test for the common case: false for NaN/∞ latitude too.
+    if lat.abs() <= 90.0 && lon.is_finite() {
+        return Ok(());
     }
-    if lat.abs() > 90.0 {
-        return Err(Error::LatitudeOutOfRange(lat));
+    if lat.is_finite() && lon.is_finite() {
+        Err(Error::LatitudeOutOfRange(lat))
+    } else {
+        Err(Error::NonFinite { lat, lon })
     }
-    Ok(())
 }
 
 /// The nested id at `order` of a geodetic point, with `layer` prefetched.
 #[inline]
 fn hash(layer: &healpix::Layer, lat: f64, lon: f64) -> Result<u64, Error> {
     check_point(lat, lon)?;
-    Ok(layer.hash(Degrees(lon, geodetic_to_authalic(lat))))
+    Ok(layer.hash(Degrees(lon, geodetic_to_authalic_checked(lat))))
 }
 
 /// NESTED pixel id at `order` of a WGS84 geodetic point (degrees).
