@@ -8,7 +8,9 @@ use libfuzzer_sys::fuzz_target;
 use magg_catalog::ShardMap;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(map) = ShardMap::from_json(text, "fuzz") {
         let again = ShardMap::from_json(&map.to_json(), "round trip").expect("own output parses");
         assert_eq!(again, map);

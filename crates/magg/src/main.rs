@@ -27,12 +27,22 @@ enum Command {
     Catalog(cmd::catalog::Args),
     /// Aggregate the shards of a shard map into a Zarr v3 DGGS store.
     Run(cmd::run::Args),
+    /// Serve shard invocations inside an AWS Lambda sandbox (the function's `bootstrap`).
+    LambdaWorker(cmd::lambda_worker::Args),
     /// Index `lat,lon` points from stdin to morton words (mortie's geo2mort).
     Index(cmd::index::Args),
     /// Describe one morton word: order, nested ipix, parent, centre, boundary.
     Cell(cmd::cell::Args),
     /// Show an HDF5 file's tree, or print a dataset's rows (`--dataset`, `--rows A:B`).
     Inspect(cmd::inspect::Args),
+    /// Draw a map (PNG) of a store variable, or of a shard map's shards.
+    Plot(cmd::plot::Args),
+    /// Turn a results JSON into a self-contained HTML run report.
+    Report(cmd::report::Args),
+    /// Check a store against its shard map: status records vs `count` arrays.
+    Verify(cmd::verify::Args),
+    /// Benchmark one shard stage by stage (vs an h5py reference), or a slice of shards.
+    Bench(cmd::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,9 +51,14 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(&args),
         Command::Catalog(args) => cmd::catalog::run(&args),
         Command::Run(args) => cmd::run::run(&args),
+        Command::LambdaWorker(args) => cmd::lambda_worker::run(&args),
         Command::Index(args) => cmd::index::run(&args),
         Command::Cell(args) => cmd::cell::run(&args),
         Command::Inspect(args) => cmd::inspect::run(&args),
+        Command::Plot(args) => cmd::plot::run(&args),
+        Command::Report(args) => cmd::report::run(&args),
+        Command::Verify(args) => cmd::verify::run(&args),
+        Command::Bench(args) => cmd::bench::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

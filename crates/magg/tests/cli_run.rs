@@ -25,16 +25,28 @@ fn demo_then_resume_overwrite_and_dry_run() {
     assert!(ok, "{err}");
     assert!(err.contains("0 errors"), "{err}");
     assert!(out.contains("xdggs.decode"), "{out}");
-    for f in ["magg-demo/shardmap.json", "magg-demo/atl06.zarr/zarr.json", "magg-demo/results.json"] {
+    for f in [
+        "magg-demo/shardmap.json",
+        "magg-demo/atl06.zarr/zarr.json",
+        "magg-demo/results.json",
+    ] {
         assert!(d.join(f).exists(), "{f}");
     }
     let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("magg-demo/results.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(d.join("magg-demo/results.json")).unwrap())
+            .unwrap();
     let shards = results["totals"]["shards"].as_u64().unwrap();
     assert!(shards > 10, "{results}");
     let observations = results["totals"]["observations"].as_u64().unwrap();
 
-    let run = ["run", "--catalog", "magg-demo/shardmap.json", "--store", "magg-demo/atl06.zarr", "--quiet"];
+    let run = [
+        "run",
+        "--catalog",
+        "magg-demo/shardmap.json",
+        "--store",
+        "magg-demo/atl06.zarr",
+        "--quiet",
+    ];
     // An existing store is not overwritten by accident.
     let (ok, _, err) = magg(d, &run);
     assert!(!ok && err.contains("magg-demo/atl06.zarr"), "{err}");
@@ -46,21 +58,43 @@ fn demo_then_resume_overwrite_and_dry_run() {
 
     // A shard whose status record is gone (an interrupted run) is redone.
     let status_dir = d.join("magg-demo/atl06.zarr/_magg/status");
-    let first = std::fs::read_dir(&status_dir).unwrap().next().unwrap().unwrap().path();
+    let first = std::fs::read_dir(&status_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     std::fs::remove_file(&first).unwrap();
-    let (ok, _, err) = magg(d, &[&run[..], &["--resume", "--results", "r2.json"]].concat());
+    let (ok, _, err) = magg(
+        d,
+        &[&run[..], &["--resume", "--results", "r2.json"]].concat(),
+    );
     assert!(ok, "{err}");
     assert!(err.contains("shards: 1 run"), "{err}");
     assert!(first.exists(), "the redone shard has its record again");
 
     // Overwrite starts over and finds the same observations.
-    let (ok, _, err) = magg(d, &[&run[..], &["--overwrite", "--results", "r3.json"]].concat());
+    let (ok, _, err) = magg(
+        d,
+        &[&run[..], &["--overwrite", "--results", "r3.json"]].concat(),
+    );
     assert!(ok, "{err}");
-    let r3: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("r3.json")).unwrap()).unwrap();
+    let r3: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("r3.json")).unwrap()).unwrap();
     assert_eq!(r3["totals"]["observations"].as_u64().unwrap(), observations);
 
     // Dry run prints the plan, costliest first, and writes nothing.
-    let (ok, out, err) = magg(d, &["run", "--catalog", "magg-demo/shardmap.json", "--store", "x.zarr", "--dry-run"]);
+    let (ok, out, err) = magg(
+        d,
+        &[
+            "run",
+            "--catalog",
+            "magg-demo/shardmap.json",
+            "--store",
+            "x.zarr",
+            "--dry-run",
+        ],
+    );
     assert!(ok, "{err}");
     assert!(out.contains(&format!("{shards} shards")), "{out}");
     assert!(!d.join("x.zarr").exists());

@@ -5,8 +5,8 @@
 //! Times are the benchmark thread's CPU time (not wall time), so the
 //! figure is per core even when other processes share the machine.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cpu_time::ThreadTime;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use magg_morton as morton;
 
 /// Runs `f` `iters` times and returns the thread's CPU time.
@@ -50,7 +50,11 @@ fn bench(c: &mut Criterion) {
         let mut out = vec![0u64; N];
         for order in [12u8, 18] {
             g.bench_with_input(BenchmarkId::new(name, order), &order, |b, &k| {
-                b.iter_custom(|n| cpu(n, || morton::geo_to_nested_batch(&lats, &lons, k, &mut out).unwrap()));
+                b.iter_custom(|n| {
+                    cpu(n, || {
+                        morton::geo_to_nested_batch(&lats, &lons, k, &mut out).unwrap()
+                    })
+                });
             });
         }
     }
@@ -60,7 +64,11 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("geo_to_morton_batch");
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function("antarctic/12", |b| {
-        b.iter_custom(|n| cpu(n, || morton::geo_to_morton_batch(&lats, &lons, 12, &mut out).unwrap()));
+        b.iter_custom(|n| {
+            cpu(n, || {
+                morton::geo_to_morton_batch(&lats, &lons, 12, &mut out).unwrap()
+            })
+        });
     });
     g.finish();
 }

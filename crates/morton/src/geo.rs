@@ -11,8 +11,8 @@
 
 use healpix::coords::Degrees;
 
-use crate::word::{check_order, decode, pack};
 use crate::authalic::geodetic_to_authalic_checked;
+use crate::word::{check_order, decode, pack};
 use crate::{BatchError, Error, MAX_ORDER, authalic_to_geodetic};
 
 #[inline]

@@ -1,0 +1,286 @@
+//! Reading what to draw from a magg store: one variable at one order, every
+//! completed shard's chunk, with the attributes that label the map.
+
+use futures::{StreamExt, TryStreamExt};
+use magg_store::{FillValue, OutputStore};
+use serde_json::{Map, Value};
+
+use crate::error::VizError;
+use crate::map::CellField;
+
+/// Chunks read at once.
+const READ_CONCURRENCY: usize = 16;
+
+/// Mean radius of the authalic sphere, km (cell sizes in titles).
+const AUTHALIC_RADIUS_KM: f64 = 6371.007;
+
+/// A store variable ready to plot, with its labels.
+#[derive(Debug, Clone)]
+pub struct StoreField {
+    /// The cells with data and their values.
+    pub field: CellField,
+    /// Variable name.
+    pub variable: String,
+    /// The variable's attributes (`units`, `long_name`, `function`, ...).
+    pub variable_attrs: Map<String, Value>,
+    /// Run attributes of the store (`product`, `cycle`, `region`, ...).
+    pub run_attrs: Map<String, Value>,
+    /// The store URL.
+    pub store: String,
+    /// Completed shards read.
+    pub shards: usize,
+}
+
+/// Reads `variable` at `order` (default: the store's finest) from every
+/// shard with a completed status record.
+pub async fn read_field(
+    store: &OutputStore,
+    variable: &str,
+    order: Option<u8>,
+) -> Result<StoreField, VizError> {
+    let spec = store.spec();
+    let var = spec
+        .variable(variable)
+        .ok_or_else(|| VizError::UnknownVariable {
+            store: store.url().to_string(),
+            name: variable.to_string(),
+            known: spec
+                .variables
+                .iter()
+                .map(|v| v.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    let order = order.unwrap_or_else(|| spec.child_order());
+    if !spec.orders.contains(&order) {
+        return Err(VizError::UnknownOrder {
+            store: store.url().to_string(),
+            order,
+            known: spec.orders.clone(),
+        });
+    }
+    let fill = fill_f64(var.fill_value);
+    let shards: Vec<u64> = store
+        .list_status()
+        .await?
+        .into_iter()
+        .filter(magg_store::ShardStatus::is_done)
+        .map(|s| s.shard)
+        .collect();
+    if shards.is_empty() {
+        return Err(VizError::Empty(format!(
+            "store {}: no completed shard (no status record under _magg/status): nothing to plot yet",
+            store.url()
+        )));
+    }
+    let parts: Vec<(Vec<u64>, Vec<f64>)> = futures::stream::iter(shards.iter().copied())
+        .map(|shard| async move {
+            let column = store.read_chunk(order, variable, shard).await?;
+            let range = store.chunk_range(shard, order)?;
+            let mut words = Vec::new();
+            let mut values = Vec::new();
+            for (nested, v) in range.zip(column.to_f64()) {
+                if v.is_finite() && !same(v, fill) {
+                    let w =
+                        magg_morton::encode(order, nested).map_err(|source| VizError::Cell {
+                            word: nested,
+                            source,
+                        })?;
+                    words.push(w);
+                    values.push(v);
+                }
+            }
+            Ok::<_, VizError>((words, values))
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut field = CellField {
+        order,
+        ..CellField::default()
+    };
+    for (w, v) in parts {
+        field.words.extend(w);
+        field.values.extend(v);
+    }
+    Ok(StoreField {
+        field,
+        variable: variable.to_string(),
+        variable_attrs: var.attrs.clone(),
+        run_attrs: spec.attrs.clone(),
+        store: store.url().to_string(),
+        shards: shards.len(),
+    })
+}
+
+fn fill_f64(f: FillValue) -> f64 {
+    match f {
+        FillValue::F32(v) => f64::from(v),
+        FillValue::F64(v) => v,
+        FillValue::I32(v) => f64::from(v),
+        FillValue::I64(v) => v as f64,
+        FillValue::U32(v) => f64::from(v),
+        FillValue::U64(v) => v as f64,
+    }
+}
+
+/// Whether a value is the fill value (exactly: fills are sentinels).
+#[allow(clippy::float_cmp)]
+fn same(a: f64, fill: f64) -> bool {
+    a == fill || (a.is_nan() && fill.is_nan())
+}
+
+/// Approximate edge of a cell at `order`, km (square root of its area).
+pub fn cell_size_km(order: u8) -> f64 {
+    let area = 4.0 * std::f64::consts::PI * AUTHALIC_RADIUS_KM.powi(2)
+        / (12.0 * 4f64.powi(i32::from(order)));
+    area.sqrt()
+}
+
+/// A length in km for titles: `1.6 km`, `92 km`, `250 m`.
+pub fn format_km(km: f64) -> String {
+    if km < 1.0 {
+        format!("{:.0} m", km * 1000.0)
+    } else if km < 10.0 {
+        format!("{km:.1} km")
+    } else {
+        format!("{km:.0} km")
+    }
+}
+
+fn attr_str(m: &Map<String, Value>, key: &str) -> Option<String> {
+    match m.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl StoreField {
+    /// The variable's units attribute, if any.
+    pub fn units(&self) -> Option<String> {
+        attr_str(&self.variable_attrs, "units")
+    }
+
+    /// The map's title line: variable, product, cycle, cell order.
+    pub fn title(&self) -> String {
+        let mut parts = vec![
+            attr_str(&self.variable_attrs, "long_name").unwrap_or_else(|| self.variable.clone()),
+        ];
+        if let Some(p) = attr_str(&self.run_attrs, "product") {
+            match attr_str(&self.run_attrs, "product_version") {
+                Some(v) => parts.push(format!("{p} v{v}")),
+                None => parts.push(p),
+            }
+        }
+        if let Some(c) = attr_str(&self.run_attrs, "cycle") {
+            parts.push(format!("cycle {c}"));
+        }
+        parts.push(format!(
+            "order {} cells (~{})",
+            self.field.order,
+            format_km(cell_size_km(self.field.order))
+        ));
+        parts.join(" · ")
+    }
+
+    /// The second line: region, function, counts, store.
+    pub fn subtitle(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(r) = attr_str(&self.run_attrs, "region") {
+            parts.push(r);
+        }
+        let how = attr_str(&self.variable_attrs, "function")
+            .or_else(|| attr_str(&self.variable_attrs, "expression"));
+        if let Some(f) = how {
+            parts.push(format!("{} = {f}", self.variable));
+        }
+        parts.push(format!(
+            "{} cells with data in {} shards",
+            group_thousands(self.field.words.len() as u64),
+            self.shards
+        ));
+        parts.push(self.store.clone());
+        parts.join(" · ")
+    }
+
+    /// The colour bar label: `h_mean (m)`, with `units` overriding the
+    /// store's units attribute.
+    pub fn label(&self, units: Option<&str>) -> String {
+        match units.map(str::to_string).or_else(|| self.units()) {
+            Some(u) => format!("{} ({u})", self.variable),
+            None => self.variable.clone(),
+        }
+    }
+
+    /// The region named in the store's run attributes.
+    pub fn region(&self) -> Option<String> {
+        attr_str(&self.run_attrs, "region")
+    }
+}
+
+/// `12345678` → `12,345,678`.
+pub fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_numbers_read_well() {
+        // Order 12: 12·4^12 cells over 510.07 M km² → 1.59 km.
+        assert_eq!(format_km(cell_size_km(12)), "1.6 km");
+        assert_eq!(format_km(cell_size_km(6)), "102 km");
+        assert_eq!(format_km(cell_size_km(16)), "99 m");
+        assert_eq!(group_thousands(18625), "18,625");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn labels_come_from_the_store_attributes() {
+        let attrs = |pairs: &[(&str, Value)]| -> Map<String, Value> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect()
+        };
+        let f = StoreField {
+            field: CellField {
+                order: 12,
+                words: vec![1, 2],
+                values: vec![1.0, 2.0],
+            },
+            variable: "h_mean".into(),
+            variable_attrs: attrs(&[("units", "m".into()), ("function", "average".into())]),
+            run_attrs: attrs(&[
+                ("product", "ATL06".into()),
+                ("product_version", "006".into()),
+                ("cycle", 22.into()),
+                ("region", "antarctica".into()),
+            ]),
+            store: "out.zarr".into(),
+            shards: 1,
+        };
+        assert_eq!(
+            f.title(),
+            "h_mean · ATL06 v006 · cycle 22 · order 12 cells (~1.6 km)"
+        );
+        assert_eq!(
+            f.subtitle(),
+            "antarctica · h_mean = average · 2 cells with data in 1 shards · out.zarr"
+        );
+        assert_eq!(f.label(None), "h_mean (m)");
+        assert_eq!(f.label(Some("km")), "h_mean (km)");
+    }
+}
