@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use magg_agg::{AggConfig, GroupedShard, ReadOptions, read_shard};
 use magg_h5::{Counters, File, IoStats, OpenOptions};
-use magg_store::{ColumnRef, CreateMode, OutputStore};
+use magg_store::{CreateMode, OutputStore};
 use object_store::ObjectStoreExt as _;
 
 use crate::BenchError;
@@ -335,30 +335,12 @@ async fn write_pass(
     let store = OutputStore::create(&url.to_string_lossy(), &spec, CreateMode::Overwrite)
         .await
         .map_err(|e| BenchError::step("create store", e))?;
-    let columns: Vec<(&str, ColumnRef<'_>)> = grid
-        .variables
-        .iter()
-        .map(|(name, col)| (name.as_str(), column_ref(col)))
-        .collect();
     if grouped.observations() > 0 {
-        store
-            .write_shard(grid.shard, grid.order, &columns)
+        magg_run::write_grid(&store, grid)
             .await
             .map_err(|e| BenchError::step("write_shard", e))?;
     }
     Ok(())
-}
-
-fn column_ref(c: &magg_agg::Column) -> ColumnRef<'_> {
-    use magg_agg::Column as C;
-    match c {
-        C::F32(v) => ColumnRef::F32(v),
-        C::F64(v) => ColumnRef::F64(v),
-        C::I32(v) => ColumnRef::I32(v),
-        C::U32(v) => ColumnRef::U32(v),
-        C::I64(v) => ColumnRef::I64(v),
-        C::U64(v) => ColumnRef::U64(v),
-    }
 }
 
 /// The granules a shard map built from `granules` (Antarctica, orders

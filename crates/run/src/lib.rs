@@ -31,4 +31,4 @@ pub use report::{Cost, RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
 pub use spec::store_spec;
 pub use task::{GranuleSource, Selection, Task, plan};
 pub use verify::{Problem, VerifyReport, verify};
-pub use worker::LocalWorker;
+pub use worker::{LocalWorker, write_grid};

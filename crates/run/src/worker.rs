@@ -74,16 +74,23 @@ impl LocalWorker {
     }
 
     async fn write(&self, grid: &ShardGrid) -> Result<(), String> {
-        let columns: Vec<(&str, ColumnRef<'_>)> = grid
-            .variables
-            .iter()
-            .map(|(name, col)| (name.as_str(), column_ref(col)))
-            .collect();
-        self.store
-            .write_shard(grid.shard, grid.order, &columns)
+        write_grid(&self.store, grid)
             .await
             .map_err(|e| e.to_string())
     }
+}
+
+/// Writes one shard's reduced grid (one order) as that shard's chunks.
+pub async fn write_grid(
+    store: &OutputStore,
+    grid: &ShardGrid,
+) -> Result<(), magg_store::StoreError> {
+    let columns: Vec<(&str, ColumnRef<'_>)> = grid
+        .variables
+        .iter()
+        .map(|(name, col)| (name.as_str(), column_ref(col)))
+        .collect();
+    store.write_shard(grid.shard, grid.order, &columns).await
 }
 
 fn column_ref(c: &magg_agg::Column) -> ColumnRef<'_> {
