@@ -173,7 +173,9 @@ pub async fn build(
         .try_filter_map(|x| async move { Ok(x) })
         .try_collect()
         .await?;
-    let query = spec.query("local", region, region_moc)?;
+    let mut query = spec.query("local", region, region_moc)?;
+    let ids: Vec<&str> = results.iter().map(|(g, _)| g.id.as_str()).collect();
+    (query.short_name, query.version, query.cycle) = common_name_fields(&ids);
     Ok(assemble(
         results.iter().map(|(g, s)| (g, s.clone())),
         query,
@@ -190,5 +192,42 @@ mod tests {
         let b = points_bbox(&[-70.0, -71.0, -72.0], &[179.0, -179.5, 178.0]).unwrap();
         assert_eq!((b.west, b.east), (178.0, -179.5));
         assert_eq!((b.south, b.north), (-72.0, -70.0));
+    }
+}
+
+/// Product, release and cycle shared by every granule name
+/// (`ATL06_YYYYMMDDhhmmss_ttttccrr_vvv_RR.h5`), each `None` unless all agree.
+fn common_name_fields(ids: &[&str]) -> (Option<String>, Option<String>, Option<u8>) {
+    fn same<T: PartialEq>(mut it: impl Iterator<Item = Option<T>>) -> Option<T> {
+        let first = it.next()??;
+        it.all(|x| x.as_ref() == Some(&first)).then_some(first)
+    }
+    let part = |id: &str, i: usize| id.split('_').nth(i).map(str::to_string);
+    (
+        same(ids.iter().map(|id| part(id, 0))),
+        same(ids.iter().map(|id| part(id, 3))),
+        same(
+            ids.iter()
+                .map(|id| crate::granule::parse_name(id).map(|f| f.cycle)),
+        ),
+    )
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::common_name_fields;
+
+    #[test]
+    fn shared_fields_only() {
+        let a = "ATL06_20231218222155_00012211_006_01.h5";
+        let b = "ATL06_20240201233310_06892211_006_02.h5";
+        let c = "ATL06_20240401000000_00012311_006_01.h5";
+        assert_eq!(
+            common_name_fields(&[a, b]),
+            (Some("ATL06".into()), Some("006".into()), Some(22))
+        );
+        assert_eq!(common_name_fields(&[a, c]).2, None);
+        assert_eq!(common_name_fields(&[]), (None, None, None));
+        assert_eq!(common_name_fields(&["x.h5"]).2, None);
     }
 }

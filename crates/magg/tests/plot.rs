@@ -216,10 +216,10 @@ fn shard_map_colours_each_shard_by_its_granule_count() {
     ]);
     assert!(log.contains("99 cells drawn"), "{log}");
     let map = magg_catalog::ShardMap::read(&json).unwrap();
-    // Product and cycle come from the granule names (ATL06_…_0001 22 11_006).
+    // Product, release and cycle come from the granule names (ATL06_…_0001 22 11_006).
     let sub = magg_viz::shard_map_options(&map).subtitle;
     assert!(
-        sub.starts_with("ATL06 · cycle 22 · region antarctica"),
+        sub.starts_with("ATL06 v006 · cycle 22 · region antarctica"),
         "{sub}"
     );
     let rendered = magg_viz::render_map(
