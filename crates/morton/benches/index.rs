@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
             g.bench_with_input(BenchmarkId::new(name, order), &order, |b, &k| {
                 b.iter_custom(|n| {
                     cpu(n, || {
-                        morton::geo_to_nested_batch(&lats, &lons, k, &mut out).unwrap()
+                        morton::geo_to_nested_batch(&lats, &lons, k, &mut out).unwrap();
                     })
                 });
             });
@@ -66,7 +66,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("antarctic/12", |b| {
         b.iter_custom(|n| {
             cpu(n, || {
-                morton::geo_to_morton_batch(&lats, &lons, 12, &mut out).unwrap()
+                morton::geo_to_morton_batch(&lats, &lons, 12, &mut out).unwrap();
             })
         });
     });
