@@ -1,21 +1,9 @@
 //! `magg demo` and `magg run` as a user runs them: a fresh directory, the
 //! bundled granules, then resume / overwrite / dry-run on the result.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn magg(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_magg"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::magg;
 
 #[test]
 fn demo_then_resume_overwrite_and_dry_run() {

@@ -2,7 +2,13 @@
 //! its type, shape, chunking and filters; `--dataset … --rows A:B` prints
 //! the same values as h5py, in text, csv and json.
 
+mod common;
+
 use std::process::Command;
+
+fn magg_out(args: &[&str]) -> String {
+    common::magg_ok(args).0
+}
 
 fn granule() -> String {
     magg_testkit::sample_granules()
@@ -13,23 +19,10 @@ fn granule() -> String {
         .to_string()
 }
 
-fn magg(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_magg"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "magg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn tree_lists_datasets_with_layout() {
     let g = granule();
-    let out = magg(&["inspect", &g]);
+    let out = magg_out(&["inspect", &g]);
     assert!(out.contains("gt2r/"), "{out}");
     // h5dump: H5T_IEEE_F32LE, (7935) / (H5S_UNLIMITED), CHUNKED (10000), DEFLATE 6.
     let line = out
@@ -45,7 +38,7 @@ fn tree_lists_datasets_with_layout() {
         .find(|l| l.trim_start().starts_with("rgt "))
         .unwrap();
     assert!(rgt.contains("int16 (1,) contiguous"), "{rgt}");
-    let with_attrs = magg(&["inspect", &g, "--attrs"]);
+    let with_attrs = magg_out(&["inspect", &g, "--attrs"]);
     assert!(with_attrs.contains("@units"), "attributes missing");
 }
 
@@ -60,11 +53,11 @@ fn values_match_h5py() {
         .collect();
     assert_eq!(want.len(), 100);
 
-    let text = magg(&["inspect", &g, "--dataset", path, "--rows", "100:200"]);
+    let text = magg_out(&["inspect", &g, "--dataset", path, "--rows", "100:200"]);
     let got: Vec<f32> = text.lines().map(|l| l.parse().unwrap()).collect();
     assert_eq!(got, want);
 
-    let csv = magg(&[
+    let csv = magg_out(&[
         "inspect",
         &g,
         "--dataset",
@@ -85,7 +78,7 @@ fn values_match_h5py() {
     assert_eq!(rows.first().map(|r| r.0), Some(100));
     assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), want);
 
-    let json = magg(&[
+    let json = magg_out(&[
         "inspect",
         &g,
         "--dataset",

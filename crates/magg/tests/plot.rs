@@ -6,23 +6,15 @@
 //! hole is grey. `magg plot SHARDMAP` and `magg report` are checked on the
 //! same run.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use magg_viz::{Colormap, Extent, MapOptions, NO_DATA, OCEAN, Outline, RenderedMap};
 
-fn magg(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_magg"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "magg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
+fn magg_err(args: &[&str]) -> String {
+    common::magg_ok(args).1
 }
 
 /// One demo run shared by the tests of this file.
@@ -31,7 +23,7 @@ fn demo() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plot-demo");
         let _ = std::fs::remove_dir_all(&dir);
-        magg(&["demo", "--out", dir.to_str().unwrap(), "--quiet"]);
+        magg_err(&["demo", "--out", dir.to_str().unwrap(), "--quiet"]);
         dir
     })
 }
@@ -208,7 +200,7 @@ fn shard_map_colours_each_shard_by_its_granule_count() {
     let dir = demo();
     let json = dir.join("shardmap.json");
     let out = dir.join("shards.png");
-    let log = magg(&[
+    let log = magg_err(&[
         "plot",
         json.to_str().unwrap(),
         "--out",
@@ -259,7 +251,7 @@ fn report_is_a_self_contained_page_of_the_run() {
     let dir = demo();
     let results = dir.join("results.json");
     let out = dir.join("report.html");
-    magg(&[
+    magg_err(&[
         "report",
         results.to_str().unwrap(),
         "--out",

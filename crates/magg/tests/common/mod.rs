@@ -1,6 +1,7 @@
-//! Shared by the CLI reliability tests: a clean demo run (made once per
-//! test process), granule variants written with h5py, and comparisons of
-//! results JSON and chunk files with the clean run.
+//! Shared by the CLI tests: running the binary; for the reliability tests,
+//! a clean demo run (made once per test process), granule variants written
+//! with h5py, and comparisons of results JSON and chunk files with the
+//! clean run.
 #![allow(dead_code, unreachable_pub)]
 
 use std::collections::BTreeMap;
@@ -16,6 +17,14 @@ pub const DEMO_GRANULE: &str = "ATL06_20231218222155_00012211_006_01.h5";
 /// Runs `magg args` in `dir`: (success, stdout, stderr).
 pub fn magg(dir: &Path, args: &[&str]) -> (bool, String, String) {
     magg_env(dir, args, &[])
+}
+
+/// Runs `magg args` in the current directory, asserting success:
+/// (stdout, stderr).
+pub fn magg_ok(args: &[&str]) -> (String, String) {
+    let (ok, out, err) = magg(Path::new("."), args);
+    assert!(ok, "magg {args:?}: {err}");
+    (out, err)
 }
 
 /// Like [`magg`] with extra environment variables.
