@@ -1,11 +1,11 @@
 //! The built-in ATL06 config (no file needed); `configs/atl06.yaml` is the
 //! same config as YAML.
 
-use crate::column::{Dtype, FillValue};
 use crate::config::{
     AggConfig, Aggregation, CoordinateSpec, Coordinates, DataSource, Function, Grid, GridKind,
-    IndexingScheme, Output, Params, QualityFilter, VariableSpec,
+    IndexingScheme, Output, Params, QualityFilter, RowSearch, VariableSpec,
 };
+use crate::dtype::{Dtype, FillLiteral};
 use crate::named::Named;
 
 /// The ATL06 beam groups.
@@ -51,7 +51,7 @@ impl AggConfig {
                 VariableSpec {
                     function: Some(Function::Len),
                     dtype: Dtype::Int32,
-                    fill_value: Some(FillValue::Int(0)),
+                    fill_value: Some(FillLiteral::Int(0)),
                     ..stat(Function::Len, None)
                 },
             ),
@@ -101,6 +101,7 @@ impl AggConfig {
                     dataset: lis("atl06_quality_summary"),
                     value: 0,
                 }),
+                row_search: RowSearch::AlongTrack,
             },
             aggregation: Aggregation {
                 handoff: None,
@@ -108,7 +109,7 @@ impl AggConfig {
                     "morton",
                     CoordinateSpec {
                         dtype: Dtype::Uint64,
-                        fill_value: Some(FillValue::Int(0)),
+                        fill_value: Some(FillLiteral::Int(0)),
                     },
                 )]
                 .into_iter()

@@ -7,7 +7,7 @@
 //! the config as a whole ([`Plan::new`]): sources exist, expressions parse,
 //! functions get the parameters they need, fill values fit their dtype.
 
-use crate::column::{Dtype, FillValue};
+use crate::dtype::{Dtype, FillLiteral};
 use crate::named::Named;
 use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
@@ -97,6 +97,35 @@ pub struct DataSource {
     /// Keep only observations whose flag equals `value`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality_filter: Option<QualityFilter>,
+    /// How the rows of a shard are found in a beam (default `along_track`).
+    #[serde(default, skip_serializing_if = "RowSearch::is_default")]
+    pub row_search: RowSearch,
+}
+
+/// `data_source.row_search`: how a beam's rows inside a shard's latitude
+/// band are found. Both give exactly the same rows; they differ in the
+/// latitude bytes read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowSearch {
+    /// Read only some latitude chunks: the valid latitudes of a beam, in row
+    /// order, are assumed to turn at most once (a near-polar track, like
+    /// ATL06's along-track rows); chunks between two read chunks are bounded
+    /// by the latitudes around them and skipped when the bound misses the
+    /// band. Every chunk read is checked against the assumption; a
+    /// contradiction reads the whole column (counted in the granule report).
+    /// Columns not chunked in rows are read whole.
+    #[default]
+    AlongTrack,
+    /// Read the whole latitude column of every beam.
+    Full,
+}
+
+impl RowSearch {
+    /// Whether this is the default (`along_track`).
+    pub fn is_default(&self) -> bool {
+        *self == RowSearch::default()
+    }
 }
 
 /// `data_source.coordinates`.
@@ -141,7 +170,7 @@ pub struct CoordinateSpec {
     pub dtype: Dtype,
     /// Value for cells without data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fill_value: Option<FillValue>,
+    pub fill_value: Option<FillLiteral>,
 }
 
 /// The statistic of an output variable (`function:`).
@@ -213,7 +242,7 @@ pub struct VariableSpec {
     pub dtype: Dtype,
     /// Value for cells without data (default NaN for floats, 0 for integers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fill_value: Option<FillValue>,
+    pub fill_value: Option<FillLiteral>,
 }
 
 /// `aggregation.variables.<name>.params`.

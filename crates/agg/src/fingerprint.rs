@@ -4,8 +4,8 @@
 //! The fingerprint is `sha256:<hex>` of a canonical JSON text: keys in a
 //! fixed order, defaults written out (fill values, `parent_order`,
 //! `indexing_scheme`), expressions in their canonical spelling
-//! ([`Expr::canonical`]), and the upstream-only keys that do not change
-//! results (`reader`, `driver`, `handoff`) left out. YAML formatting,
+//! ([`Expr::canonical`]), and the keys that do not change results
+//! (upstream's `reader`, `driver`, `handoff`; `row_search`) left out. YAML formatting,
 //! comments and `np.` prefixes therefore do not change it; any change to
 //! paths, filters, variables, dtypes, fills or orders does.
 
@@ -25,6 +25,8 @@ impl AggConfig {
         c.data_source.reader = None;
         c.data_source.driver = None;
         c.aggregation.handoff = None;
+        // How rows are searched does not change which rows are read.
+        c.data_source.row_search = crate::config::RowSearch::default();
         let sources: Vec<String> = c
             .data_source
             .variables

@@ -25,6 +25,13 @@
 //!   [`ShardAccumulator::finish`] (counting sort by child cell) →
 //!   [`GroupedShard::reduce`] at the child order or any coarser order →
 //!   [`ShardGrid`]: one typed [`Column`] per output variable.
+//! - **Output element types** ([`Dtype`], [`FillValue`], [`Column`],
+//!   [`ColumnRef`]; [`FillLiteral`] for a config's untyped `fill_value`):
+//!   the one vocabulary of the output side. `magg-store` writes these very
+//!   types (and re-exports them) instead of having its own, so a reduced
+//!   grid is written without conversion; they live here, upstream, so the
+//!   dependency runs the way the data flows (aggregate → write) and this
+//!   crate never depends on the Zarr writer.
 //! - **Reading** ([`read_shard`]): for each granule (bounded concurrency)
 //!   and beam, latitude first, longitude in the shard's latitude band, the
 //!   other datasets only in the shard's row runs, through `magg_h5`;
@@ -58,6 +65,7 @@ mod atl06;
 mod batch;
 mod column;
 mod config;
+mod dtype;
 mod error;
 mod expr;
 mod fingerprint;
@@ -65,19 +73,21 @@ mod named;
 mod plan;
 mod read;
 mod reduce;
+mod rows;
 pub mod stats;
 
 pub use accumulate::{FilterStats, ShardAccumulator};
 pub use atl06::{ATL06_GROUPS, ATL06_YAML};
 pub use batch::{Batch, SourceSlice, Values};
-pub use column::{Column, Dtype, FillValue};
+pub use column::{Column, ColumnRef};
 pub use config::{
     AggConfig, Aggregation, ConfigError, CoordinateSpec, Coordinates, DataSource, Function, Grid,
-    GridKind, GroupPaths, IndexingScheme, Output, Params, QualityFilter, VariableSpec,
+    GridKind, GroupPaths, IndexingScheme, Output, Params, QualityFilter, RowSearch, VariableSpec,
 };
+pub use dtype::{Dtype, FillLiteral, FillValue};
 pub use error::AggError;
 pub use expr::{Expr, ExprError};
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
-pub use read::{GranuleReport, ReadOptions, ShardOutput, read_shard};
+pub use read::{DEFAULT_CACHED_FILES, GranuleReport, ReadOptions, ShardOutput, read_shard};
 pub use reduce::{GroupedShard, ShardGrid};

@@ -1,8 +1,8 @@
 //! [`Plan`]: a validated config compiled into what the reduction runs: the
 //! source columns, and per output variable its kernel, dtype and fill.
 
-use crate::column::{Dtype, FillValue};
 use crate::config::{AggConfig, ConfigError, Function, VariableSpec};
+use crate::dtype::{Dtype, FillValue};
 use crate::expr::Expr;
 use std::sync::Arc;
 
@@ -29,7 +29,7 @@ struct Inner {
 #[derive(Debug, Clone)]
 pub(crate) struct OutputPlan {
     pub(crate) name: String,
-    pub(crate) dtype: Dtype,
+    /// The fill value; its variant is the output's dtype.
     pub(crate) fill: FillValue,
     pub(crate) kernel: Kernel,
 }
@@ -152,14 +152,13 @@ impl Plan {
                     ),
                 ));
             }
-            let fill = spec.fill_value.unwrap_or(spec.dtype.default_fill());
-            spec.dtype
-                .check_fill(fill)
+            let fill = spec
+                .dtype
+                .fill_value(spec.fill_value.unwrap_or(spec.dtype.default_fill()))
                 .map_err(|m| ConfigError::invalid(format!("{key}.fill_value"), m))?;
             let kernel = compile_kernel(&key, spec, &sources)?;
             outputs.push(OutputPlan {
                 name: name.to_string(),
-                dtype: spec.dtype,
                 fill,
                 kernel,
             });
@@ -215,12 +214,10 @@ impl Plan {
         self.0.outputs.iter().map(|o| o.name.as_str())
     }
 
-    /// Output variables as (name, dtype, fill value).
-    pub fn output_types(&self) -> impl Iterator<Item = (&str, Dtype, FillValue)> {
-        self.0
-            .outputs
-            .iter()
-            .map(|o| (o.name.as_str(), o.dtype, o.fill))
+    /// Output variables as (name, fill value); the fill value's variant
+    /// is the output's dtype.
+    pub fn output_types(&self) -> impl Iterator<Item = (&str, FillValue)> {
+        self.0.outputs.iter().map(|o| (o.name.as_str(), o.fill))
     }
 
     /// The shard order.

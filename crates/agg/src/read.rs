@@ -1,9 +1,10 @@
 //! [`read_shard`]: the I/O half of a shard worker. For each granule
-//! (concurrently, bounded) and each beam group: read latitude/longitude,
-//! find the row runs whose parent-order cell is the shard (ATL06 rows are
-//! along-track ordered, so the shard's rows are a few contiguous runs), read
-//! only those rows of the other datasets, and push them into a
-//! [`ShardAccumulator`].
+//! (concurrently, bounded) and each beam group: find the latitude chunks
+//! that can hold the shard's latitude band (`data_source.row_search`, see
+//! `rows.rs`), read longitude in the band, find the row runs whose
+//! parent-order cell is the shard (ATL06 rows are along-track ordered, so
+//! the shard's rows are a few contiguous runs), read only those rows of the
+//! other datasets, and push them into a [`ShardAccumulator`].
 //!
 //! A beam group missing from a granule is normal and skipped. Any other
 //! problem (missing dataset, corrupt or unreachable file) is recorded in that
@@ -14,14 +15,15 @@
 
 use crate::accumulate::{FilterStats, ShardAccumulator};
 use crate::batch::{Batch, SourceSlice, Values};
-use crate::config::{AggConfig, GroupPaths};
+use crate::config::{AggConfig, GroupPaths, RowSearch};
 use crate::error::AggError;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
 use futures::StreamExt;
-use magg_h5::{Counters, Dataset, File, OpenOptions};
+use magg_h5::{Counters, Dataset, File, FileCache, OpenOptions};
 use magg_morton as morton;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// How a shard's granules are read.
 #[derive(Debug, Clone)]
@@ -33,7 +35,14 @@ pub struct ReadOptions {
     pub merge_gap_rows: u64,
     /// How each HDF5 file is opened (share a limiter or counters here).
     pub open: OpenOptions,
+    /// Opened files kept for the next shards (clones of these options
+    /// share it; `None`: every shard opens its granules afresh).
+    pub files: Option<Arc<FileCache>>,
 }
+
+/// Files a [`ReadOptions::default`] cache keeps: a granule's parsed metadata
+/// and metadata blocks take well under 1 MB.
+pub const DEFAULT_CACHED_FILES: usize = 64;
 
 impl Default for ReadOptions {
     fn default() -> Self {
@@ -41,6 +50,7 @@ impl Default for ReadOptions {
             granule_concurrency: 4,
             merge_gap_rows: 4096,
             open: OpenOptions::default(),
+            files: Some(Arc::new(FileCache::new(DEFAULT_CACHED_FILES))),
         }
     }
 }
@@ -56,6 +66,9 @@ pub struct GranuleReport {
     pub rows_read: u64,
     /// Filter counts of the rows read (all zero when the granule failed).
     pub stats: FilterStats,
+    /// Beams whose latitudes contradicted the along-track model of
+    /// `row_search: along_track`, so their whole latitude column was read.
+    pub row_search_fallbacks: u32,
     /// Requests and bytes of this granule.
     pub io: Counters,
     /// Why the granule contributed nothing, if it failed.
@@ -125,6 +138,7 @@ pub async fn read_shard(
         parent_order: plan.parent_order(),
         shard_nested,
         band,
+        search: config.data_source.row_search == RowSearch::AlongTrack,
         opts,
     };
 
@@ -157,6 +171,7 @@ pub async fn read_shard(
                     beams: g.present,
                     rows_read: g.rows_read,
                     stats,
+                    row_search_fallbacks: g.fallbacks,
                     io: g.io,
                     error,
                 }
@@ -166,6 +181,7 @@ pub async fn read_shard(
                 beams: 0,
                 rows_read: 0,
                 stats: FilterStats::default(),
+                row_search_fallbacks: 0,
                 io,
                 error: Some(e),
             },
@@ -184,6 +200,8 @@ struct Ctx<'a> {
     shard_nested: u64,
     /// Geodetic latitude band holding the shard.
     band: (f64, f64),
+    /// Along-track latitude search (else whole latitude columns).
+    search: bool,
     opts: &'a ReadOptions,
 }
 
@@ -191,6 +209,7 @@ struct Ctx<'a> {
 struct GranuleRows {
     present: u32,
     rows_read: u64,
+    fallbacks: u32,
     beams: Vec<BeamRows>,
     io: Counters,
 }
@@ -229,9 +248,11 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
         granule: url.to_string(),
         source: Box::new(e),
     };
-    let file = File::open_url(url, &ctx.opts.open)
-        .await
-        .map_err(|e| (Counters::default(), read_err(e)))?;
+    let opened = match &ctx.opts.files {
+        Some(cache) => cache.open_url(url, &ctx.opts.open).await,
+        None => File::open_url(url, &ctx.opts.open).await,
+    };
+    let file = opened.map_err(|e| (Counters::default(), read_err(e)))?;
     let fail = |e: magg_h5::Error| (file.counters(), read_err(e));
     let root: Vec<String> = file
         .list("/")
@@ -243,6 +264,7 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
     let mut out = GranuleRows {
         present: 0,
         rows_read: 0,
+        fallbacks: 0,
         beams: Vec::new(),
         io: Counters::default(),
     };
@@ -251,10 +273,7 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
             continue; // beams without data are omitted from granules
         }
         out.present += 1;
-        if let Some(beam) = read_beam(&file, paths, ctx, &mut out.rows_read)
-            .await
-            .map_err(fail)?
-        {
+        if let Some(beam) = read_beam(&file, paths, ctx, &mut out).await.map_err(fail)? {
             out.beams.push(beam);
         }
     }
@@ -273,7 +292,7 @@ async fn read_beam(
     file: &File,
     paths: &GroupPaths,
     ctx: &Ctx<'_>,
-    rows_read: &mut u64,
+    tally: &mut GranuleRows,
 ) -> Result<Option<BeamRows>, magg_h5::Error> {
     // All datasets are opened (metadata only) so a granule missing one is an
     // error whether or not this shard needs its rows. Then reads narrow down:
@@ -308,7 +327,10 @@ async fn read_beam(
             });
         }
     }
-    let lat: Vec<f64> = lat_ds.read_all().await?;
+    let found =
+        crate::rows::band_latitudes(&lat_ds, ctx.band, ctx.opts.merge_gap_rows, ctx.search).await?;
+    tally.fallbacks += u32::from(found.fell_back);
+    let lat = found.lat;
     let (lo, hi) = ctx.band;
     let band_runs = merge_runs(
         lat.iter().map(|&la| la >= lo && la <= hi),
@@ -358,7 +380,7 @@ async fn read_beam(
             .collect()
     };
     let n: u64 = runs.iter().map(|r| r.end - r.start).sum();
-    *rows_read += n;
+    tally.rows_read += n;
     Ok(Some(BeamRows {
         lat: pick(&lat),
         lon: pick(&lon),

@@ -121,7 +121,7 @@ impl GroupedShard {
         let outputs = self.plan.outputs();
         let mut columns: Vec<Column> = outputs
             .iter()
-            .map(|o| Column::filled(o.dtype, o.fill, n_cells))
+            .map(|o| Column::filled(o.fill, n_cells))
             .collect();
         let mut scratch = Scratch::default();
         let mut cell_cols: Vec<&[f64]> = Vec::with_capacity(self.columns.len());

@@ -11,10 +11,13 @@
 //!   chunk index) to compare with the bytes fetched.
 //! - [`slice::run`]: K shards of a local shard map end to end through the
 //!   local executor, with the run report's totals.
+//! - [`cli`]: the command line of `magg bench` and of the standalone
+//!   `magg-bench` binary (no Lambda crates: quick to build in release).
 //!
 //! Each figure says how it is obtained ([`Stage::how`]): stages that the
 //! library does not time separately are measured by separate passes.
 
+pub mod cli;
 pub mod python;
 pub mod render;
 pub mod rss;

@@ -62,6 +62,11 @@ pub fn shard(r: &ShardReport) -> String {
         mb(io.bytes_decompressed),
         io.chunks_decoded
     );
+    let _ = writeln!(
+        s,
+        "row search: {:?}, {} beam(s) fell back to whole latitude columns",
+        r.row_search, r.row_search_fallbacks
+    );
     if let Some(rss) = r.peak_rss {
         let _ = writeln!(s, "peak RSS (VmHWM, whole process): {:.0} MB", mb(rss));
     }

@@ -17,7 +17,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use magg_agg::{AggConfig, GroupedShard, ReadOptions, read_shard};
+use magg_agg::{AggConfig, GroupedShard, ReadOptions, RowSearch, read_shard};
 use magg_h5::{Counters, File, IoStats, OpenOptions};
 use magg_store::{CreateMode, OutputStore};
 use object_store::ObjectStoreExt as _;
@@ -42,6 +42,12 @@ pub struct ShardOptions {
     pub python: bool,
     /// Where the granules come from (for the printout).
     pub source: String,
+    /// `data_source.row_search` of the config.
+    pub row_search: RowSearch,
+    /// Bytes read at open ([`OpenOptions::first_block`]); `None`: the default.
+    pub first_block: Option<u64>,
+    /// Metadata block size ([`OpenOptions::block_size`]); `None`: the default.
+    pub block_size: Option<u64>,
 }
 
 /// One stage's figures.
@@ -71,6 +77,10 @@ pub struct ShardReport {
     pub observations: u64,
     /// Rows read from the variable datasets.
     pub rows_read: u64,
+    /// `data_source.row_search` used.
+    pub row_search: RowSearch,
+    /// Beams whose latitude search fell back to a whole-column read.
+    pub row_search_fallbacks: u32,
     /// Child cells with data.
     pub cells: u64,
     /// I/O of the fastest read_shard pass.
@@ -118,19 +128,26 @@ pub async fn run(opts: &ShardOptions) -> Result<ShardReport, BenchError> {
     if opts.granules.is_empty() {
         return Err(BenchError::Input("no granules".into()));
     }
-    let config = AggConfig::atl06_default();
+    let mut config = AggConfig::atl06_default();
+    config.data_source.row_search = opts.row_search;
     let child_order = config.output.grid.child_order;
-    let open_opts = OpenOptions {
+    let mut open_opts = OpenOptions {
         store_options: opts.store_options.clone(),
         ..OpenOptions::default()
     };
+    if let Some(b) = opts.first_block {
+        open_opts.first_block = b;
+    }
+    if let Some(b) = opts.block_size {
+        open_opts.block_size = b;
+    }
 
     let (open_s, open_cpu, open_io) = best(opts.repeat, || {
         open_pass(&opts.granules, &config, &open_opts)
     })
     .await?;
 
-    let (read_s, read_cpu, (grouped, io, rows_read)) = best(opts.repeat, || async {
+    let (read_s, read_cpu, (grouped, io, rows_read, fallbacks)) = best(opts.repeat, || async {
         let stats = IoStats::new();
         let mut read = ReadOptions {
             open: open_opts.clone(),
@@ -151,7 +168,8 @@ pub async fn run(opts: &ShardOptions) -> Result<ShardReport, BenchError> {
             )));
         }
         let rows: u64 = out.granules.iter().map(|g| g.rows_read).sum();
-        Ok((out.grouped, stats.snapshot(), rows))
+        let fallbacks: u32 = out.granules.iter().map(|g| g.row_search_fallbacks).sum();
+        Ok((out.grouped, stats.snapshot(), rows, fallbacks))
     })
     .await?;
     let observations = grouped.observations();
@@ -237,6 +255,8 @@ pub async fn run(opts: &ShardOptions) -> Result<ShardReport, BenchError> {
         granules: opts.granules.len(),
         observations,
         rows_read,
+        row_search: opts.row_search,
+        row_search_fallbacks: fallbacks,
         cells: grid.populated,
         io,
         open_io,

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use magg_agg::AggConfig;
 use magg_catalog::{BuildSpec, ShardMap, local, regions};
-use magg_run::{JobOptions, RunReport, Selection};
+use magg_run::{JobOptions, RunReport, Selection, StoreMode};
 
 use crate::BenchError;
 
@@ -55,11 +55,10 @@ pub async fn run(
             shard: None,
             max_shards: Some(shards),
         },
-        resume: false,
-        retry_failed: false,
-        overwrite: false,
+        mode: StoreMode::New,
         pyramid: Vec::new(),
         quiet: true,
+        io: magg_h5::IoPolicy::default(),
     };
     let report = magg_run::run_local(
         &map,

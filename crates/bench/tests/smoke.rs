@@ -19,6 +19,9 @@ async fn shard_bench_on_samples() {
         repeat: 1,
         python: true,
         source: "local disk".into(),
+        row_search: magg_agg::RowSearch::AlongTrack,
+        first_block: None,
+        block_size: None,
     };
     let report = magg_bench::shard::run(&opts).await.unwrap();
     let direct = read_shard(

@@ -143,10 +143,7 @@ fn band(pts: &[Vec3], closed: bool, order: u8, radius: f64) -> Result<Moc, Error
             sphere::add(sphere::scale(p, cos_r), sphere::scale(nrm, sign * sin_r))
         };
         let quad = [off(a, 1.0), off(b, 1.0), off(b, -1.0), off(a, -1.0)];
-        let ring = Ring {
-            vertices: quad.to_vec(),
-            interior: Interior::Smaller,
-        };
+        let ring = Ring::from_kernel(quad.to_vec(), Interior::Smaller);
         moc = moc.union(&Moc::from_bmoc(&ring_bmoc(&ring, order)?));
     }
     Ok(moc)

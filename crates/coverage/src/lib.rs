@@ -11,7 +11,8 @@
 //!   guess: [`Interior`] says the smaller side (default, mortie's
 //!   `normalize=True`), the left of the directed edges, or the side holding
 //!   a control point, and the ring works out from exact signed spherical
-//!   areas whether that side holds the south pole.
+//!   areas whether that side holds the south pole. [`Ring::vertices`]
+//!   gives the cleaned vertices back in geodetic (lat, lon) degrees.
 //! - [`Polygon`] (outer ring + holes) and [`Region`] (a union of polygons,
 //!   [`Region::from_geojson`] for GeoJSON Polygon/MultiPolygon): the cover
 //!   is cdshealpix's exact polygon coverage of each outer ring, minus the

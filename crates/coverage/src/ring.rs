@@ -42,6 +42,8 @@ pub enum Interior {
 pub struct Ring {
     /// Unit vectors (authalic frame), no closing repeat.
     pub(crate) vertices: Vec<Vec3>,
+    /// The same vertices as given: geodetic (lat, lon) degrees.
+    geodetic: Vec<(f64, f64)>,
     /// The interior rule.
     pub(crate) interior: Interior,
 }
@@ -54,7 +56,7 @@ impl Ring {
     /// closing repeat of the first vertex is allowed). `name` is used in
     /// error messages.
     pub fn new(name: &str, lat_lon: &[(f64, f64)], interior: Interior) -> Result<Ring, Error> {
-        let mut v: Vec<Vec3> = Vec::with_capacity(lat_lon.len());
+        let mut v: Vec<(Vec3, (f64, f64))> = Vec::with_capacity(lat_lon.len());
         for (i, &(lat, lon)) in lat_lon.iter().enumerate() {
             if !lat.is_finite() || !lon.is_finite() || lat.abs() > 90.0 {
                 return Err(Error::BadVertex {
@@ -64,9 +66,12 @@ impl Ring {
                     lon,
                 });
             }
-            v.push(sphere::unit(morton::geodetic_to_authalic(lat), lon));
+            v.push((
+                sphere::unit(morton::geodetic_to_authalic(lat), lon),
+                (lat, lon),
+            ));
         }
-        let vertices = clean(v);
+        let (vertices, geodetic): (Vec<Vec3>, Vec<(f64, f64)>) = clean(v).into_iter().unzip();
         if vertices.len() < 3 {
             return Err(Error::DegenerateRing {
                 ring: name.to_string(),
@@ -78,7 +83,46 @@ impl Ring {
         {
             return Err(Error::BadControlPoint { lat, lon });
         }
-        Ok(Ring { vertices, interior })
+        Ok(Ring {
+            vertices,
+            geodetic,
+            interior,
+        })
+    }
+
+    /// A ring of kernel-frame unit vectors made here (a footprint's buffer
+    /// quads): the geodetic vertices are worked out from them, longitudes
+    /// in `[0, 360)`.
+    pub(crate) fn from_kernel(vertices: Vec<Vec3>, interior: Interior) -> Ring {
+        let geodetic = vertices
+            .iter()
+            .map(|&v| {
+                let (lon, lat) = sphere::lonlat_rad(v);
+                (
+                    morton::authalic_to_geodetic(lat.to_degrees()),
+                    lon.to_degrees(),
+                )
+            })
+            .collect();
+        Ring {
+            vertices,
+            geodetic,
+            interior,
+        }
+    }
+
+    /// The cleaned vertices as geodetic `(lat, lon)` degrees — latitude
+    /// first, the order [`Ring::new`] takes — exactly as given, in ring
+    /// order, without the closing repeat, repeated points and zero-width
+    /// spikes (such as Natural Earth's cut down 180° to the pole and
+    /// back). Consecutive vertices are joined by great-circle edges.
+    pub fn vertices(&self) -> &[(f64, f64)] {
+        &self.geodetic
+    }
+
+    /// Which side is the interior.
+    pub fn interior(&self) -> Interior {
+        self.interior
     }
 
     /// The vertices as cdshealpix wants them: (lon, lat) in radians, kernel
@@ -164,28 +208,26 @@ fn probe(ring: &[Vec3]) -> Vec3 {
 }
 
 /// Drops repeated points (including the closing vertex) and spikes
-/// `a → b → a` until none is left.
-fn clean(mut v: Vec<Vec3>) -> Vec<Vec3> {
+/// `a → b → a` until none is left. Each unit vector carries its input
+/// vertex along.
+fn clean<T: Copy>(mut v: Vec<(Vec3, T)>) -> Vec<(Vec3, T)> {
+    let same = |a: (Vec3, T), b: (Vec3, T)| sphere::angle(a.0, b.0) <= SAME_POINT_RAD;
     loop {
         let before = v.len();
         // Consecutive duplicates, cyclically.
-        let mut out: Vec<Vec3> = Vec::with_capacity(v.len());
+        let mut out: Vec<(Vec3, T)> = Vec::with_capacity(v.len());
         for p in v {
-            if out
-                .last()
-                .is_none_or(|&q| sphere::angle(p, q) > SAME_POINT_RAD)
-            {
+            if out.last().is_none_or(|&q| !same(p, q)) {
                 out.push(p);
             }
         }
-        while out.len() > 1 && sphere::angle(out[0], out[out.len() - 1]) <= SAME_POINT_RAD {
+        while out.len() > 1 && same(out[0], out[out.len() - 1]) {
             out.pop();
         }
         // Spikes: a vertex whose neighbours coincide.
         let n = out.len();
         if n >= 3 {
-            let spike = (0..n)
-                .find(|&i| sphere::angle(out[(i + n - 1) % n], out[(i + 1) % n]) <= SAME_POINT_RAD);
+            let spike = (0..n).find(|&i| same(out[(i + n - 1) % n], out[(i + 1) % n]));
             if let Some(i) = spike {
                 // Remove the tip and one of the two coinciding neighbours.
                 let next = (i + 1) % n;
@@ -244,6 +286,12 @@ mod tests {
         let r = ring(&pts, Interior::Smaller);
         assert_eq!(r.vertices.len(), 36);
         assert!(r.south_pole_inside().unwrap());
+        // The geodetic vertices are the input's, minus the cut (the pole,
+        // its copy at -180° and the closing repeat).
+        let want: Vec<(f64, f64)> = std::iter::once((-85.0, 180.0))
+            .chain((1..36).map(|i| (-85.0, -180.0 + f64::from(i) * 10.0)))
+            .collect();
+        assert_eq!(r.vertices(), &want[..]);
     }
 
     #[test]

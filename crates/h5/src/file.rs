@@ -45,13 +45,19 @@ pub struct OpenOptions {
     /// Store configuration for [`File::open_url`] (e.g. `aws_endpoint`,
     /// `aws_allow_http`), applied over the environment.
     pub store_options: Vec<(String, String)>,
+    /// Retries and timeouts of remote requests (for [`File::open_url`]).
+    pub io: magg_objects::IoPolicy,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
         Self {
-            first_block: 512 << 10,
-            block_size: 64 << 10,
+            // Measured on 40 full-density ATL06 granules (BENCHMARKS.md):
+            // object headers and chunk indexes are spread through the file
+            // (each next to its data), so small blocks fetch little data
+            // with them; 512 KiB / 64 KiB fetched 1.5× the bytes.
+            first_block: 64 << 10,
+            block_size: 8 << 10,
             max_gap: 64 << 10,
             max_request: 16 << 20,
             concurrency: 16,
@@ -61,6 +67,7 @@ impl Default for OpenOptions {
             max_chunk_bytes: 1 << 30,
             max_read_bytes: 16 << 30,
             store_options: Vec::new(),
+            io: magg_objects::IoPolicy::default(),
         }
     }
 }
@@ -109,8 +116,8 @@ pub(crate) struct Inner {
     pub(crate) sizes: Sizes,
     pub(crate) sb: Superblock,
     pub(crate) opts: OpenOptions,
-    headers: Mutex<HashMap<u64, Arc<ObjectHeader>>>,
-    groups: Mutex<HashMap<u64, Arc<Vec<Link>>>>,
+    headers: Arc<Mutex<HashMap<u64, Arc<ObjectHeader>>>>,
+    groups: Arc<Mutex<HashMap<u64, Arc<Vec<Link>>>>>,
 }
 
 const MAX_SOFT_LINKS: usize = 16;
@@ -127,8 +134,8 @@ impl File {
     /// or a local path. S3 credentials and region come from the environment
     /// (`AWS_*`), overridden by `opts.store_options`.
     pub async fn open_url(url: &str, opts: &OpenOptions) -> Result<File> {
-        let (store, path) =
-            crate::url::store_for(url, &opts.store_options).map_err(|k| Error::new(url, "/", k))?;
+        let (store, path) = crate::url::store_with(url, &opts.store_options, &opts.io)
+            .map_err(|k| Error::new(url, "/", k))?;
         Self::open_named(store, path, url.to_string(), opts).await
     }
 
@@ -169,12 +176,42 @@ impl File {
                 src,
                 sb,
                 opts: opts.clone(),
-                headers: Mutex::new(HashMap::new()),
-                groups: Mutex::new(HashMap::new()),
+                headers: Arc::default(),
+                groups: Arc::default(),
             }),
         };
         file.header(file.inner.sb.root).await.map_err(wrap)?;
         Ok(file)
+    }
+
+    /// The same open file for another user: parsed headers, group tables
+    /// and cached metadata blocks are shared; the request limiter and
+    /// counters come from `opts` (`limiter` or `concurrency`, `stats`), and
+    /// this view's counters start at zero. The other options stay those of
+    /// the first open.
+    #[must_use]
+    pub fn rebind(&self, opts: &OpenOptions) -> File {
+        let sem = opts
+            .limiter
+            .clone()
+            .unwrap_or_else(|| Arc::new(Semaphore::new(opts.concurrency.max(1))));
+        let i = &self.inner;
+        File {
+            inner: Arc::new(Inner {
+                name: i.name.clone(),
+                src: i.src.rebind(sem, StatSink::new(opts.stats.clone())),
+                sizes: i.sizes,
+                sb: i.sb.clone(),
+                opts: i.opts.clone(),
+                headers: Arc::clone(&i.headers),
+                groups: Arc::clone(&i.groups),
+            }),
+        }
+    }
+
+    /// Bytes of metadata blocks this file holds in memory.
+    pub fn cached_bytes(&self) -> u64 {
+        self.inner.src.cached_bytes()
     }
 
     /// The file's name (path or URL) as used in error messages.

@@ -22,9 +22,12 @@
 //! [`Counters`] (requests, bytes fetched, bytes decompressed, chunks).
 //!
 //! # How reads work
-//! Opening reads one generous block from the start of the file (512 KiB by
-//! default; libhdf5 puts most metadata near the start) and caches it; later
-//! metadata reads go through a block cache (64 KiB blocks). Parsed object
+//! Opening reads one block from the start of the file (64 KiB by default:
+//! superblock, root group, beam groups) and caches it; later metadata reads
+//! go through a block cache of 8 KiB blocks (object headers and chunk
+//! indexes of libhdf5 files sit next to their data, spread through the
+//! file, so larger blocks mostly fetch data). [`FileCache`] keeps opened
+//! files for reuse within a process ([`File::rebind`]). Parsed object
 //! headers and group link tables are cached per file. A row read looks up
 //! only the chunks meeting the rows (v1 B-tree nodes are pruned by key),
 //! merges byte ranges whose gap is ≤ `max_gap` into one request (also across
@@ -74,6 +77,7 @@
 //! can make the reader panic or allocate without bound.
 
 mod attribute;
+mod cache;
 mod convert;
 mod dataset;
 mod error;
@@ -86,6 +90,7 @@ mod read;
 mod url;
 
 pub use attribute::{AttrValue, Attribute};
+pub use cache::FileCache;
 pub use convert::Element;
 pub use dataset::{Dataset, Storage};
 pub use error::{Error, ErrorKind, Result};
@@ -94,7 +99,8 @@ pub use format::dataspace::UNLIMITED;
 pub use format::datatype::{ByteOrder, Dtype, StrPad};
 pub use format::pipeline::Filter;
 pub use io::stats::{Counters, IoStats};
-pub use url::store_for;
+pub use magg_objects::IoPolicy;
+pub use url::{store_for, store_with};
 
 use std::ops::Range;
 

@@ -1,14 +1,22 @@
 //! What Lambda bills: billed duration × memory (GB-seconds) at the
 //! architecture's price, plus a per-request charge.
 //!
-//! Prices: AWS Lambda pricing page, US East (N. Virginia), first pricing
-//! tier (the first 6 billion GB-seconds a month on x86_64, 7.5 billion on
-//! arm64): x86_64 $0.0000166667 per GB-second, arm64 $0.0000133334 per
-//! GB-second, $0.20 per million requests. These prices have stood since
-//! arm64 (Graviton2) functions launched in September 2021; last checked by
-//! the author for this crate in 2025 (no network here to re-read them; pass
-//! other prices through [`Prices`] if they changed). The free tier is
-//! ignored. Billed duration is rounded up to the millisecond.
+//! Prices: AWS Lambda pricing (aws.amazon.com/lambda/pricing), US East
+//! (N. Virginia), first pricing tier (the first 6 billion GB-seconds a
+//! month on x86_64, 7.5 billion on arm64): x86_64 $0.0000166667 per
+//! GB-second, arm64 $0.0000133334 per GB-second, $0.20 per million
+//! requests; unchanged since arm64 (Graviton2) functions launched in
+//! September 2021. Re-checked 2026-11-25 with the project's search tool:
+//! AWS's page renders its rate table by script, so the per-GB-second
+//! figures were read from copies that cite it (artillery's
+//! `lib/platform/aws-lambda/prices.js`: `x86_64: 1666670, arm64: 1333340`
+//! ×1e-11; cloudchipr.com's 2024 Lambda pricing guide, with the tiers),
+//! and the $0.20 per million requests from AWS's page text itself (as
+//! transcribed 2026-09-20 by api-evangelist/aws-lambda). Pass other
+//! prices through [`Prices`] for other regions or if they change. The
+//! free tier (400,000 GB-s and 1 M requests a month) and the cheaper
+//! tiers past 6 / 7.5 billion GB-s are ignored. Billed duration is
+//! rounded up to the millisecond.
 
 use magg_run::{Cost, ShardStatus};
 
@@ -61,7 +69,7 @@ pub const US_EAST_1: Prices = Prices {
     arm64_gb_second: 0.000_013_333_4,
     x86_64_gb_second: 0.000_016_666_7,
     million_requests: 0.20,
-    source: "aws.amazon.com/lambda/pricing, us-east-1 first tier, unchanged since 2021-09 (checked 2025)",
+    source: "aws.amazon.com/lambda/pricing, us-east-1 first tier, unchanged since 2021-09 (re-checked 2026-11-25)",
 };
 
 impl Prices {

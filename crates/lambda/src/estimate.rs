@@ -61,8 +61,12 @@ pub struct Measured {
 
 impl Measured {
     /// The figures of a local run's report; `None` without observations or
-    /// CPU time.
+    /// CPU time, or for another executor's report (a Lambda run's CPU time
+    /// is the orchestrator's, not the workers').
     pub fn from_report(r: &RunReport) -> Option<Measured> {
+        if r.executor != "local" {
+            return None;
+        }
         let obs = r.totals.observations as f64;
         let cpu = r.cpu_seconds?;
         (obs > 0.0).then(|| Measured {
@@ -138,5 +142,67 @@ mod tests {
         assert!((p.wall_seconds - 2.0 * 6.05).abs() < 1e-9);
         assert_eq!(p.cost.invocations, 10);
         assert!((p.cost.billed_seconds - 60.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_hand_computed_case_below_one_vcpu_on_x86() {
+        let m = Measured {
+            cpu_s_per_observation: 2e-6,
+            bytes_per_observation: 40.0,
+            requests_per_observation: 2e-4,
+        };
+        // 5e5 observations per shard at 1,024 MB (1024/1769 of a vCPU):
+        // CPU 1 s × 1769/1024 = 1.7275390625 s; transfer 2e7 B / 80 MB/s
+        // = 0.25 s; 100 requests × 30 ms / 8 = 0.375 s; start-up 0.3 s.
+        let p = project(
+            &m,
+            &Assumptions::default(),
+            100,
+            50_000_000,
+            1024,
+            Arch::X86_64,
+            40,
+            &US_EAST_1,
+        );
+        assert!(
+            (p.seconds_per_shard - 2.652_539_062_5).abs() < 1e-12,
+            "{p:?}"
+        );
+        // 3 waves of 40.
+        assert!((p.wall_seconds - 7.957_617_187_5).abs() < 1e-12);
+        // 2,653 ms billed per shard (rounded up), 1 GB.
+        assert!((p.cost.billed_seconds - 265.3).abs() < 1e-9);
+        assert!((p.cost.gb_seconds - 265.3).abs() < 1e-9);
+        assert!((p.cost.compute_usd - 0.004_421_675_51).abs() < 1e-14);
+        assert!((p.cost.requests_usd - 0.000_02).abs() < 1e-15);
+        assert!((p.cost.total_usd - 0.004_441_675_51).abs() < 1e-14);
+        assert_eq!(p.cost.architecture, "x86_64");
+    }
+
+    #[test]
+    fn measured_figures_come_from_a_results_json() {
+        let r: RunReport = serde_json::from_value(serde_json::json!({
+            "magg_results": 1, "executor": "local", "workers": 4, "store": "s.zarr",
+            "wall_seconds": 3.0, "cpu_seconds": 5.0, "skipped": [], "not_started": [],
+            "shards": [],
+            "totals": {"shards": 10, "with_data": 9, "empty": 1, "errors": 0,
+                       "observations": 2_000_000, "cells": 5, "bytes_read": 50_000_000,
+                       "requests": 400, "shard_seconds": 6.0}
+        }))
+        .unwrap();
+        let m = Measured::from_report(&r).unwrap();
+        assert!((m.cpu_s_per_observation - 2.5e-6).abs() < 1e-18);
+        assert!((m.bytes_per_observation - 25.0).abs() < 1e-12);
+        assert!((m.requests_per_observation - 2e-4).abs() < 1e-18);
+        let none = RunReport {
+            cpu_seconds: None,
+            ..r.clone()
+        };
+        assert!(Measured::from_report(&none).is_none());
+        let lambda = RunReport {
+            executor: "lambda".into(),
+            ..r
+        };
+        assert!(Measured::from_report(&lambda).is_none());
     }
 }

@@ -17,9 +17,6 @@ use crate::event::EventTemplate;
 use crate::invoke::{ClientOptions, LambdaWorker, connect};
 use crate::retry::RetryPolicy;
 
-/// The Earthdata login host.
-pub const EARTHDATA_LOGIN_HOST: &str = "urs.earthdata.nasa.gov";
-
 /// How to run on Lambda.
 #[derive(Debug, Clone)]
 pub struct LambdaOptions {
@@ -36,6 +33,10 @@ pub struct LambdaOptions {
     /// A DAAC `s3credentials` endpoint: fetch temporary credentials once
     /// and hand them to the workers for reading granules.
     pub earthdata_credentials: Option<String>,
+    /// The Earthdata login host whose login (environment or `~/.netrc`)
+    /// answers the endpoint's redirect ([`crate::EARTHDATA_LOGIN_HOST`]; the UAT
+    /// host for UAT).
+    pub earthdata_login_host: String,
 }
 
 /// Why a Lambda run could not start.
@@ -61,7 +62,7 @@ pub async fn run_lambda(
 ) -> Result<RunReport, LambdaJobError> {
     let credentials = match &lambda.earthdata_credentials {
         Some(endpoint) => {
-            let login = Login::from_env(EARTHDATA_LOGIN_HOST)?;
+            let login = Login::from_env(&lambda.earthdata_login_host)?;
             let c = credentials::fetch(endpoint, &login).await?;
             // DAAC credentials last one hour: refuse a nearly expired set.
             c.check_valid_for(Duration::from_mins(10))?;

@@ -16,7 +16,8 @@
 //! - [`credentials`]: Earthdata temporary S3 credentials, fetched once;
 //! - `emulator` (feature `emulator`, tests only): a loopback server speaking
 //!   the Invoke and Runtime APIs that runs real worker processes, with
-//!   fault injection.
+//!   fault injection, and a loopback Earthdata login (`s3credentials`
+//!   redirect flow).
 
 pub mod cost;
 pub mod credentials;
@@ -30,7 +31,8 @@ mod retry;
 pub mod runtime;
 
 pub use cost::{Arch, Prices, US_EAST_1};
+pub use credentials::EARTHDATA_LOGIN_HOST;
 pub use event::{EventTemplate, ShardEvent};
 pub use invoke::{ClientOptions, LambdaWorker, connect};
-pub use job::{EARTHDATA_LOGIN_HOST, LambdaJobError, LambdaOptions, run_lambda};
+pub use job::{LambdaJobError, LambdaOptions, run_lambda};
 pub use retry::{Failure, RetryPolicy};

@@ -7,18 +7,18 @@ use std::sync::atomic::AtomicBool;
 
 use magg_agg::AggConfig;
 use magg_catalog::{Access, ShardMap};
-use magg_store::{CreateMode, Location, OutputStore};
+use magg_store::{Location, OutputStore};
 use serde_json::{Map, Value, json};
 
 use crate::execute::{ExecOptions, ShardWorker, execute};
+use crate::mode::StoreMode;
 use crate::report::RunReport;
 use crate::spec::store_spec;
 use crate::task::{GranuleSource, Selection, Task, plan};
 use crate::worker::LocalWorker;
 
-/// Options of a local run. (The store-mode flags mirror the CLI flags.)
+/// Options of a local run.
 #[derive(Debug, Clone)]
-#[allow(clippy::struct_excessive_bools)]
 pub struct JobOptions {
     /// Output store: a local path or `s3://` URL.
     pub store: String,
@@ -28,17 +28,14 @@ pub struct JobOptions {
     pub granule_concurrency: usize,
     /// Which shards.
     pub selection: Selection,
-    /// Skip shards whose status record says complete; reuse the store.
-    pub resume: bool,
-    /// Reuse the store and rerun only shards whose status record has an
-    /// error (shards without a record are left alone).
-    pub retry_failed: bool,
-    /// Replace an existing store.
-    pub overwrite: bool,
+    /// New store, overwrite, resume or retry the failed shards.
+    pub mode: StoreMode,
     /// Coarser output orders besides the child order.
     pub pyramid: Vec<u8>,
     /// No progress output.
     pub quiet: bool,
+    /// Retries and timeouts of remote reads and writes (granules, store).
+    pub io: magg_h5::IoPolicy,
 }
 
 /// Why a run could not start.
@@ -128,15 +125,20 @@ pub async fn run_local(
     opts: &JobOptions,
     stop: Arc<AtomicBool>,
 ) -> Result<RunReport, JobError> {
-    let location = Location::parse(&opts.store).map_err(|source| JobError::Store {
-        store: opts.store.clone(),
-        source,
-    })?;
+    let no_settings = std::iter::empty::<(&str, &str)>();
+    let location =
+        Location::parse_with_policy(&opts.store, no_settings, &opts.io).map_err(|source| {
+            JobError::Store {
+                store: opts.store.clone(),
+                source,
+            }
+        })?;
     let granule_concurrency = opts.granule_concurrency;
     run_with(map, config, opts, &location, stop, |config, store| {
         let mut worker =
             LocalWorker::new(config, store).map_err(|e| JobError::Input(e.to_string()))?;
         worker.read.granule_concurrency = granule_concurrency;
+        worker.read.open.io = opts.io.clone();
         Ok(Arc::new(worker))
     })
     .await
@@ -155,53 +157,21 @@ pub async fn run_with(
 ) -> Result<RunReport, JobError> {
     let tasks = planned(map, &config, opts)?;
     let spec = store_spec(&config, &opts.pyramid, run_attrs(map)).map_err(JobError::Input)?;
-    let mode = if opts.overwrite {
-        CreateMode::Overwrite
-    } else if opts.resume || opts.retry_failed {
-        CreateMode::OpenExisting
-    } else {
-        CreateMode::New
-    };
     let store_err = |source| JobError::Store {
         store: opts.store.clone(),
         source,
     };
     let store = Arc::new(
-        OutputStore::create_at(location, &spec, mode)
+        OutputStore::create_at(location, &spec, opts.mode.create_mode())
             .await
             .map_err(store_err)?,
     );
-    let (tasks, skipped) = if opts.resume || opts.retry_failed {
-        let records = store.list_status().await.map_err(store_err)?;
-        let pick = |s: &magg_store::ShardStatus| {
-            if opts.retry_failed {
-                s.error.is_some()
-            } else {
-                !s.is_done()
-            }
-        };
-        // resume: run all but the complete; retry-failed: only the failed.
-        let chosen: std::collections::HashSet<u64> = records
-            .iter()
-            .filter(|s| pick(s))
-            .map(|s| s.shard)
-            .collect();
-        let done: std::collections::HashSet<u64> = records
-            .iter()
-            .filter(|s| s.is_done())
-            .map(|s| s.shard)
-            .collect();
-        let (run, skip): (Vec<Task>, Vec<Task>) = tasks.into_iter().partition(|t| {
-            if opts.retry_failed {
-                chosen.contains(&t.shard)
-            } else {
-                !done.contains(&t.shard)
-            }
-        });
-        (run, skip.into_iter().map(|t| t.shard).collect())
+    let records = if opts.mode.reads_status() {
+        store.list_status().await.map_err(store_err)?
     } else {
-        (tasks, Vec::new())
+        Vec::new()
     };
+    let (tasks, skipped) = opts.mode.select(tasks, &records);
     let worker = make_worker(config, Arc::clone(&store))?;
     let exec = ExecOptions {
         workers: opts.workers,

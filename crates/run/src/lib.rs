@@ -8,6 +8,9 @@
 //!   invocation per shard, a later executor); panics and errors become that
 //!   shard's record, the other shards finish; a stop flag (SIGINT) lets
 //!   in-flight shards finish and lists the rest;
+//! - [`StoreMode`]: new store, overwrite, resume (skip the complete
+//!   shards) or retry the failed ones: one value in [`JobOptions`], so
+//!   conflicting modes cannot be asked for;
 //! - [`Progress`]: a bar with ETA on a terminal, plain lines otherwise;
 //! - [`RunReport`]: per-shard records (the store's [`ShardStatus`]), totals,
 //!   a printed summary and the results JSON;
@@ -16,6 +19,7 @@
 
 mod execute;
 mod job;
+mod mode;
 mod progress;
 mod report;
 mod spec;
@@ -26,6 +30,7 @@ mod worker;
 pub use execute::{ExecOptions, ShardWorker, execute};
 pub use job::{JobError, JobOptions, check_orders, planned, run_local, run_with, tasks_from_map};
 pub use magg_store::ShardStatus;
+pub use mode::StoreMode;
 pub use progress::{Progress, human};
 pub use report::{Cost, RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
 pub use spec::store_spec;

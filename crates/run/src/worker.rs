@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use magg_agg::{AggConfig, Plan, ReadOptions, ShardGrid, read_shard};
 use magg_h5::IoStats;
-use magg_store::{ColumnRef, OutputStore, ShardStatus};
+use magg_store::{OutputStore, ShardStatus};
 
 use crate::execute::ShardWorker;
 use crate::task::Task;
@@ -80,29 +80,18 @@ impl LocalWorker {
     }
 }
 
-/// Writes one shard's reduced grid (one order) as that shard's chunks.
+/// Writes one shard's reduced grid (one order) as that shard's chunks: the
+/// grid's columns are the store's column type, borrowed as they are.
 pub async fn write_grid(
     store: &OutputStore,
     grid: &ShardGrid,
 ) -> Result<(), magg_store::StoreError> {
-    let columns: Vec<(&str, ColumnRef<'_>)> = grid
+    let columns: Vec<_> = grid
         .variables
         .iter()
-        .map(|(name, col)| (name.as_str(), column_ref(col)))
+        .map(|(name, col)| (name.as_str(), col.as_ref()))
         .collect();
     store.write_shard(grid.shard, grid.order, &columns).await
-}
-
-fn column_ref(c: &magg_agg::Column) -> ColumnRef<'_> {
-    use magg_agg::Column as C;
-    match c {
-        C::F32(v) => ColumnRef::F32(v),
-        C::F64(v) => ColumnRef::F64(v),
-        C::I32(v) => ColumnRef::I32(v),
-        C::U32(v) => ColumnRef::U32(v),
-        C::I64(v) => ColumnRef::I64(v),
-        C::U64(v) => ColumnRef::U64(v),
-    }
 }
 
 #[async_trait::async_trait]

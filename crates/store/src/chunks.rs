@@ -10,9 +10,9 @@ use std::ops::Range;
 
 use zarrs::array::ArrayError;
 
-use crate::column::{Column, ColumnRef};
+use magg_agg::{Column, ColumnRef, Dtype};
+
 use crate::error::{Result, StoreError};
-use crate::spec::DType;
 use crate::store::OutputStore;
 use crate::template::{OrderArrays, ZArray};
 use crate::{CELL_IDS, MORTON};
@@ -141,8 +141,8 @@ impl OutputStore {
                     order,
                     format!(
                         "variable {name}: got {} values, the store holds {}",
-                        column.dtype().zarr_name(),
-                        var.dtype.zarr_name()
+                        column.dtype(),
+                        var.dtype
                     ),
                 ));
             }
@@ -177,17 +177,17 @@ impl OutputStore {
             .array(&self.spec, name)
             .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
         let dtype = match name {
-            CELL_IDS | MORTON => DType::U64,
-            _ => self.spec.variable(name).map_or(DType::U64, |v| v.dtype),
+            CELL_IDS | MORTON => Dtype::Uint64,
+            _ => self.spec.variable(name).map_or(Dtype::Uint64, |v| v.dtype),
         };
         let idx = [index];
         let column = match dtype {
-            DType::F32 => array.async_retrieve_chunk(&idx).await.map(Column::F32),
-            DType::F64 => array.async_retrieve_chunk(&idx).await.map(Column::F64),
-            DType::I32 => array.async_retrieve_chunk(&idx).await.map(Column::I32),
-            DType::I64 => array.async_retrieve_chunk(&idx).await.map(Column::I64),
-            DType::U32 => array.async_retrieve_chunk(&idx).await.map(Column::U32),
-            DType::U64 => array.async_retrieve_chunk(&idx).await.map(Column::U64),
+            Dtype::Float32 => array.async_retrieve_chunk(&idx).await.map(Column::F32),
+            Dtype::Float64 => array.async_retrieve_chunk(&idx).await.map(Column::F64),
+            Dtype::Int32 => array.async_retrieve_chunk(&idx).await.map(Column::I32),
+            Dtype::Int64 => array.async_retrieve_chunk(&idx).await.map(Column::I64),
+            Dtype::Uint32 => array.async_retrieve_chunk(&idx).await.map(Column::U32),
+            Dtype::Uint64 => array.async_retrieve_chunk(&idx).await.map(Column::U64),
         };
         column.map_err(|e| self.chunk_error(array, index, shard, e))
     }

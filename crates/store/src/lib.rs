@@ -20,6 +20,13 @@
 //! _magg/status/<shard>.json status records (ignored by zarr-python and xarray)
 //! ```
 //!
+//! The element vocabulary — [`Dtype`], [`FillValue`], the typed columns
+//! [`Column`] / [`ColumnRef`] — is `magg-agg`'s, re-exported here: the
+//! aggregation produces columns of exactly the types this crate writes, so
+//! nothing converts between them, and the dependency follows the data
+//! (aggregate → write). The Zarr v3 JSON form of fill values is this
+//! crate's.
+//!
 //! Open it in Python with `xarray.open_zarr(path, group="12")` and
 //! `ds.pipe(xdggs.decode)`.
 //!
@@ -43,22 +50,18 @@
 //! ```
 
 mod chunks;
-mod column;
-mod dtype;
 mod error;
+mod fill_json;
 mod location;
 mod spec;
 mod status;
 mod store;
 mod template;
 
-pub use column::{Column, ColumnRef};
 pub use error::{Result, StoreError};
 pub use location::Location;
-pub use spec::{
-    Compression, DType, FillValue, MAX_ORDER, MAX_ORDER_SPAN, RESERVED_NAMES, StoreSpec,
-    VariableSpec,
-};
+pub use magg_agg::{Column, ColumnRef, Dtype, FillValue};
+pub use spec::{Compression, MAX_ORDER, MAX_ORDER_SPAN, RESERVED_NAMES, StoreSpec, VariableSpec};
 pub use status::{STATUS_PREFIX, ShardStatus, status_key};
 pub use store::{CreateMode, OutputStore};
 pub use template::{CELL_IDS_FILL, DIMENSION, MORTON_FILL};

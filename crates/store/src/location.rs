@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use magg_objects::{IoPolicy, Target};
 use object_store::ObjectStore;
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
@@ -18,12 +18,12 @@ use crate::error::{Result, StoreError};
 #[derive(Clone)]
 pub struct Location {
     url: String,
-    target: Target,
+    target: Backing,
 }
 
 #[derive(Clone)]
-enum Target {
-    Local(PathBuf),
+enum Backing {
+    Dir(PathBuf),
     Object(Arc<dyn ObjectStore>),
 }
 
@@ -53,6 +53,22 @@ impl Location {
         K: AsRef<str>,
         V: Into<String>,
     {
+        Self::parse_with_policy(url, options, &IoPolicy::default())
+    }
+
+    /// Like [`parse_with`](Self::parse_with), with the retries and timeouts
+    /// of S3 requests set by `policy`. The store object comes from
+    /// `magg-objects`; the key prefix is checked here: no `.` or `..`
+    /// segment, so no key the store writes lands outside it.
+    pub fn parse_with_policy<K, V>(
+        url: &str,
+        options: impl IntoIterator<Item = (K, V)>,
+        policy: &IoPolicy,
+    ) -> Result<Self>
+    where
+        K: AsRef<str>,
+        V: Into<String>,
+    {
         let bad = |reason: String| StoreError::Location {
             url: url.to_string(),
             reason,
@@ -61,65 +77,45 @@ impl Location {
             .into_iter()
             .map(|(k, v)| (k.as_ref().to_string(), v.into()))
             .collect();
-        if let Some(rest) = url.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            if bucket.is_empty() {
-                return Err(bad("no bucket name".into()));
+        match Target::parse(url).map_err(|e| bad(e.reason))? {
+            Target::S3 { bucket, key } => {
+                // The raw text, before any URL normalisation.
+                let prefix = Path::parse(key.trim_end_matches('/'))
+                    .map_err(|e| bad(format!("bad key prefix: {e}")))?;
+                if prefix
+                    .parts()
+                    .any(|p| p.as_ref() == "." || p.as_ref() == "..")
+                {
+                    return Err(bad("'.' and '..' are not allowed in the key prefix".into()));
+                }
+                let s3 = magg_objects::s3_bucket(&bucket, &options, policy)
+                    .map_err(|e| bad(e.reason))?;
+                let store: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
+                    s3
+                } else {
+                    Arc::new(PrefixStore::new(s3, prefix))
+                };
+                Ok(Location {
+                    url: url.trim_end_matches('/').to_string(),
+                    target: Backing::Object(store),
+                })
             }
-            let prefix = prefix.trim_end_matches('/');
-            let prefix = Path::parse(prefix).map_err(|e| bad(format!("bad key prefix: {e}")))?;
-            if prefix
-                .parts()
-                .any(|p| p.as_ref() == "." || p.as_ref() == "..")
-            {
-                return Err(bad("'.' and '..' are not allowed in the key prefix".into()));
-            }
-            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-            for (key, value) in options {
-                let key: AmazonS3ConfigKey = key
-                    .parse()
-                    .map_err(|e| bad(format!("unknown S3 setting {key}: {e}")))?;
-                builder = builder.with_config(key, value);
-            }
-            let http = |key| {
-                builder
-                    .get_config_value(&key)
-                    .is_some_and(|e| e.starts_with("http://"))
-            };
-            if http(AmazonS3ConfigKey::Endpoint) || http(AmazonS3ConfigKey::S3Endpoint) {
-                builder = builder.with_allow_http(true);
-            }
-            let s3 = builder.build().map_err(|e| bad(e.to_string()))?;
-            let store: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
-                Arc::new(s3)
-            } else {
-                Arc::new(PrefixStore::new(s3, prefix))
-            };
-            return Ok(Location {
-                url: url.trim_end_matches('/').to_string(),
-                target: Target::Object(store),
-            });
-        }
-        if url.contains("://") && !url.starts_with("file://") {
-            return Err(bad(
+            Target::Http(_) => Err(bad(
                 "unsupported scheme (use a local path, file:// or s3://)".into(),
-            ));
+            )),
+            Target::Local(path) => {
+                if !options.is_empty() {
+                    return Err(bad("store settings apply to s3:// URLs only".into()));
+                }
+                if path.is_file() {
+                    return Err(bad("is a file, not a directory".into()));
+                }
+                Ok(Location {
+                    url: path.display().to_string(),
+                    target: Backing::Dir(path),
+                })
+            }
         }
-        if !options.is_empty() {
-            return Err(bad("store settings apply to s3:// URLs only".into()));
-        }
-        let path = url.strip_prefix("file://").unwrap_or(url);
-        if path.is_empty() {
-            return Err(bad("empty path".into()));
-        }
-        let path = std::path::absolute(path).map_err(|e| bad(e.to_string()))?;
-        if path.is_file() {
-            return Err(bad("is a file, not a directory".into()));
-        }
-        Ok(Location {
-            url: path.display().to_string(),
-            target: Target::Local(path),
-        })
     }
 
     /// Wraps an object store already rooted at the store prefix (e.g. a
@@ -127,7 +123,7 @@ impl Location {
     pub fn from_object_store(store: Arc<dyn ObjectStore>, url: impl Into<String>) -> Self {
         Location {
             url: url.into(),
-            target: Target::Object(store),
+            target: Backing::Object(store),
         }
     }
 
@@ -139,8 +135,8 @@ impl Location {
     /// The local directory, for local stores.
     pub fn local_path(&self) -> Option<&std::path::Path> {
         match &self.target {
-            Target::Local(p) => Some(p),
-            Target::Object(_) => None,
+            Backing::Dir(p) => Some(p),
+            Backing::Object(_) => None,
         }
     }
 
@@ -148,8 +144,8 @@ impl Location {
     /// when `create` is set; otherwise a missing one is [`StoreError::NotFound`].
     pub(crate) fn connect(&self, create: bool) -> Result<Arc<dyn ObjectStore>> {
         match &self.target {
-            Target::Object(store) => Ok(Arc::clone(store)),
-            Target::Local(dir) => {
+            Backing::Object(store) => Ok(Arc::clone(store)),
+            Backing::Dir(dir) => {
                 if create {
                     std::fs::create_dir_all(dir).map_err(|e| StoreError::Storage {
                         url: self.url.clone(),

@@ -9,8 +9,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use crate::dtype::{DType, FillValue};
+use magg_agg::{Dtype, FillValue};
+
 use crate::error::{Result, StoreError};
+use crate::fill_json::{fill_from_json, fill_to_json};
 
 /// The finest HEALPix order (mortie's and the `healpix` crate's limit).
 pub const MAX_ORDER: u8 = magg_morton::MAX_ORDER;
@@ -48,7 +50,7 @@ pub struct VariableSpec {
     /// Array name (`[A-Za-z][A-Za-z0-9_]*`, not `cell_ids` or `morton`).
     pub name: String,
     /// Element type; must agree with `fill_value`.
-    pub dtype: DType,
+    pub dtype: Dtype,
     /// Value of cells without data.
     pub fill_value: FillValue,
     /// Array attributes (`units`, `long_name`, `function`, ...).
@@ -79,7 +81,7 @@ impl Serialize for VariableSpec {
         VariableDoc {
             name: self.name.clone(),
             dtype: self.dtype,
-            fill_value: self.fill_value.to_json(),
+            fill_value: fill_to_json(self.fill_value),
             attrs: self.attrs.clone(),
         }
         .serialize(s)
@@ -89,12 +91,10 @@ impl Serialize for VariableSpec {
 impl<'de> Deserialize<'de> for VariableSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let doc = VariableDoc::deserialize(d)?;
-        let fill_value = FillValue::from_json(doc.dtype, &doc.fill_value).ok_or_else(|| {
+        let fill_value = fill_from_json(doc.dtype, &doc.fill_value).ok_or_else(|| {
             serde::de::Error::custom(format!(
                 "variable {}: fill_value {} is not a {}",
-                doc.name,
-                doc.fill_value,
-                doc.dtype.zarr_name()
+                doc.name, doc.fill_value, doc.dtype
             ))
         })?;
         Ok(VariableSpec {
@@ -111,7 +111,7 @@ impl<'de> Deserialize<'de> for VariableSpec {
 #[serde(deny_unknown_fields)]
 struct VariableDoc {
     name: String,
-    dtype: DType,
+    dtype: Dtype,
     fill_value: Value,
     #[serde(default)]
     attrs: Map<String, Value>,
@@ -190,9 +190,7 @@ impl StoreSpec {
             if v.fill_value.dtype() != v.dtype {
                 return err(format!(
                     "variable {}: dtype {} but fill_value {}",
-                    v.name,
-                    v.dtype.zarr_name(),
-                    v.fill_value
+                    v.name, v.dtype, v.fill_value
                 ));
             }
             if let Some(k) = RESERVED_ARRAY_ATTRS
@@ -355,7 +353,7 @@ mod tests {
             assert!(s.normalized().is_err(), "{bad:?} accepted");
         }
         let mut s = spec();
-        s.variables[0].dtype = DType::U32;
+        s.variables[0].dtype = Dtype::Uint32;
         assert!(
             s.normalized()
                 .unwrap_err()

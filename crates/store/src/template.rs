@@ -23,7 +23,9 @@ use zarrs::metadata::v3::{AdditionalFieldV3, AdditionalFieldsV3};
 use zarrs::storage::AsyncReadableWritableStorageTraits;
 
 use crate::error::{Result, StoreError};
-use crate::spec::{Compression, DType, FillValue, StoreSpec, VariableSpec};
+use magg_agg::{Dtype, FillValue};
+
+use crate::spec::{Compression, StoreSpec, VariableSpec};
 use crate::{CELL_IDS, MORTON};
 
 /// The storage every array of a store shares.
@@ -92,14 +94,14 @@ fn metadata_options() -> ArrayMetadataOptions {
     ArrayMetadataOptions::default().with_include_zarrs_metadata(false)
 }
 
-fn zarr_dtype(dtype: DType) -> zarrs::array::DataType {
+fn zarr_dtype(dtype: Dtype) -> zarrs::array::DataType {
     match dtype {
-        DType::F32 => data_type::float32(),
-        DType::F64 => data_type::float64(),
-        DType::I32 => data_type::int32(),
-        DType::I64 => data_type::int64(),
-        DType::U32 => data_type::uint32(),
-        DType::U64 => data_type::uint64(),
+        Dtype::Float32 => data_type::float32(),
+        Dtype::Float64 => data_type::float64(),
+        Dtype::Int32 => data_type::int32(),
+        Dtype::Int64 => data_type::int64(),
+        Dtype::Uint32 => data_type::uint32(),
+        Dtype::Uint64 => data_type::uint64(),
     }
 }
 

@@ -3,11 +3,14 @@
 //! - where the project's reference material lives (`../shared/golden`,
 //!   `../shared/data`, overridable with `MAGG_SHARED`);
 //! - running the independent Python references (h5py, numpy, mortie,
-//!   zarr-python) that tests compare against.
+//!   zarr-python) that tests compare against;
+//! - a moto S3 server on loopback ([`s3::S3Server`]) and a fault-injecting
+//!   proxy in front of it ([`faults::FaultProxy`]).
 //!
 //! Missing references are a test *failure* with a message saying what to
 //! install, never a silent skip: a test that cannot fail is no test.
 
+pub mod faults;
 pub mod s3;
 
 use std::path::{Path, PathBuf};

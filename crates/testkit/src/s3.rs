@@ -185,29 +185,39 @@ impl S3Server {
     /// object_store S3 settings for this server (keys as accepted by
     /// `AmazonS3ConfigKey`'s `FromStr`).
     pub fn store_options(&self) -> Vec<(String, String)> {
-        [
-            ("aws_access_key_id", ACCESS_KEY),
-            ("aws_secret_access_key", SECRET_KEY),
-            ("aws_region", REGION),
-            ("aws_endpoint", self.endpoint.as_str()),
-            ("aws_allow_http", "true"),
-            ("aws_virtual_hosted_style_request", "false"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+        options_for(&self.endpoint)
     }
 
     /// The same settings as `AWS_*` environment variables.
     pub fn env_vars(&self) -> Vec<(String, String)> {
-        vec![
-            ("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()),
-            ("AWS_SECRET_ACCESS_KEY".into(), SECRET_KEY.into()),
-            ("AWS_REGION".into(), REGION.into()),
-            ("AWS_ENDPOINT".into(), self.endpoint.clone()),
-            ("AWS_ALLOW_HTTP".into(), "true".into()),
-        ]
+        env_for(&self.endpoint)
     }
+}
+
+/// object_store S3 settings for moto's keys at `endpoint`.
+pub(crate) fn options_for(endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("aws_access_key_id", ACCESS_KEY),
+        ("aws_secret_access_key", SECRET_KEY),
+        ("aws_region", REGION),
+        ("aws_endpoint", endpoint),
+        ("aws_allow_http", "true"),
+        ("aws_virtual_hosted_style_request", "false"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// [`options_for`] as `AWS_*` environment variables.
+pub(crate) fn env_for(endpoint: &str) -> Vec<(String, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), SECRET_KEY.into()),
+        ("AWS_REGION".into(), REGION.into()),
+        ("AWS_ENDPOINT".into(), endpoint.to_string()),
+        ("AWS_ALLOW_HTTP".into(), "true".into()),
+    ]
 }
 
 impl Drop for S3Server {

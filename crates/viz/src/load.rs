@@ -2,7 +2,7 @@
 //! completed shard's chunk, with the attributes that label the map.
 
 use futures::{StreamExt, TryStreamExt};
-use magg_store::{FillValue, OutputStore};
+use magg_store::OutputStore;
 use serde_json::{Map, Value};
 
 use crate::error::VizError;
@@ -59,7 +59,7 @@ pub async fn read_field(
             known: spec.orders.clone(),
         });
     }
-    let fill = fill_f64(var.fill_value);
+    let fill = var.fill_value.as_f64();
     let shards: Vec<u64> = store
         .list_status()
         .await?
@@ -111,17 +111,6 @@ pub async fn read_field(
         store: store.url().to_string(),
         shards: shards.len(),
     })
-}
-
-fn fill_f64(f: FillValue) -> f64 {
-    match f {
-        FillValue::F32(v) => f64::from(v),
-        FillValue::F64(v) => v,
-        FillValue::I32(v) => f64::from(v),
-        FillValue::I64(v) => v as f64,
-        FillValue::U32(v) => f64::from(v),
-        FillValue::U64(v) => v as f64,
-    }
 }
 
 /// Whether a value is the fill value (exactly: fills are sentinels).

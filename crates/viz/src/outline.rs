@@ -1,23 +1,13 @@
-//! Region outlines to draw: the built-in regions (the same GeoJSON files
-//! `magg-catalog` builds shard maps from) or any GeoJSON Polygon /
-//! MultiPolygon file, as geodetic rings.
+//! Region outlines to draw: the regions `magg-catalog` builds shard maps
+//! from ([`magg_catalog::regions::region`]: the built-ins or a GeoJSON
+//! file), as geodetic rings. The map outlines exactly the polygons the
+//! catalog covered, cleaned the same way (GeoJSON's cuts down to a pole
+//! are gone).
 
-use serde_json::Value;
+use magg_coverage::Region;
 
 use crate::error::VizError;
 use crate::proj::Hemisphere;
-
-/// The built-in regions, by name: the files `magg_catalog::regions` embeds.
-const BUILTIN: [(&str, &str); 2] = [
-    (
-        "antarctica",
-        include_str!("../../catalog/regions/antarctica.geojson"),
-    ),
-    (
-        "greenland",
-        include_str!("../../catalog/regions/greenland.geojson"),
-    ),
-];
 
 /// A region outline: polygons, each an outer ring followed by its holes,
 /// vertices as geodetic (lat, lon) degrees.
@@ -31,44 +21,38 @@ pub struct Outline {
 
 impl Outline {
     /// A built-in region (`antarctica`, `greenland`; case-insensitive) or
-    /// the GeoJSON file at that path.
+    /// the GeoJSON file at that path, read as `magg catalog --region` reads
+    /// it.
     pub fn load(name_or_path: &str) -> Result<Outline, VizError> {
-        let lower = name_or_path.to_ascii_lowercase();
-        if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == lower) {
-            return Outline::from_geojson(name, text);
-        }
-        let text = std::fs::read_to_string(name_or_path).map_err(|e| VizError::Outline {
-            name: name_or_path.to_string(),
-            reason: format!(
-                "not a built-in region (antarctica, greenland) and not a readable GeoJSON file: {e}"
-            ),
-        })?;
-        Outline::from_geojson(name_or_path, &text)
+        let region =
+            magg_catalog::regions::region(name_or_path).map_err(|e| VizError::Outline {
+                name: name_or_path.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Outline::from_region(&region))
     }
 
     /// Whether `name` is a built-in region.
     pub fn is_builtin(name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
-        BUILTIN.iter().any(|(n, _)| *n == lower)
+        magg_catalog::regions::BUILTIN.contains(&lower.as_str())
     }
 
-    /// Parses GeoJSON (a FeatureCollection, Feature, Polygon or
-    /// MultiPolygon; other geometries are ignored).
-    pub fn from_geojson(name: &str, text: &str) -> Result<Outline, VizError> {
-        let bad = |reason: String| VizError::Outline {
-            name: name.to_string(),
-            reason,
-        };
-        let doc: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let mut polygons = Vec::new();
-        collect(&doc, &mut polygons).map_err(bad)?;
-        if polygons.is_empty() {
-            return Err(bad("no Polygon or MultiPolygon geometry".into()));
+    /// The outline of a region's polygons (outer rings and holes).
+    pub fn from_region(region: &Region) -> Outline {
+        Outline {
+            name: region.name.clone(),
+            polygons: region
+                .polygons
+                .iter()
+                .map(|p| {
+                    std::iter::once(&p.outer)
+                        .chain(&p.holes)
+                        .map(|r| r.vertices().to_vec())
+                        .collect()
+                })
+                .collect(),
         }
-        Ok(Outline {
-            name: name.to_string(),
-            polygons,
-        })
     }
 
     /// The hemisphere most vertices lie in.
@@ -166,64 +150,6 @@ fn densify(a: (f64, f64), b: (f64, f64)) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn collect(v: &Value, out: &mut Vec<Vec<Vec<(f64, f64)>>>) -> Result<(), String> {
-    match v.get("type").and_then(Value::as_str) {
-        Some("FeatureCollection") => {
-            for f in v
-                .get("features")
-                .and_then(Value::as_array)
-                .ok_or("FeatureCollection without features")?
-            {
-                collect(f, out)?;
-            }
-        }
-        Some("Feature") => {
-            if let Some(g) = v.get("geometry").filter(|g| !g.is_null()) {
-                collect(g, out)?;
-            }
-        }
-        Some("Polygon") => out.push(polygon(coordinates(v)?)?),
-        Some("MultiPolygon") => {
-            for p in coordinates(v)?
-                .as_array()
-                .ok_or("MultiPolygon coordinates are not an array")?
-            {
-                out.push(polygon(p)?);
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-fn coordinates(v: &Value) -> Result<&Value, String> {
-    v.get("coordinates")
-        .ok_or_else(|| "geometry without coordinates".to_string())
-}
-
-fn polygon(v: &Value) -> Result<Vec<Vec<(f64, f64)>>, String> {
-    let rings = v.as_array().ok_or("polygon is not an array of rings")?;
-    rings
-        .iter()
-        .map(|ring| {
-            ring.as_array()
-                .ok_or("ring is not an array")?
-                .iter()
-                .map(|p| {
-                    let lon = p.get(0).and_then(Value::as_f64);
-                    let lat = p.get(1).and_then(Value::as_f64);
-                    match (lat, lon) {
-                        (Some(lat), Some(lon)) if lat.abs() <= 90.0 && lon.is_finite() => {
-                            Ok((lat, lon))
-                        }
-                        _ => Err(format!("bad position {p}")),
-                    }
-                })
-                .collect()
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,35 +162,53 @@ mod tests {
         let g = Outline::load("greenland").unwrap();
         assert_eq!(g.hemisphere(), Hemisphere::North);
         assert!(Outline::is_builtin("GREENLAND"));
+        assert!(!Outline::is_builtin("atlantis"));
         let e = Outline::load("atlantis").unwrap_err().to_string();
         assert!(e.contains("atlantis") && e.contains("antarctica"), "{e}");
     }
 
     #[test]
-    fn cut_edges_are_not_stroked() {
+    fn outline_is_the_catalog_region() {
+        let region = magg_catalog::regions::region("antarctica").unwrap();
+        let o = Outline::load("antarctica").unwrap();
+        assert_eq!(o.name, region.name);
+        assert_eq!(o.polygons.len(), region.polygons.len());
+        for (rings, p) in o.polygons.iter().zip(&region.polygons) {
+            assert_eq!(rings.len(), 1 + p.holes.len());
+            assert_eq!(rings[0], p.outer.vertices());
+        }
+    }
+
+    #[test]
+    fn cut_edges_are_gone_and_not_stroked() {
         let a = Outline::load("antarctica").unwrap();
         for line in a.stroke_lines() {
             for w in line.windows(2) {
                 assert!(!artificial(w[0], w[1]), "{w:?}");
             }
         }
-        // Natural Earth's ring runs down 180° to the pole and back up.
+        // Natural Earth's ring runs down 180° to the pole and back up: the
+        // region's rings drop that spike.
         assert!(
-            a.vertices().any(|p| p.0 == -90.0),
-            "expected the pole cut in the source ring"
+            a.vertices().all(|p| p.0 > -89.999),
+            "the pole cut survived in the region's ring"
         );
     }
 
     #[test]
-    fn rejects_bad_geojson() {
-        assert!(Outline::from_geojson("x", "{").is_err());
-        assert!(Outline::from_geojson("x", r#"{"type":"Point","coordinates":[0,0]}"#).is_err());
-        let bad = r#"{"type":"Polygon","coordinates":[[[0,95],[1,0],[2,0]]]}"#;
-        assert!(
-            Outline::from_geojson("x", bad)
-                .unwrap_err()
-                .to_string()
-                .contains("bad position")
-        );
+    fn unreadable_or_bad_files_are_errors_naming_them() {
+        let e = Outline::load("no/such/region.geojson")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no/such/region.geojson"), "{e}");
+        let dir = std::env::temp_dir().join(format!("magg-viz-outline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("point.geojson");
+        std::fs::write(&path, r#"{"type":"Point","coordinates":[0,0]}"#).unwrap();
+        let e = Outline::load(path.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(e.contains("point.geojson") && e.contains("Point"), "{e}");
     }
 }

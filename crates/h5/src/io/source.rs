@@ -26,9 +26,33 @@ pub(crate) struct IoConfig {
     pub(crate) cache_limit: u64,
 }
 
-/// One file's bytes.
+/// One file's bytes, as seen by one user: the parsed state (size, base,
+/// metadata block cache, requests in flight) is shared by every
+/// [`Source::rebind`] of it; the request limiter and the counters are this
+/// user's.
 #[derive(Debug)]
 pub(crate) struct Source {
+    state: Arc<State>,
+    sem: Arc<Semaphore>,
+    pub(crate) stats: StatSink,
+    /// Coalesced responses that carried bytes between the ranges asked for
+    /// (another dataset's chunks): a later read of those bytes is served
+    /// from here instead of being fetched twice. This user's only.
+    spare: Mutex<Spare>,
+}
+
+/// Bytes kept in [`Source::spare`] at most.
+const SPARE_LIMIT: u64 = 16 << 20;
+
+#[derive(Debug, Default)]
+struct Spare {
+    parts: std::collections::VecDeque<(u64, Bytes)>,
+    bytes: u64,
+}
+
+/// What the users of one file share.
+#[derive(Debug)]
+pub(crate) struct State {
     store: Arc<dyn ObjectStore>,
     path: Path,
     /// Object size in bytes.
@@ -39,9 +63,14 @@ pub(crate) struct Source {
     /// Metadata requests in flight, by block: concurrent readers of the
     /// same block share one request.
     inflight: Mutex<HashMap<u64, (SharedFetch, u64)>>,
-    sem: Arc<Semaphore>,
-    pub(crate) stats: StatSink,
     cfg: IoConfig,
+}
+
+impl std::ops::Deref for Source {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.state
+    }
 }
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, Arc<ErrorKind>>>>;
@@ -68,15 +97,18 @@ impl Source {
             None => store.head(&path).await?.size,
         };
         let src = Self {
-            store,
-            path,
-            size,
-            base: std::sync::atomic::AtomicU64::new(0),
-            cache: Mutex::new(Cache::default()),
-            inflight: Mutex::new(HashMap::new()),
+            state: Arc::new(State {
+                store,
+                path,
+                size,
+                base: std::sync::atomic::AtomicU64::new(0),
+                cache: Mutex::new(Cache::default()),
+                inflight: Mutex::new(HashMap::new()),
+                cfg,
+            }),
             sem,
             stats,
-            cfg,
+            spare: Mutex::default(),
         };
         let first = src.size.min(src.cfg.first_block.max(src.cfg.block_size));
         if first > 0 {
@@ -86,6 +118,22 @@ impl Source {
             src.insert_blocks(0, &bytes);
         }
         Ok(src)
+    }
+
+    /// The same file with another request limiter and other counters
+    /// (sharing the cached metadata blocks).
+    pub(crate) fn rebind(&self, sem: Arc<Semaphore>, stats: StatSink) -> Source {
+        Source {
+            state: Arc::clone(&self.state),
+            sem,
+            stats,
+            spare: Mutex::default(),
+        }
+    }
+
+    /// Bytes held by the metadata block cache.
+    pub(crate) fn cached_bytes(&self) -> u64 {
+        self.cache.lock().expect("cache lock").bytes
     }
 
     /// Sets the base address (from the superblock).
@@ -263,6 +311,9 @@ impl Source {
         if let Some(b) = self.cached(abs, len) {
             return Ok(b);
         }
+        if let Some(b) = self.spare_part(&(abs..abs + len)) {
+            return Ok(b);
+        }
         let bs = self.cfg.block_size;
         self.load_blocks(abs / bs, (abs + len - 1) / bs).await?;
         if let Some(b) = self.cached(abs, len) {
@@ -274,6 +325,33 @@ impl Source {
         let bytes = self.get(start..end).await?;
         let s = (abs - start) as usize;
         Ok(bytes.slice(s..s + len as usize))
+    }
+
+    /// `r` from a kept coalesced response, if one holds it.
+    fn spare_part(&self, r: &Range<u64>) -> Option<Bytes> {
+        let spare = self.spare.lock().expect("spare lock");
+        spare.parts.iter().find_map(|(start, b)| {
+            let end = start + b.len() as u64;
+            (r.start >= *start && r.end <= end)
+                .then(|| b.slice((r.start - start) as usize..(r.end - start) as usize))
+        })
+    }
+
+    /// Keeps a coalesced response (oldest dropped beyond [`SPARE_LIMIT`]).
+    fn keep_spare(&self, start: u64, bytes: &Bytes) {
+        let len = bytes.len() as u64;
+        if len > SPARE_LIMIT {
+            return;
+        }
+        let mut spare = self.spare.lock().expect("spare lock");
+        spare.parts.push_back((start, bytes.clone()));
+        spare.bytes += len;
+        while spare.bytes > SPARE_LIMIT {
+            let Some((_, b)) = spare.parts.pop_front() else {
+                break;
+            };
+            spare.bytes -= b.len() as u64;
+        }
     }
 
     /// Fetches data ranges (absolute addresses), coalescing neighbours whose
@@ -288,7 +366,10 @@ impl Source {
         for (i, r) in ranges.iter().enumerate() {
             if r.end == r.start {
                 out[i] = Some(Bytes::new());
-            } else if let Some(b) = self.cached(r.start, r.end - r.start) {
+            } else if let Some(b) = self
+                .cached(r.start, r.end - r.start)
+                .or_else(|| self.spare_part(r))
+            {
                 out[i] = Some(b);
             } else {
                 todo.push(i);
@@ -298,6 +379,14 @@ impl Source {
         let fetched =
             futures::future::try_join_all(groups.iter().map(|g| self.get(g.range.clone()))).await?;
         for (g, bytes) in groups.iter().zip(fetched) {
+            let asked: u64 = g
+                .members
+                .iter()
+                .map(|&i| ranges[i].end - ranges[i].start)
+                .sum();
+            if asked < g.range.end - g.range.start {
+                self.keep_spare(g.range.start, &bytes);
+            }
             for &i in &g.members {
                 let r = &ranges[i];
                 let s = (r.start - g.range.start) as usize;

@@ -10,7 +10,11 @@
 //! Faults are injected per shard (the event's `shard` field): throttles,
 //! 5xx, function timeouts, hangs (no answer at all) and crashes (the
 //! worker process is killed while it holds the invocation).
+//!
+//! [`earthdata`]: a loopback DAAC `s3credentials` endpoint and Earthdata
+//! login host, for the credentials flow.
 
+pub mod earthdata;
 mod http;
 mod invoke;
 mod sandbox;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use magg_agg::AggConfig;
 use magg_catalog::{BuildSpec, local};
-use magg_run::{JobOptions, Selection};
+use magg_run::{JobOptions, Selection, StoreMode};
 
 /// The demo granules travel inside the binary (3.3 MB, synthetic
 /// ATL06-layout files written by libhdf5; see `crates/magg/demo/README.md`).
@@ -94,11 +94,10 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             workers: args.workers.unwrap_or_else(super::run::default_workers),
             granule_concurrency: 4,
             selection: Selection::default(),
-            resume: false,
-            retry_failed: false,
-            overwrite: true,
+            mode: StoreMode::Overwrite,
             pyramid: Vec::new(),
             quiet: args.quiet,
+            io: magg_h5::IoPolicy::default(),
         };
         let stop = super::run::stop_on_signal();
         anyhow::Ok(magg_run::run_local(&map, AggConfig::atl06_default(), &opts, stop).await?)

@@ -49,6 +49,11 @@ pub(crate) struct LambdaArgs {
     /// them to the workers.
     #[arg(long)]
     earthdata_credentials: Option<String>,
+    /// The Earthdata login host whose login (EARTHDATA_USERNAME/PASSWORD
+    /// or its ~/.netrc entry) answers the `s3credentials` redirect; the
+    /// login is sent to this host only.
+    #[arg(long, default_value = magg_lambda::EARTHDATA_LOGIN_HOST)]
+    earthdata_login_host: String,
     /// Dry run: a local run's results JSON whose measured CPU time and
     /// bytes per observation feed the cost projection.
     #[arg(long)]
@@ -90,6 +95,7 @@ impl LambdaArgs {
                 ..RetryPolicy::default()
             },
             earthdata_credentials: self.earthdata_credentials.clone(),
+            earthdata_login_host: self.earthdata_login_host.clone(),
         })
     }
 }
@@ -139,7 +145,7 @@ pub(crate) fn dry_run(
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     let Some(m) = Measured::from_report(&local) else {
         bail!(
-            "{}: no observations or CPU time to measure from",
+            "{}: not a local run with observations and CPU time to measure from (run `magg run` with the local executor first)",
             path.display()
         );
     };
@@ -181,7 +187,7 @@ pub(crate) fn dry_run(
             &US_EAST_1,
         );
         println!(
-            "{label}: {} shards, {:.3e} observations: {:.1} s per shard, ~{:.0} s wall, {:.0} GB-s, ${:.2} compute + ${:.4} requests = ${:.2}",
+            "{label}: {} shards, {:.3e} observations: {:.1} s per shard, ~{:.1} s wall, {:.0} GB-s, ${:.4} compute + ${:.4} requests = ${:.4}",
             p.shards,
             p.observations as f64,
             p.seconds_per_shard,

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, Result, bail};
 use magg_agg::AggConfig;
 use magg_catalog::ShardMap;
-use magg_run::{JobOptions, RunReport, Selection};
+use magg_run::{JobOptions, RunReport, Selection, StoreMode};
 
 /// Aggregate the shards of a shard map into a Zarr v3 (DGGS) store, on a
 /// local pool of workers, costliest shards first.
@@ -59,9 +59,21 @@ pub(crate) struct Args {
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
-    /// Where shards run (`--executor lambda --function NAME ...`).
+    /// Retries of a failed S3/HTTP request (5xx, SlowDown, reset, timeout)
+    /// before the granule or shard fails.
+    #[arg(long, default_value_t = magg_h5::IoPolicy::default().max_retries)]
+    io_retries: usize,
+    /// Seconds one S3/HTTP request attempt may take, connect to last byte
+    /// (cuts a stalled transfer).
+    #[arg(long, default_value_t = magg_h5::IoPolicy::default().request_timeout.as_secs_f64())]
+    io_timeout: f64,
+    /// Seconds after a request's first attempt when no more retries start.
+    #[arg(long, default_value_t = magg_h5::IoPolicy::default().retry_timeout.as_secs_f64())]
+    io_retry_timeout: f64,
+    /// Where shards run (`--executor lambda --function NAME ...`; boxed:
+    /// keeps the `Command` enum small).
     #[command(flatten)]
-    lambda: super::lambda::LambdaArgs,
+    lambda: Box<super::lambda::LambdaArgs>,
 }
 
 pub(crate) fn parse_shard(s: &str) -> Result<u64> {
@@ -138,9 +150,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             shard: args.shard.as_deref().map(parse_shard).transpose()?,
             max_shards: args.max_shards,
         },
-        resume: args.resume,
-        retry_failed: args.retry_failed,
-        overwrite: args.overwrite,
+        mode: store_mode(args),
         pyramid: args
             .pyramid
             .as_deref()
@@ -148,6 +158,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             .transpose()?
             .unwrap_or_default(),
         quiet: args.quiet,
+        io: io_policy(args)?,
     };
     if args.dry_run && args.lambda.is_lambda() {
         return super::lambda::dry_run(&map, &config, &opts, &args.lambda);
@@ -164,6 +175,43 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         anyhow::Ok(magg_run::run_local(&map, config, &opts, stop).await?)
     })?;
     finish(&report, &results_path(&args.store, args.results.as_deref()))
+}
+
+/// The I/O policy of the `--io-*` flags.
+fn io_policy(args: &Args) -> Result<magg_h5::IoPolicy> {
+    let secs = |flag: &str, v: f64| {
+        std::time::Duration::try_from_secs_f64(v)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .with_context(|| format!("{flag} {v}: expected a positive number of seconds"))
+    };
+    let policy = magg_h5::IoPolicy {
+        max_retries: args.io_retries,
+        request_timeout: secs("--io-timeout", args.io_timeout)?,
+        retry_timeout: secs("--io-retry-timeout", args.io_retry_timeout)?,
+        ..magg_h5::IoPolicy::default()
+    };
+    // The retry window includes the attempts: a shorter one than an
+    // attempt would never retry a timed-out request.
+    if policy.max_retries > 0 && policy.retry_timeout <= policy.request_timeout {
+        bail!(
+            "--io-retry-timeout ({}) must exceed --io-timeout ({}) for timed-out requests to be retried",
+            args.io_retry_timeout,
+            args.io_timeout
+        );
+    }
+    Ok(policy)
+}
+
+/// The store mode of `--overwrite`, `--resume` and `--retry-failed` (clap
+/// refuses any two together; none is a new store).
+fn store_mode(args: &Args) -> StoreMode {
+    match (args.overwrite, args.resume, args.retry_failed) {
+        (true, _, _) => StoreMode::Overwrite,
+        (_, true, _) => StoreMode::Resume,
+        (_, _, true) => StoreMode::RetryFailed,
+        _ => StoreMode::New,
+    }
 }
 
 /// Prints the summary, writes the results JSON, and fails if any shard did.

@@ -44,8 +44,14 @@ pub fn magg_env(dir: &Path, args: &[&str], env: &[(String, String)]) -> (bool, S
 
 /// AWS environment pointing object_store at `endpoint` (moto's keys).
 pub fn s3_env(endpoint: &str) -> Vec<(String, String)> {
+    s3_env_as("AWS_ENDPOINT_URL", endpoint)
+}
+
+/// Like [`s3_env`], with the endpoint under `variable` (e.g.
+/// `AWS_ENDPOINT_URL_S3`, which redirects S3 only).
+pub fn s3_env_as(variable: &str, endpoint: &str) -> Vec<(String, String)> {
     [
-        ("AWS_ENDPOINT_URL", endpoint),
+        (variable, endpoint),
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
         ("AWS_REGION", "us-east-1"),

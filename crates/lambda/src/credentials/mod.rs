@@ -7,7 +7,12 @@
 //! HTTP Basic credentials and redirects back with a code; the DAAC sets a
 //! session cookie and redirects to the endpoint again, which then returns
 //! `{accessKeyId, secretAccessKey, sessionToken, expiration}`. The login
-//! comes from `EARTHDATA_USERNAME`/`EARTHDATA_PASSWORD` or `~/.netrc`.
+//! ([`Login`]) comes from `EARTHDATA_USERNAME`/`EARTHDATA_PASSWORD` or
+//! `~/.netrc`, and is sent to the login host only.
+
+mod login;
+
+pub use login::{EARTHDATA_LOGIN_HOST, Login};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -99,70 +104,10 @@ impl S3Credentials {
     }
 }
 
-/// An Earthdata login (user, password).
-#[derive(Clone)]
-pub struct Login {
-    user: String,
-    password: String,
-}
-
-impl Login {
-    /// A login from its parts.
-    pub fn new(user: impl Into<String>, password: impl Into<String>) -> Self {
-        Login {
-            user: user.into(),
-            password: password.into(),
-        }
-    }
-
-    /// `EARTHDATA_USERNAME`/`EARTHDATA_PASSWORD`, else the `~/.netrc` entry
-    /// for `host`.
-    pub fn from_env(host: &str) -> Result<Self, CredentialsError> {
-        if let (Ok(u), Ok(p)) = (
-            std::env::var("EARTHDATA_USERNAME"),
-            std::env::var("EARTHDATA_PASSWORD"),
-        ) {
-            return Ok(Login::new(u, p));
-        }
-        let netrc = std::env::var_os("NETRC").map_or_else(
-            || std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".netrc")),
-            |p| Some(p.into()),
-        );
-        netrc
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .and_then(|text| netrc_login(&text, host))
-            .ok_or_else(|| CredentialsError::NoLogin { host: host.into() })
-    }
-}
-
-fn netrc_login(text: &str, host: &str) -> Option<Login> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let mut i = 0;
-    let (mut user, mut password, mut inside) = (None, None, false);
-    while i + 1 < words.len() {
-        match words[i] {
-            "machine" => {
-                if inside && user.is_some() {
-                    break;
-                }
-                inside = words[i + 1] == host;
-            }
-            "login" if inside => user = Some(words[i + 1]),
-            "password" if inside => password = Some(words[i + 1]),
-            _ => {
-                i += 1;
-                continue;
-            }
-        }
-        i += 2;
-    }
-    Some(Login::new(user?, password?))
-}
-
 /// Fetches credentials from `endpoint` (e.g.
-/// `https://data.nsidc.earthdatacloud.nasa.gov/s3credentials`), logging in
-/// at any redirect target outside the endpoint's host with `login` (Basic),
-/// carrying cookies across the redirects.
+/// `https://data.nsidc.earthdatacloud.nasa.gov/s3credentials`), following
+/// its redirects: the login (HTTP Basic) goes only to `login`'s host, and
+/// each cookie only back to the host that set it.
 pub async fn fetch(endpoint: &str, login: &Login) -> Result<S3Credentials, CredentialsError> {
     let fail = |reason: String| CredentialsError::Fetch {
         url: endpoint.to_string(),
@@ -174,21 +119,27 @@ pub async fn fetch(endpoint: &str, login: &Login) -> Result<S3Credentials, Crede
         .build()
         .map_err(|e| fail(e.without_url().to_string()))?;
     let mut url = reqwest::Url::parse(endpoint).map_err(|e| fail(e.to_string()))?;
-    let home = url.host_str().unwrap_or_default().to_string();
-    let mut cookies: Vec<(String, String)> = Vec::new();
+    // (host, name, value)
+    let mut cookies: Vec<(String, String, String)> = Vec::new();
     for _ in 0..10 {
+        let host = url.host_str().unwrap_or_default().to_string();
+        let at_login = host == login.host;
         let mut req = client.get(url.clone());
-        if url.host_str() != Some(home.as_str()) {
+        if at_login {
             req = req.basic_auth(&login.user, Some(&login.password));
         }
-        if !cookies.is_empty() {
-            let c: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            req = req.header(reqwest::header::COOKIE, c.join("; "));
+        let mine: Vec<String> = cookies
+            .iter()
+            .filter(|c| c.0 == host)
+            .map(|c| format!("{}={}", c.1, c.2))
+            .collect();
+        if !mine.is_empty() {
+            req = req.header(reqwest::header::COOKIE, mine.join("; "));
         }
         let resp = req
             .send()
             .await
-            .map_err(|e| fail(e.without_url().to_string()))?;
+            .map_err(|e| fail(format!("{host}: {}", e.without_url())))?;
         for v in resp.headers().get_all(reqwest::header::SET_COOKIE) {
             if let Some((k, v)) = v
                 .to_str()
@@ -196,8 +147,9 @@ pub async fn fetch(endpoint: &str, login: &Login) -> Result<S3Credentials, Crede
                 .and_then(|s| s.split(';').next())
                 .and_then(|kv| kv.split_once('='))
             {
-                cookies.retain(|(name, _)| name != k.trim());
-                cookies.push((k.trim().to_string(), v.trim().to_string()));
+                let k = k.trim().to_string();
+                cookies.retain(|c| !(c.0 == host && c.1 == k));
+                cookies.push((host.clone(), k, v.trim().to_string()));
             }
         }
         let status = resp.status();
@@ -206,22 +158,34 @@ pub async fn fetch(endpoint: &str, login: &Login) -> Result<S3Credentials, Crede
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|l| l.to_str().ok())
-                .ok_or_else(|| fail(format!("HTTP {status} without Location")))?;
+                .ok_or_else(|| fail(format!("{host}: HTTP {status} without Location")))?;
             url = url
                 .join(loc)
-                .map_err(|e| fail(format!("bad redirect: {e}")))?;
+                .map_err(|e| fail(format!("{host}: bad redirect: {e}")))?;
             continue;
         }
+        if at_login && matches!(status.as_u16(), 401 | 403) {
+            return Err(fail(format!(
+                "the Earthdata login at {host} refused user {} (HTTP {status}): check EARTHDATA_USERNAME/EARTHDATA_PASSWORD or the ~/.netrc entry for {host}",
+                login.user
+            )));
+        }
         if !status.is_success() {
-            return Err(fail(format!("HTTP {status} (check the Earthdata login)")));
+            return Err(fail(format!(
+                "{host} answered HTTP {status} (check the Earthdata login for {})",
+                login.host
+            )));
         }
         let bytes = resp
             .bytes()
             .await
-            .map_err(|e| fail(e.without_url().to_string()))?;
+            .map_err(|e| fail(format!("{host}: {}", e.without_url())))?;
         // Never echo the body: it holds the secret.
-        return serde_json::from_slice(&bytes)
-            .map_err(|_| fail("the response is not a credentials document".into()));
+        return serde_json::from_slice(&bytes).map_err(|_| {
+            fail(format!(
+                "{host}: the response is not a credentials document"
+            ))
+        });
     }
     Err(fail("more than 10 redirects".into()))
 }
@@ -290,13 +254,5 @@ mod tests {
             ..c
         };
         later.check_valid_for(Duration::from_hours(1)).unwrap();
-    }
-
-    #[test]
-    fn netrc_entries_are_found_by_host() {
-        let text = "machine other login a password b\nmachine urs.earthdata.nasa.gov\n login me\n password pw\n";
-        let l = netrc_login(text, "urs.earthdata.nasa.gov").unwrap();
-        assert_eq!((l.user.as_str(), l.password.as_str()), ("me", "pw"));
-        assert!(netrc_login(text, "nowhere").is_none());
     }
 }

@@ -1,0 +1,167 @@
+//! The `bench` command line (`magg bench …` and the standalone `magg-bench`
+//! binary, which builds without the Lambda crates and the AWS SDK).
+
+use std::path::PathBuf;
+
+use crate::{BenchError, ShardOptions, granules_in, render};
+
+/// Measure the pipeline: one shard stage by stage, or a slice of shards.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum What {
+    /// One shard over the granules of a directory, per stage.
+    Shard {
+        /// Directory of `.h5` granules.
+        #[arg(long)]
+        data: PathBuf,
+        /// The shard: `ORDER:NESTED` (e.g. 6:32776), a morton word or a mortie label.
+        #[arg(long, default_value = "6:32776", allow_hyphen_values = true)]
+        shard: String,
+        /// Only the granules a shard map built from the directory lists for the shard.
+        #[arg(long)]
+        catalog: bool,
+        /// Read the granules from a moto S3 server on loopback (started here).
+        #[arg(long)]
+        s3: bool,
+        /// Passes per stage (the fastest is kept).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Also run the h5py + numpy + mortie reference and count the needed bytes.
+        #[arg(long)]
+        python: bool,
+        /// `data_source.row_search`: `along_track` (default) or `full`
+        /// (whole latitude columns, the behaviour before the search).
+        #[arg(long, default_value = "along_track")]
+        row_search: String,
+        /// Bytes read at open (default: `magg_h5::OpenOptions`' default).
+        #[arg(long)]
+        first_block: Option<u64>,
+        /// Metadata block size (default: `magg_h5::OpenOptions`' default).
+        #[arg(long)]
+        block_size: Option<u64>,
+    },
+    /// K shards of a directory's shard map through the local executor.
+    Slice {
+        /// Directory of `.h5` granules.
+        #[arg(long)]
+        data: PathBuf,
+        /// Shards to run (the costliest).
+        #[arg(long, default_value_t = 50)]
+        shards: usize,
+        /// Shards in flight (default: 2 × cores).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+}
+
+/// A shard given as `ORDER:NESTED`, a morton word or a mortie label.
+pub fn parse_shard(s: &str) -> Result<u64, BenchError> {
+    let bad = |e: &dyn std::fmt::Display| BenchError::Input(format!("shard {s}: {e}"));
+    let word = if let Some((o, n)) = s.split_once(':') {
+        let order = o.trim().parse().map_err(|e| bad(&e))?;
+        let nested = n.trim().parse().map_err(|e| bad(&e))?;
+        magg_morton::encode(order, nested).map_err(|e| bad(&e))?
+    } else {
+        match s.parse::<u64>() {
+            Ok(w) if w >= 1 << 60 => w,
+            _ => magg_morton::parse_label(s).map_err(|e| bad(&e))?,
+        }
+    };
+    magg_morton::decode(word).map_err(|e| bad(&e))?;
+    Ok(word)
+}
+
+fn default_workers() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// Runs the benchmark `args` asks for and returns its printout.
+pub fn run(args: &Args) -> Result<String, BenchError> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| BenchError::step("runtime", e))?;
+    match &args.what {
+        What::Shard {
+            data,
+            shard,
+            catalog,
+            s3,
+            repeat,
+            python,
+            row_search,
+            first_block,
+            block_size,
+        } => {
+            let shard = parse_shard(shard)?;
+            let row_search = match row_search.as_str() {
+                "along_track" => magg_agg::RowSearch::AlongTrack,
+                "full" => magg_agg::RowSearch::Full,
+                other => {
+                    return Err(BenchError::Input(format!(
+                        "--row-search {other}: expected along_track or full"
+                    )));
+                }
+            };
+            let mut local = granules_in(data)?;
+            if *catalog {
+                local = runtime.block_on(crate::shard::catalog_granules(shard, &local))?;
+                if local.is_empty() {
+                    return Err(BenchError::Input(format!(
+                        "the shard map of {} has no granule for shard {shard}",
+                        data.display()
+                    )));
+                }
+            }
+            let server = s3.then(|| crate::s3::upload(&local));
+            let (granules, store_options, source) = match &server {
+                Some(s) => (
+                    s.urls.clone(),
+                    s.server.store_options(),
+                    format!("moto S3 {}", s.server.endpoint),
+                ),
+                None => (local.clone(), Vec::new(), "local disk".to_string()),
+            };
+            let opts = ShardOptions {
+                shard,
+                granules,
+                local_granules: local,
+                store_options,
+                repeat: *repeat,
+                python: *python,
+                source,
+                row_search,
+                first_block: *first_block,
+                block_size: *block_size,
+            };
+            let report = runtime.block_on(crate::shard::run(&opts))?;
+            Ok(render::shard(&report))
+        }
+        What::Slice {
+            data,
+            shards,
+            workers,
+        } => {
+            let granules = granules_in(data)?;
+            let workers = workers.unwrap_or_else(default_workers);
+            let report = runtime.block_on(crate::slice::run(&granules, *shards, workers))?;
+            Ok(render::slice(&report))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_forms_agree() {
+        let word = magg_morton::encode(6, 32776).unwrap();
+        assert_eq!(parse_shard("6:32776").unwrap(), word);
+        assert_eq!(parse_shard(&word.to_string()).unwrap(), word);
+        assert!(parse_shard("6:x").is_err());
+        assert!(parse_shard("99:1").is_err());
+    }
+}
