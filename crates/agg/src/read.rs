@@ -210,6 +210,8 @@ struct GranuleRows {
     present: u32,
     rows_read: u64,
     fallbacks: u32,
+    /// Row fraction where the last beam met the band (search start).
+    band_hint: Option<f64>,
     beams: Vec<BeamRows>,
     io: Counters,
 }
@@ -265,6 +267,7 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
         present: 0,
         rows_read: 0,
         fallbacks: 0,
+        band_hint: None,
         beams: Vec::new(),
         io: Counters::default(),
     };
@@ -327,9 +330,18 @@ async fn read_beam(
             });
         }
     }
-    let found =
-        crate::rows::band_latitudes(&lat_ds, ctx.band, ctx.opts.merge_gap_rows, ctx.search).await?;
+    let found = crate::rows::band_latitudes(
+        &lat_ds,
+        ctx.band,
+        ctx.opts.merge_gap_rows,
+        ctx.search,
+        tally.band_hint,
+    )
+    .await?;
     tally.fallbacks += u32::from(found.fell_back);
+    // Beams of a granule are side by side: the next one starts its search
+    // where this one met the band.
+    tally.band_hint = found.band_fraction.or(tally.band_hint);
     let lat = found.lat;
     let (lo, hi) = ctx.band;
     let band_runs = merge_runs(

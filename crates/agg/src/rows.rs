@@ -11,22 +11,50 @@
 //! is a contradiction and the caller reads the whole column instead
 //! ([`Next::Contradiction`]).
 //!
-//! Under the model, the unread rows between two read chunks are bounded by
-//! the latitudes around them: between the last known value before (`L`) and
-//! the first after (`R`) when the turning point cannot lie there (the
-//! known direction before and after agree), and open on the turning side
-//! otherwise (below `max(L, R)` for a valley, above `min(L, R)` for a peak).
-//! A gap whose bound misses the band is skipped; a monotone gap inside the
-//! band is read whole; otherwise one chunk of it is read (interpolated
-//! towards the band edge when monotone, the middle otherwise) and the gaps
-//! are re-examined. Each round reads at least one chunk, so it ends; rows
-//! never read are proven outside the band, so the result is exact.
+//! The search starts from one chunk predicted to be near the band: a row
+//! fraction given by the caller (where an earlier beam of the same granule
+//! met the band: beams are side by side, a few km apart), else the middle.
+//! It then looks at every run of unread chunks (a *gap*):
+//!
+//! - **Between two read chunks**, the gap is bounded by the latitudes around
+//!   it: between the last known value before (`L`) and the first after
+//!   (`R`) when the turning point cannot lie there (the known direction
+//!   before and after agree), and open on the turning side otherwise (below
+//!   `max(L, R)` for a valley, above `min(L, R)` for a peak). A gap whose
+//!   bound misses the band is skipped; a monotone gap inside the band is
+//!   read whole; otherwise one chunk of it is read (interpolated towards the
+//!   band edge when monotone, the middle otherwise).
+//! - **At an end of the column** (read chunks on one side only), say after
+//!   the last known value `Z`, whose known values end in direction `d`.
+//!   With at most one turn, the rows after `Z` first continue in `d` (the
+//!   *monotone side* of `Z`: ≤ `Z` when `d` is down) and can reach the
+//!   other side of `Z` only after a turn that lies after `Z`. So: if the
+//!   known values already turn, no turn is left, every unread row after `Z`
+//!   is on the monotone side, and the gap is skipped when the band misses
+//!   that half-line. If they do not turn yet, the monotone side is all that
+//!   is reachable without a turn; the other side needs the turn to lie in
+//!   this end gap (and then the other end gap is monotone). Before the first
+//!   known value `A` the same holds mirrored: the rows before `A` lead into
+//!   it in the first known direction, so the monotone side of `A` is ≥ `A`
+//!   when that direction is down.
+//!
+//!   When the band meets the monotone side, the chunk where the track is
+//!   extrapolated (slope of the adjacent chunk) to leave the band is read.
+//!   When the band lies only beyond a possible turn, the end gap is
+//!   *deferred*: its extreme chunk (the column's first or last unread one)
+//!   is read only once no other gap needs a read, since reading elsewhere
+//!   may show the turn and so bound this end for free. A gap with no read
+//!   chunk on either side (only fill read so far) reads its middle chunk.
+//!
+//! Each round reads at least one chunk, so the search ends; a gap is only
+//! ever left unread when its bound, derived as above from the model and the
+//! values read, misses the band, so the result is exact under the model.
 //!
 //! A gap of at most `merge_gap` rows is always read, so that row runs merged
 //! across small gaps by the reader only span rows whose latitude is known:
 //! the selected runs are then identical to a whole-column read.
 
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 
 use magg_h5::Dataset;
 
@@ -51,13 +79,15 @@ fn valid(lat: f64) -> bool {
     lat.is_finite() && lat.abs() <= 90.0
 }
 
-/// Pushes `d` unless it repeats the last direction.
-fn push_dir(dirs: &mut Vec<Dir>, d: Option<Dir>) {
+/// Pushes `d` unless it repeats the last direction; whether it was pushed.
+fn push_dir(dirs: &mut Vec<Dir>, d: Option<Dir>) -> bool {
     if let Some(d) = d
         && dirs.last() != Some(&d)
     {
         dirs.push(d);
+        return true;
     }
+    false
 }
 
 /// What one read chunk's valid latitudes say.
@@ -67,9 +97,26 @@ struct Summary {
     first: (u64, f64),
     /// Row and value of the last valid latitude.
     last: (u64, f64),
+    /// Row and value where the direction last changed inside the chunk (the
+    /// turning point, when the chunk holds it).
+    turn: Option<(u64, f64)>,
     /// Direction changes inside the chunk, compressed (`[Down, Up]` for a
     /// valley inside it).
     dirs: Vec<Dir>,
+}
+
+impl Summary {
+    /// Latitude change per row next to the chunk's end (`end_side`) or
+    /// start, over the monotone part there; `None` when flat or one value.
+    fn slope(&self, end_side: bool) -> Option<f64> {
+        let (a, b) = if end_side {
+            (self.turn.unwrap_or(self.first), self.last)
+        } else {
+            (self.first, self.turn.unwrap_or(self.last))
+        };
+        let s = (b.1 - a.1) / (b.0 as f64 - a.0 as f64);
+        (s.is_finite() && s != 0.0).then_some(s)
+    }
 }
 
 /// What to do next.
@@ -83,6 +130,16 @@ pub(crate) enum Next {
     Contradiction,
 }
 
+/// What an end gap needs.
+enum EndPick {
+    /// Read this chunk now.
+    Read(u64),
+    /// Proven outside the band.
+    Skip,
+    /// Read this chunk if nothing else needs reading.
+    Defer(u64),
+}
+
 /// The search over one latitude column of `rows` rows in chunks of
 /// `chunk_rows` rows.
 #[derive(Debug)]
@@ -91,6 +148,8 @@ pub(crate) struct Search {
     chunk_rows: u64,
     band: (f64, f64),
     merge_gap: u64,
+    /// The chunk read first.
+    start: u64,
     chunks: Vec<Chunk>,
 }
 
@@ -110,15 +169,30 @@ impl Chunk {
 }
 
 impl Search {
-    /// A search for rows with latitude in `band` (inclusive).
-    pub(crate) fn new(rows: u64, chunk_rows: u64, band: (f64, f64), merge_gap: u64) -> Search {
+    /// A search for rows with latitude in `band` (inclusive), starting at
+    /// the chunk holding row fraction `start` (0 first row, 1 last; the
+    /// middle when `None`).
+    pub(crate) fn new(
+        rows: u64,
+        chunk_rows: u64,
+        band: (f64, f64),
+        merge_gap: u64,
+        start: Option<f64>,
+    ) -> Search {
         let chunk_rows = chunk_rows.max(1);
+        let n = rows.div_ceil(chunk_rows);
+        let f = start
+            .filter(|f| f.is_finite())
+            .unwrap_or(0.5)
+            .clamp(0.0, 1.0);
+        let start = ((f * rows as f64) as u64 / chunk_rows).min(n.saturating_sub(1));
         Search {
             rows,
             chunk_rows,
             band,
             merge_gap,
-            chunks: vec![Chunk::Unread; rows.div_ceil(chunk_rows) as usize],
+            start,
+            chunks: vec![Chunk::Unread; n as usize],
         }
     }
 
@@ -141,11 +215,15 @@ impl Search {
                     summary = Some(Summary {
                         first: (row, v),
                         last: (row, v),
+                        turn: None,
                         dirs: Vec::new(),
                     });
                 }
                 Some(s) => {
-                    push_dir(&mut s.dirs, step(s.last.1, v));
+                    let had = !s.dirs.is_empty();
+                    if push_dir(&mut s.dirs, step(s.last.1, v)) && had {
+                        s.turn = Some(s.last);
+                    }
                     s.last = (row, v);
                 }
             }
@@ -166,11 +244,7 @@ impl Search {
             return Next::Done;
         }
         if self.chunks.iter().all(Chunk::is_unread) {
-            let mut first = vec![0];
-            if n > 1 {
-                first.push(n - 1);
-            }
-            return Next::Read(first);
+            return Next::Read(vec![self.start]);
         }
         // The known values' directions: the last strict direction up to the
         // end of each summarised chunk, and the first from its start on.
@@ -209,8 +283,10 @@ impl Search {
             }
             from[k] = next_dir;
         }
+        let turned = all.len() == 2;
 
         let mut reads = Vec::new();
+        let mut deferred = Vec::new();
         let mut c = 0;
         while c < n {
             if !self.chunks[c as usize].is_unread() {
@@ -221,49 +297,108 @@ impl Search {
             while c < n && self.chunks[c as usize].is_unread() {
                 c += 1;
             }
-            let c1 = c - 1;
+            let gap = c0..=c - 1;
             // Known neighbours: the last summarised chunk before, the first after.
             let before = known.iter().rposition(|(i, _)| *i < c0);
-            let after = known.iter().position(|(i, _)| *i > c1);
-            let gap_rows = self.chunk_range(c1).end - self.chunk_range(c0).start;
-            let pick = self.examine(
-                c0..=c1,
-                before.map(|k| (known[k].1.last, upto[k])),
-                after.map(|k| (known[k].1.first, from[k])),
-                gap_rows,
-            );
-            reads.extend(pick);
+            let after = known.iter().position(|(i, _)| *i >= c);
+            let gap_rows = self.chunk_range(c - 1).end - self.chunk_range(c0).start;
+            if gap_rows <= self.merge_gap {
+                reads.extend(gap);
+                continue;
+            }
+            let end = match (before, after) {
+                (Some(kb), Some(ka)) => {
+                    let l = (known[kb].1.last, upto[kb]);
+                    let r = (known[ka].1.first, from[ka]);
+                    reads.extend(self.examine(gap, l, r));
+                    continue;
+                }
+                (None, None) => {
+                    reads.push((c0 + c - 1) / 2);
+                    continue;
+                }
+                // After the last known value (the last summary, direction `upto`).
+                (Some(kb), None) => self.end_gap(gap, known[kb].1, upto[kb], turned, true),
+                // Before the first known value (the first summary).
+                (None, Some(ka)) => self.end_gap(gap, known[ka].1, from[ka], turned, false),
+            };
+            match end {
+                EndPick::Read(chunk) => reads.push(chunk),
+                EndPick::Skip => {}
+                EndPick::Defer(chunk) => deferred.push(chunk),
+            }
+        }
+        if reads.is_empty() {
+            reads = deferred;
         }
         if reads.is_empty() {
             Next::Done
         } else {
+            reads.sort_unstable();
             Next::Read(reads)
         }
+    }
+
+    /// What to read of the unread chunks `gap` at an end of the column:
+    /// after summary `s` (`trailing`) or before it, where the known values
+    /// go in direction `dir` (the last known one when trailing, the first
+    /// otherwise) and have already `turned` (see the module docs).
+    fn end_gap(
+        &self,
+        gap: RangeInclusive<u64>,
+        s: &Summary,
+        dir: Option<Dir>,
+        turned: bool,
+        trailing: bool,
+    ) -> EndPick {
+        let extreme = if trailing { *gap.end() } else { *gap.start() };
+        let Some(dir) = dir else {
+            // No direction known yet: nothing bounds either end.
+            return EndPick::Defer(extreme);
+        };
+        let (row, v) = if trailing { s.last } else { s.first };
+        // The monotone side of `v`: rows after it continue in `dir`; rows
+        // before it lead into it in `dir`, so lie on the opposite side.
+        let above = (dir == Dir::Up) == trailing;
+        let (lo, hi) = self.band;
+        let reaches = if above { hi >= v } else { lo <= v };
+        if !reaches {
+            // The band is only beyond a turn: none is left when the known
+            // values turn already; else the turn may lie in this gap.
+            return if turned {
+                EndPick::Skip
+            } else {
+                EndPick::Defer(extreme)
+            };
+        }
+        // Extrapolate to where the track leaves the band on the monotone
+        // side; without a usable slope, read the chunk next to `v`.
+        let next_to = if trailing { *gap.start() } else { *gap.end() };
+        let Some(slope) = s.slope(trailing) else {
+            return EndPick::Read(next_to);
+        };
+        if (slope > 0.0) != (dir == Dir::Up) {
+            return EndPick::Read(next_to);
+        }
+        let target = if above { hi } else { lo };
+        let rows = ((target - v) / slope).abs();
+        let at = if trailing {
+            row as f64 + rows
+        } else {
+            row as f64 - rows
+        };
+        let c = (at.max(0.0) as u64 / self.chunk_rows).clamp(*gap.start(), *gap.end());
+        EndPick::Read(c)
     }
 
     /// What to read of the unread chunks `gap`, given the known value and
     /// direction just before it and just after it.
     fn examine(
         &self,
-        gap: std::ops::RangeInclusive<u64>,
-        before: Option<((u64, f64), Option<Dir>)>,
-        after: Option<((u64, f64), Option<Dir>)>,
-        gap_rows: u64,
+        gap: RangeInclusive<u64>,
+        ((row_l, l), dir_b): ((u64, f64), Option<Dir>),
+        ((row_r, r), dir_a): ((u64, f64), Option<Dir>),
     ) -> Vec<u64> {
-        let all = || gap.clone().collect::<Vec<u64>>();
-        if gap_rows <= self.merge_gap {
-            return all();
-        }
-        let (Some(((row_l, l), dir_b)), Some(((row_r, r), dir_a))) = (before, after) else {
-            // Unbounded: read the chunk next to the known side (or the middle).
-            let mid = (gap.start() + gap.end()) / 2;
-            let c = match (before, after) {
-                (Some(_), None) => *gap.start(),
-                (None, Some(_)) => *gap.end(),
-                _ => mid,
-            };
-            return vec![c];
-        };
         let monotone = dir_b.is_some() && dir_b == dir_a;
         let (mut g_lo, mut g_hi) = (l.min(r), l.max(r));
         if !monotone {
@@ -279,7 +414,7 @@ impl Search {
             return Vec::new();
         }
         if monotone && g_lo >= lo && g_hi <= hi {
-            return all();
+            return gap.collect();
         }
         if !monotone || l == r {
             return vec![(gap.start() + gap.end()) / 2];
@@ -306,42 +441,48 @@ pub(crate) struct BandLatitudes {
     pub(crate) lat: Vec<f64>,
     /// Whether the model was contradicted and the whole column read.
     pub(crate) fell_back: bool,
+    /// Row fraction (0 to 1) halfway between the first and last row in the
+    /// band, if any: a start for the next beam of the granule.
+    pub(crate) band_fraction: Option<f64>,
+}
+
+impl BandLatitudes {
+    fn new(lat: Vec<f64>, band: (f64, f64), fell_back: bool) -> BandLatitudes {
+        let inside = |v: &f64| *v >= band.0 && *v <= band.1;
+        let band_fraction = lat.iter().position(inside).and_then(|first| {
+            let last = lat.iter().rposition(inside)?;
+            Some((first + last) as f64 / 2.0 / lat.len() as f64)
+        });
+        BandLatitudes {
+            lat,
+            fell_back,
+            band_fraction,
+        }
+    }
 }
 
 /// The latitudes of `ds` that can be in `band`, by the along-track search
 /// when `search` is set and the column is chunked in rows, else the whole
-/// column.
+/// column. The search starts at row fraction `start` (see [`Search::new`]).
 pub(crate) async fn band_latitudes(
     ds: &Dataset,
     band: (f64, f64),
     merge_gap: u64,
     search: bool,
+    start: Option<f64>,
 ) -> Result<BandLatitudes, magg_h5::Error> {
     let rows = ds.rows();
     let chunk_rows = match ds.chunk_shape() {
         Some([c]) if search && ds.row_len() == 1 && *c > 0 => *c,
-        _ => {
-            return Ok(BandLatitudes {
-                lat: ds.read_all().await?,
-                fell_back: false,
-            });
-        }
+        _ => return Ok(BandLatitudes::new(ds.read_all().await?, band, false)),
     };
-    let mut s = Search::new(rows, chunk_rows, band, merge_gap);
+    let mut s = Search::new(rows, chunk_rows, band, merge_gap, start);
     let mut lat = vec![f64::NAN; rows as usize];
     loop {
         match s.next() {
-            Next::Done => {
-                return Ok(BandLatitudes {
-                    lat,
-                    fell_back: false,
-                });
-            }
+            Next::Done => return Ok(BandLatitudes::new(lat, band, false)),
             Next::Contradiction => {
-                return Ok(BandLatitudes {
-                    lat: ds.read_all().await?,
-                    fell_back: true,
-                });
+                return Ok(BandLatitudes::new(ds.read_all().await?, band, true));
             }
             Next::Read(chunks) => {
                 let reqs: Vec<(&Dataset, Range<u64>)> =
@@ -358,132 +499,4 @@ pub(crate) async fn band_latitudes(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Runs the search over `lat` in memory; returns the latitudes it would
-    /// deliver, whether it fell back, and the chunks read.
-    fn run(lat: &[f64], chunk: u64, band: (f64, f64), gap: u64) -> (Vec<f64>, bool, u64) {
-        let mut s = Search::new(lat.len() as u64, chunk, band, gap);
-        let mut out = vec![f64::NAN; lat.len()];
-        loop {
-            match s.next() {
-                Next::Done => return (out, false, s.chunks_read()),
-                Next::Contradiction => return (lat.to_vec(), true, s.chunks_read()),
-                Next::Read(cs) => {
-                    assert!(!cs.is_empty());
-                    for c in cs {
-                        let r = s.chunk_range(c);
-                        let part = &lat[r.start as usize..r.end as usize];
-                        assert!(s.chunks[c as usize].is_unread(), "chunk {c} read twice");
-                        out[r.start as usize..r.end as usize].copy_from_slice(part);
-                        s.add(c, part);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Every row in the band is delivered with its value.
-    fn check_exact(lat: &[f64], chunk: u64, band: (f64, f64)) -> (bool, u64) {
-        let (got, fell_back, read) = run(lat, chunk, band, 0);
-        for (i, (&want, &have)) in lat.iter().zip(&got).enumerate() {
-            if want >= band.0 && want <= band.1 {
-                assert_eq!(want.to_bits(), have.to_bits(), "row {i} of band {band:?}");
-            }
-        }
-        (fell_back, read)
-    }
-
-    fn bands() -> Vec<(f64, f64)> {
-        let mut out = Vec::new();
-        let mut a = -90.0;
-        while a < -60.0 {
-            out.push((a, a + 1.3));
-            a += 0.7;
-        }
-        out
-    }
-
-    #[test]
-    fn monotone_track_reads_few_chunks() {
-        // 50°S → 79°S over 100 chunks.
-        let lat: Vec<f64> = (0..100_000)
-            .map(|i| -50.0 - 29.0 * f64::from(i) / 1e5)
-            .collect();
-        for band in bands() {
-            let (fell_back, read) = check_exact(&lat, 1000, band);
-            assert!(!fell_back);
-            // The band covers ≤ 1.3/29 of the track (≤ 5 chunks + edges).
-            assert!(read <= 14, "band {band:?}: {read} chunks read");
-        }
-    }
-
-    #[test]
-    fn turning_track_reads_few_chunks() {
-        // 79°S → 88°S → 79°S (a region-11 granule), with a cloud gap of fill.
-        let n = 90_000;
-        let lat: Vec<f64> = (0..n)
-            .map(|i| {
-                let t = f64::from(i) / f64::from(n) * std::f64::consts::PI;
-                if (30_000..34_000).contains(&i) {
-                    f64::MAX
-                } else {
-                    -79.0 - 9.0 * t.sin()
-                }
-            })
-            .collect();
-        for band in bands() {
-            let (fell_back, read) = check_exact(&lat, 1000, band);
-            assert!(!fell_back, "band {band:?}");
-            assert!(read <= 40, "band {band:?}: {read} of 90 chunks read");
-        }
-        // A peak (northern turn) is the mirror image.
-        let north: Vec<f64> = lat
-            .iter()
-            .map(|v| if valid(*v) { -v } else { *v })
-            .collect();
-        for (lo, hi) in bands() {
-            check_exact(&north, 1000, (-hi, -lo));
-        }
-    }
-
-    #[test]
-    fn a_second_turn_is_a_contradiction() {
-        // Down, up, down: two turning points.
-        let lat: Vec<f64> = (0..30_000)
-            .map(|i| -80.0 - 5.0 * (f64::from(i) / 3000.0).sin())
-            .collect();
-        let (fell_back, _) = check_exact(&lat, 1000, (-85.0, -84.0));
-        assert!(fell_back);
-        // Within one chunk too.
-        let mut lat = vec![-70.0; 3000];
-        lat[1500] = -71.0;
-        lat[1600] = -69.0;
-        let (fell_back, _) = check_exact(&lat, 3000, (-85.0, -84.0));
-        assert!(fell_back);
-    }
-
-    #[test]
-    fn fill_and_constant_columns() {
-        let lat = vec![f64::MAX; 5000];
-        let (fell_back, read) = check_exact(&lat, 1000, (-80.0, -79.0));
-        assert!(!fell_back);
-        assert_eq!(read, 5);
-        let lat = vec![-79.5; 5000];
-        let (fell_back, _) = check_exact(&lat, 1000, (-80.0, -79.0));
-        assert!(!fell_back);
-        assert_eq!(run(&[], 1000, (0.0, 1.0), 0).2, 0);
-    }
-
-    #[test]
-    fn small_gaps_are_read() {
-        // 60°S → 70°S; the band is in chunk 2.
-        let lat: Vec<f64> = (0..10_000).map(|i| -60.0 - f64::from(i) / 1000.0).collect();
-        let (_, _, read) = run(&lat, 1000, (-62.5, -62.2), 0);
-        assert_eq!(read, 3);
-        // The 8,000 rows between the first and last chunk are one small gap.
-        let (_, _, read) = run(&lat, 1000, (-62.5, -62.2), 8_000);
-        assert_eq!(read, 10);
-    }
-}
+mod tests;

@@ -1,7 +1,10 @@
 //! What travels between the orchestrator and a worker: the invocation event
 //! (one shard) and the response (the shard's [`ShardStatus`]).
 
+use std::time::Duration;
+
 use magg_agg::AggConfig;
+use magg_objects::IoPolicy;
 use magg_run::{GranuleSource, Task};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +28,10 @@ pub struct ShardEvent {
     /// Granules read concurrently in the worker.
     #[serde(default = "default_granule_concurrency")]
     pub granule_concurrency: usize,
+    /// Retries and timeouts of the worker's granule reads and store writes
+    /// (`magg run --io-*`); absent in older events: the default policy.
+    #[serde(default, with = "IoPolicyDef")]
+    pub io: IoPolicy,
     /// Temporary credentials for reading the granules (Earthdata DAAC
     /// credentials), when the function's own role cannot. Never logged:
     /// its `Debug` is redacted.
@@ -34,6 +41,19 @@ pub struct ShardEvent {
 
 fn default_granule_concurrency() -> usize {
     4
+}
+
+/// [`IoPolicy`]'s wire form (it has no serde of its own); durations as
+/// serde writes them (`{"secs": .., "nanos": ..}`).
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "IoPolicy")]
+struct IoPolicyDef {
+    max_retries: usize,
+    init_backoff: Duration,
+    max_backoff: Duration,
+    retry_timeout: Duration,
+    connect_timeout: Duration,
+    request_timeout: Duration,
 }
 
 impl ShardEvent {
@@ -57,6 +77,8 @@ pub struct EventTemplate {
     pub store_options: Vec<(String, String)>,
     /// Granules read concurrently per worker.
     pub granule_concurrency: usize,
+    /// Retries and timeouts of the workers' reads and writes.
+    pub io: IoPolicy,
     /// Credentials for the granules, if any.
     pub credentials: Option<S3Credentials>,
 }
@@ -71,6 +93,7 @@ impl EventTemplate {
             store: self.store.clone(),
             store_options: self.store_options.clone(),
             granule_concurrency: self.granule_concurrency,
+            io: self.io.clone(),
             credentials: self.credentials.clone(),
         }
     }
@@ -87,6 +110,12 @@ mod tests {
             store: "s3://out/x.zarr".into(),
             store_options: vec![("aws_region".into(), "us-west-2".into())],
             granule_concurrency: 3,
+            io: IoPolicy {
+                max_retries: 2,
+                request_timeout: Duration::from_millis(1500),
+                retry_timeout: Duration::from_secs(7),
+                ..IoPolicy::default()
+            },
             credentials: None,
         };
         let task = Task {
@@ -101,6 +130,32 @@ mod tests {
         assert_eq!(back.task(), task);
         assert_eq!(back.config, t.config);
         assert_eq!(back.granule_concurrency, 3);
+        assert_eq!(back.io, t.io);
         assert!(!json.contains("credentials"));
+    }
+
+    #[test]
+    fn an_event_without_io_policy_gets_the_default() {
+        let t = EventTemplate {
+            config: AggConfig::atl06_default(),
+            store: "s3://out/x.zarr".into(),
+            store_options: vec![],
+            granule_concurrency: 1,
+            io: IoPolicy {
+                max_retries: 0,
+                ..IoPolicy::default()
+            },
+            credentials: None,
+        };
+        let task = Task {
+            shard: 7,
+            granules: vec![],
+        };
+        let mut v = serde_json::to_value(t.event(&task)).unwrap();
+        assert_eq!(v["io"]["max_retries"], 0);
+        assert_eq!(v["io"]["request_timeout"]["secs"], 30);
+        v.as_object_mut().unwrap().remove("io");
+        let old: ShardEvent = serde_json::from_value(v).unwrap();
+        assert_eq!(old.io, IoPolicy::default());
     }
 }

@@ -3,6 +3,7 @@
 //! API, retrying throttles, 5xx, function errors and timeouts with jittered
 //! exponential backoff, and recording billed time per shard.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::Client;
@@ -12,6 +13,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{InvocationType, LogType};
 use base64::Engine as _;
 use magg_run::{ShardStatus, ShardWorker, Task};
+use magg_store::OutputStore;
 use serde_json::json;
 
 use crate::cost::{BILLED_MS, INVOCATIONS, billed_ms_from_log};
@@ -64,6 +66,9 @@ pub struct LambdaWorker {
     client: Client,
     function: String,
     template: EventTemplate,
+    /// Where a failed shard's status record goes (see
+    /// [`record_failures_in`](Self::record_failures_in)).
+    store: Option<Arc<OutputStore>>,
     /// Retries and the per-invocation timeout.
     pub retry: RetryPolicy,
 }
@@ -82,8 +87,22 @@ impl LambdaWorker {
             client,
             function: function.into(),
             template,
+            store: None,
             retry: RetryPolicy::default(),
         }
+    }
+
+    /// Writes the status record (with its error) of every shard that ends
+    /// failed into `store`, the run's output store, as the local worker
+    /// does: a shard whose invocations all failed (throttled to the end,
+    /// crashed, timed out) leaves no record of its own, and `--retry-failed`
+    /// reruns only shards whose record has an error. A record with an error
+    /// is never taken as complete; if the function is still running and
+    /// finishes later, its own record replaces this one.
+    #[must_use]
+    pub fn record_failures_in(mut self, store: Arc<OutputStore>) -> Self {
+        self.store = Some(store);
+        self
     }
 
     async fn attempt(&self, shard: u64, payload: &[u8]) -> Attempt {
@@ -237,6 +256,11 @@ impl ShardWorker for LambdaWorker {
         status.extra.insert(BILLED_MS.into(), json!(billed_ms));
         if !retries.is_empty() {
             status.extra.insert("retries".into(), json!(retries));
+        }
+        if let (Some(store), Some(error)) = (&self.store, &status.error)
+            && let Err(e) = store.write_status(&status).await
+        {
+            status.error = Some(format!("{error}; writing status record: {e}"));
         }
         status
     }

@@ -70,20 +70,26 @@ pub async fn run_lambda(
         }
         None => None,
     };
-    let location = Location::parse(&opts.store).map_err(|source| JobError::Store {
-        store: opts.store.clone(),
-        source,
-    })?;
+    let no_settings = std::iter::empty::<(&str, &str)>();
+    let location =
+        Location::parse_with_policy(&opts.store, no_settings, &opts.io).map_err(|source| {
+            JobError::Store {
+                store: opts.store.clone(),
+                source,
+            }
+        })?;
     let client = connect(&lambda.client).await;
     let template = EventTemplate {
         config: config.clone(),
         store: opts.store.clone(),
         store_options: Vec::new(),
         granule_concurrency: opts.granule_concurrency,
+        io: opts.io.clone(),
         credentials,
     };
-    let mut report = magg_run::run_with(map, config, opts, &location, stop, |_, _| {
-        let mut worker = LambdaWorker::new(client, lambda.function.clone(), template);
+    let mut report = magg_run::run_with(map, config, opts, &location, stop, |_, store| {
+        let mut worker =
+            LambdaWorker::new(client, lambda.function.clone(), template).record_failures_in(store);
         worker.retry = lambda.retry.clone();
         Ok(Arc::new(worker))
     })

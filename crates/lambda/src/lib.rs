@@ -1,12 +1,13 @@
 //! magg-lambda: runs magg shards on AWS Lambda, one invocation per shard.
 //!
-//! - [`ShardEvent`] (what a worker is asked) and [`magg_run::ShardStatus`]
-//!   (what it answers);
+//! - [`ShardEvent`] (what a worker is asked, its I/O policy included)
+//!   and [`magg_run::ShardStatus`] (what it answers);
 //! - [`LambdaWorker`]: the orchestrator's [`magg_run::ShardWorker`] that
 //!   invokes the function through the Invoke API (one shared client,
 //!   RequestResponse, jittered retries, per-invocation timeout, billed
-//!   time per shard), so the executor loop of `magg-run` runs shards on
-//!   Lambda without knowing it;
+//!   time per shard, an error status record in the store for a shard
+//!   whose invocations all failed), so the executor loop of `magg-run`
+//!   runs shards on Lambda without knowing it;
 //! - [`runtime`]: the worker's Runtime API loop (`magg lambda-worker`, the
 //!   `bootstrap`);
 //! - [`run_lambda`]: a whole run (credentials, client, store, executor,

@@ -13,6 +13,7 @@
 use std::sync::Arc;
 
 use magg_agg::ReadOptions;
+use magg_objects::IoPolicy;
 use magg_run::{LocalWorker, ShardStatus, ShardWorker};
 use magg_store::{Location, OutputStore};
 use serde_json::json;
@@ -108,10 +109,26 @@ fn api_err(url: &str, e: &reqwest::Error) -> RuntimeError {
     }
 }
 
-/// Keeps the opened output store between invocations of a warm sandbox.
+/// How the worker reads the event's granules: its concurrency, S3
+/// settings, credentials and I/O policy.
+fn read_options(event: &ShardEvent) -> ReadOptions {
+    let mut read = ReadOptions {
+        granule_concurrency: event.granule_concurrency.max(1),
+        ..ReadOptions::default()
+    };
+    read.open.store_options.clone_from(&event.store_options);
+    if let Some(c) = &event.credentials {
+        read.open.store_options.extend(c.store_options());
+    }
+    read.open.io = event.io.clone();
+    read
+}
+
+/// Keeps the opened output store between invocations of a warm sandbox
+/// (per store URL and I/O policy).
 #[derive(Default)]
 struct Handler {
-    store: Option<(String, Arc<OutputStore>)>,
+    store: Option<(String, IoPolicy, Arc<OutputStore>)>,
 }
 
 impl Handler {
@@ -122,14 +139,7 @@ impl Handler {
         let event: ShardEvent = serde_json::from_slice(body)
             .map_err(|e| ("Magg.InvalidEvent", format!("not a shard event: {e}")))?;
         let store = self.store(&event).await?;
-        let mut read = ReadOptions {
-            granule_concurrency: event.granule_concurrency.max(1),
-            ..ReadOptions::default()
-        };
-        read.open.store_options.clone_from(&event.store_options);
-        if let Some(c) = &event.credentials {
-            read.open.store_options.extend(c.store_options());
-        }
+        let read = read_options(&event);
         let mut worker = LocalWorker::new(event.config.clone(), store)
             .map_err(|e| ("Magg.InvalidConfig", e.to_string()))?;
         worker.read = read;
@@ -140,19 +150,94 @@ impl Handler {
         &mut self,
         event: &ShardEvent,
     ) -> Result<Arc<OutputStore>, (&'static str, String)> {
-        if let Some((url, store)) = &self.store
+        if let Some((url, io, store)) = &self.store
             && *url == event.store
+            && *io == event.io
         {
             return Ok(Arc::clone(store));
         }
-        let location = Location::parse_with(&event.store, event.store_options.clone())
-            .map_err(|e| ("Magg.Store", e.to_string()))?;
+        let location =
+            Location::parse_with_policy(&event.store, event.store_options.clone(), &event.io)
+                .map_err(|e| ("Magg.Store", e.to_string()))?;
         let store = Arc::new(
             OutputStore::open_at(&location)
                 .await
                 .map_err(|e| ("Magg.Store", e.to_string()))?,
         );
-        self.store = Some((event.store.clone(), Arc::clone(&store)));
+        self.store = Some((event.store.clone(), event.io.clone(), Arc::clone(&store)));
         Ok(store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use magg_agg::AggConfig;
+
+    use super::*;
+    use crate::event::EventTemplate;
+
+    fn event(store: &str, store_options: Vec<(String, String)>, io: IoPolicy) -> ShardEvent {
+        let template = EventTemplate {
+            config: AggConfig::atl06_default(),
+            store: store.into(),
+            store_options,
+            granule_concurrency: 2,
+            io,
+            credentials: None,
+        };
+        template.event(&magg_run::Task {
+            shard: 7,
+            granules: vec![],
+        })
+    }
+
+    fn quick() -> IoPolicy {
+        IoPolicy {
+            max_retries: 0,
+            request_timeout: Duration::from_millis(300),
+            retry_timeout: Duration::from_secs(1),
+            ..IoPolicy::default()
+        }
+    }
+
+    #[test]
+    fn granule_reads_follow_the_event_io_policy() {
+        let e = event("s3://out/x.zarr", vec![], quick());
+        let read = read_options(&e);
+        assert_eq!(read.open.io, quick());
+        assert_eq!(read.granule_concurrency, 2);
+    }
+
+    /// A store endpoint that accepts connections and never answers: under
+    /// the default policy (30 s per attempt, 90 s of retries) opening the
+    /// store takes minutes; under the event's policy, well under a second.
+    #[tokio::test]
+    async fn store_requests_follow_the_event_io_policy() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", silent.local_addr().unwrap());
+        let options = [
+            ("aws_endpoint", endpoint.as_str()),
+            ("aws_allow_http", "true"),
+            ("aws_region", "us-east-1"),
+            ("aws_access_key_id", "test"),
+            ("aws_secret_access_key", "test"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .to_vec();
+        let body = serde_json::to_vec(&event("s3://out/x.zarr", options, quick())).unwrap();
+        let start = Instant::now();
+        let answer =
+            tokio::time::timeout(Duration::from_secs(20), Handler::default().handle(&body))
+                .await
+                .expect("the event's 300 ms timeout, not the default 30 s, applies");
+        let (kind, message) = answer.unwrap_err();
+        assert_eq!(kind, "Magg.Store", "{message}");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

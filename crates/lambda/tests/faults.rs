@@ -11,7 +11,7 @@ use std::time::Duration;
 use magg_lambda::credentials::S3Credentials;
 use magg_lambda::emulator::Fault;
 use magg_lambda::{Arch, RetryPolicy, US_EAST_1};
-use magg_run::Task;
+use magg_run::{StoreMode, Task};
 use support::{emulator, lambda_worker, new_store, objects, run, s3_with_granules, sample_tasks};
 
 const SECRET: &str = "SeCrEt-xyzzy-0042";
@@ -137,6 +137,7 @@ async fn unknown_function_fails_fast_without_retries() {
         store: s3.url("out", "nofn.zarr"),
         store_options: vec![],
         granule_concurrency: 1,
+        io: magg_objects::IoPolicy::default(),
         credentials: None,
     };
     let worker = magg_lambda::LambdaWorker::new(client, "no-such-function", template);
@@ -160,4 +161,82 @@ async fn unknown_function_fails_fast_without_retries() {
         report.shards[0].extra.get("retries").is_none(),
         "not retried"
     );
+}
+
+/// A shard throttled on every attempt leaves a status record with its
+/// error in the store (as a failed local shard does), so a
+/// `--retry-failed` run selects it, and only it, and completes it once the
+/// throttling is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_throttled_to_the_end_is_rerun_by_retry_failed() {
+    let (s3, granules) = s3_with_granules();
+    let tasks = sample_tasks(&granules);
+    let throttled = tasks[0].shard;
+    let attempts = 2;
+    let store = new_store(&s3, "retry.zarr").await;
+    // Throttled on both attempts of the first run, then no more.
+    let emu = emulator(&s3, 2, vec![(throttled, Fault::Throttle, attempts)]).await;
+    let url = s3.url("out", "retry.zarr");
+    let policy = RetryPolicy {
+        max_attempts: attempts,
+        base: Duration::from_millis(20),
+        cap: Duration::from_millis(100),
+        timeout: Duration::from_mins(1),
+    };
+    let mut worker = lambda_worker(&emu, &url, None)
+        .await
+        .record_failures_in(Arc::clone(&store));
+    worker.retry = policy.clone();
+    let first = run(tasks.clone(), Arc::new(worker), 3).await;
+    let failures = first.failures();
+    assert_eq!(failures.len(), 1, "{}", first.summary());
+    assert_eq!(failures[0].0, throttled);
+    assert!(
+        failures[0].1.contains("TooManyRequestsException"),
+        "{failures:?}"
+    );
+
+    let records = store.list_status().await.unwrap();
+    assert_eq!(
+        records.len(),
+        3,
+        "a record for every shard, failed included"
+    );
+    let record = records.iter().find(|r| r.shard == throttled).unwrap();
+    assert!(!record.is_done(), "an error record is never complete");
+    assert!(
+        record
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("TooManyRequestsException")
+    );
+    let (resumed, _) = StoreMode::Resume.select(tasks.clone(), &records);
+    assert_eq!(
+        resumed.iter().map(|t| t.shard).collect::<Vec<_>>(),
+        [throttled]
+    );
+
+    let (retry, skipped) = StoreMode::RetryFailed.select(tasks.clone(), &records);
+    assert_eq!(
+        retry.iter().map(|t| t.shard).collect::<Vec<_>>(),
+        [throttled]
+    );
+    assert_eq!(skipped.len(), 2);
+    let mut worker = lambda_worker(&emu, &url, None)
+        .await
+        .record_failures_in(Arc::clone(&store));
+    worker.retry = policy;
+    let second = run(retry, Arc::new(worker), 3).await;
+    assert_eq!(second.totals.errors, 0, "{}", second.summary());
+    assert!(second.totals.observations > 0);
+    assert_eq!(emu.invocations(throttled), attempts + 1);
+
+    let records = store.list_status().await.unwrap();
+    assert!(
+        records.iter().all(magg_run::ShardStatus::is_done),
+        "{records:?}"
+    );
+    let (again, _) = StoreMode::RetryFailed.select(tasks, &records);
+    assert!(again.is_empty(), "nothing left to retry");
 }

@@ -205,6 +205,10 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
         &env,
     );
     assert!(ok, "local run: {err}");
+    assert!(
+        err.contains(" s CPU, ") && err.contains("µs CPU per observation"),
+        "{err}"
+    );
     let local = results(&d.join("local.json"));
     assert_eq!(local["totals"]["errors"], 0);
 
@@ -275,6 +279,12 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
         "{cost}"
     );
     assert!(err.contains("GB-s"), "the summary shows the cost: {err}");
+    // Per observation: the workers' billed time, not this process's CPU.
+    assert!(
+        err.contains("orchestrator CPU") && err.contains("µs billed worker time per observation"),
+        "{err}"
+    );
+    assert!(!err.contains("µs CPU per observation"), "{err}");
     let text = std::fs::read_to_string(d.join("lambda.json")).unwrap();
     assert_no_secret("stdout", &out);
     assert_no_secret("stderr", &err);
@@ -403,6 +413,46 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
             .count()
     };
     assert_eq!(count_chunks(&df) + 1, count_chunks(&da));
+
+    // The throttled shard's record says failed, so --retry-failed reruns
+    // it (and only it) once the throttling is over; then the store equals
+    // the local one.
+    let emu3 = emulator(&rt, &s3, vec![]);
+    let (ok, _, err) = run(
+        &[
+            &base[..],
+            &[
+                "--executor",
+                "lambda",
+                "--function",
+                FUNCTION,
+                "--endpoint-url",
+                &emu3.endpoint,
+                "--store",
+                "s3://out/faults.zarr",
+                "--retry-failed",
+                "--results",
+                "retried.json",
+            ],
+        ]
+        .concat(),
+        &env,
+    );
+    assert!(ok, "retry-failed run: {err}");
+    let retried = results(&d.join("retried.json"));
+    assert_eq!(retried["shards"].as_array().unwrap().len(), 1, "{retried}");
+    assert!(
+        shard_record(&retried, hopeless)["error"].is_null(),
+        "{retried}"
+    );
+    assert_eq!(retried["skipped"].as_array().unwrap().len(), RUN - 1);
+    assert_eq!((emu3.dispatched(), emu3.invocations(hopeless)), (1, 1));
+    let (f, _) = objects(&s3, "faults.zarr", SECRET);
+    assert_eq!(
+        data_objects(&f),
+        da,
+        "after the retry, the store equals the local one"
+    );
 
     // Dry run: prints the invocations and the projection, invokes nothing,
     // writes nothing.

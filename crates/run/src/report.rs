@@ -26,7 +26,9 @@ pub struct RunReport {
     /// Wall time of the run, seconds.
     pub wall_seconds: f64,
     /// CPU time of this process during the run, seconds (user + system),
-    /// where the platform reports it.
+    /// where the platform reports it. With a remote executor (Lambda) this
+    /// is the orchestrator's: the workers' time is in `cost`
+    /// (`billed_seconds`), which the summary reports per observation.
     pub cpu_seconds: Option<f64>,
     /// Shards skipped because a complete status record existed (`--resume`).
     pub skipped: Vec<u64>,
@@ -157,9 +159,17 @@ impl RunReport {
         let cpu = self
             .cpu_seconds
             .map_or(String::from("n/a"), |c| format!("{c:.2} s"));
+        // On a pay-per-use executor the shards ran elsewhere: this
+        // process's CPU is the orchestrator's, and the per-observation
+        // figure is the workers' billed time.
+        let (cpu_label, per_obs_label) = if self.cost.is_some() {
+            ("orchestrator CPU", "billed worker time")
+        } else {
+            ("CPU", "CPU")
+        };
         let _ = writeln!(
             s,
-            "time: {:.2} s wall, {cpu} CPU, {} workers ({} executor)",
+            "time: {:.2} s wall, {cpu} {cpu_label}, {} workers ({} executor)",
             self.wall_seconds, self.workers, self.executor
         );
         let per_obs = if t.observations > 0 {
@@ -177,10 +187,12 @@ impl RunReport {
             s,
             "throughput: {} observations/s wall{}",
             human((t.observations as f64 / wall) as u64),
-            self.cpu_seconds
+            self.cost
+                .as_ref()
+                .map_or(self.cpu_seconds, |c| Some(c.billed_seconds))
                 .filter(|c| *c > 0.0)
                 .map_or(String::new(), |c| format!(
-                    ", {:.3} µs CPU per observation",
+                    ", {:.3} µs {per_obs_label} per observation",
                     c * 1e6 / (t.observations.max(1) as f64)
                 ))
         );
@@ -219,4 +231,48 @@ pub fn process_cpu_seconds() -> Option<f64> {
     let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
     // USER_HZ is 100 on every Linux platform magg targets.
     Some(ticks / 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(cost: Option<Cost>) -> RunReport {
+        let mut shard = ShardStatus::new(1);
+        shard.observations = 2_000_000;
+        RunReport {
+            magg_results: RESULTS_VERSION,
+            executor: "x".into(),
+            workers: 1,
+            store: "mem".into(),
+            wall_seconds: 2.0,
+            cpu_seconds: Some(0.5),
+            skipped: vec![],
+            not_started: vec![],
+            totals: Totals::of(std::slice::from_ref(&shard)),
+            shards: vec![shard],
+            cost,
+        }
+    }
+
+    #[test]
+    fn per_observation_time_is_cpu_locally_and_billed_time_on_lambda() {
+        // 0.5 s CPU / 2e6 observations = 0.25 µs.
+        let local = report(None).summary();
+        assert!(local.contains("0.50 s CPU,"), "{local}");
+        assert!(local.contains(", 0.250 µs CPU per observation"), "{local}");
+
+        // 8 s billed / 2e6 observations = 4 µs.
+        let cost = Cost {
+            billed_seconds: 8.0,
+            ..Cost::default()
+        };
+        let lambda = report(Some(cost)).summary();
+        assert!(lambda.contains("0.50 s orchestrator CPU,"), "{lambda}");
+        assert!(
+            lambda.contains(", 4.000 µs billed worker time per observation"),
+            "{lambda}"
+        );
+        assert!(!lambda.contains("µs CPU"), "{lambda}");
+    }
 }

@@ -122,6 +122,7 @@ pub(crate) async fn lambda_worker(
             store: store.into(),
             store_options: vec![],
             granule_concurrency: 4,
+            io: magg_objects::IoPolicy::default(),
             credentials: template_creds,
         },
     )
