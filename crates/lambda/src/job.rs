@@ -9,7 +9,6 @@ use std::time::Duration;
 use magg_agg::AggConfig;
 use magg_catalog::ShardMap;
 use magg_run::{JobError, JobOptions, RunReport};
-use magg_store::Location;
 
 use crate::cost::{Arch, US_EAST_1};
 use crate::credentials::{self, Login};
@@ -70,14 +69,7 @@ pub async fn run_lambda(
         }
         None => None,
     };
-    let no_settings = std::iter::empty::<(&str, &str)>();
-    let location =
-        Location::parse_with_policy(&opts.store, no_settings, &opts.io).map_err(|source| {
-            JobError::Store {
-                store: opts.store.clone(),
-                source,
-            }
-        })?;
+    let location = opts.location()?;
     let client = connect(&lambda.client).await;
     let template = EventTemplate {
         config: config.clone(),

@@ -38,6 +38,19 @@ pub struct JobOptions {
     pub io: magg_h5::IoPolicy,
 }
 
+impl JobOptions {
+    /// The output store's location, opened with the run's I/O policy.
+    pub fn location(&self) -> Result<Location, JobError> {
+        let no_settings = std::iter::empty::<(&str, &str)>();
+        Location::parse_with_policy(&self.store, no_settings, &self.io).map_err(|source| {
+            JobError::Store {
+                store: self.store.clone(),
+                source,
+            }
+        })
+    }
+}
+
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -125,14 +138,7 @@ pub async fn run_local(
     opts: &JobOptions,
     stop: Arc<AtomicBool>,
 ) -> Result<RunReport, JobError> {
-    let no_settings = std::iter::empty::<(&str, &str)>();
-    let location =
-        Location::parse_with_policy(&opts.store, no_settings, &opts.io).map_err(|source| {
-            JobError::Store {
-                store: opts.store.clone(),
-                source,
-            }
-        })?;
+    let location = opts.location()?;
     let granule_concurrency = opts.granule_concurrency;
     run_with(map, config, opts, &location, stop, |config, store| {
         let mut worker =
