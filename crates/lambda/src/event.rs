@@ -1,8 +1,6 @@
 //! What travels between the orchestrator and a worker: the invocation event
 //! (one shard) and the response (the shard's [`ShardStatus`]).
 
-use std::time::Duration;
-
 use magg_agg::AggConfig;
 use magg_objects::IoPolicy;
 use magg_run::{GranuleSource, Task};
@@ -30,7 +28,7 @@ pub struct ShardEvent {
     pub granule_concurrency: usize,
     /// Retries and timeouts of the worker's granule reads and store writes
     /// (`magg run --io-*`); absent in older events: the default policy.
-    #[serde(default, with = "IoPolicyDef")]
+    #[serde(default)]
     pub io: IoPolicy,
     /// Temporary credentials for reading the granules (Earthdata DAAC
     /// credentials), when the function's own role cannot. Never logged:
@@ -41,19 +39,6 @@ pub struct ShardEvent {
 
 fn default_granule_concurrency() -> usize {
     4
-}
-
-/// [`IoPolicy`]'s wire form (it has no serde of its own); durations as
-/// serde writes them (`{"secs": .., "nanos": ..}`).
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "IoPolicy")]
-struct IoPolicyDef {
-    max_retries: usize,
-    init_backoff: Duration,
-    max_backoff: Duration,
-    retry_timeout: Duration,
-    connect_timeout: Duration,
-    request_timeout: Duration,
 }
 
 impl ShardEvent {
@@ -102,6 +87,7 @@ impl EventTemplate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn event_round_trips_as_json() {

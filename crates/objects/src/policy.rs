@@ -24,7 +24,10 @@ use std::time::Duration;
 /// | `retry_timeout` | 90 s |
 /// | `connect_timeout` | 5 s |
 /// | `request_timeout` | 30 s (one attempt, connect to last body byte) |
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialises with serde (durations as `{"secs", "nanos"}`): the Lambda
+/// event carries it to the workers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IoPolicy {
     /// Retries after the first attempt (0: no retry).
     pub max_retries: usize,
