@@ -74,7 +74,7 @@ proptest! {
     }
 
     #[test]
-    fn batch_equals_scalar(pts in prop::collection::vec((-90.0f64..=90.0, -180.0f64..=180.0), 0..64), k in 0u8..=29) {
+    fn batch_equals_scalar(pts in prop::collection::vec((-90.0f64..=90.0, -180.0f64..=180.0), 0..300), k in 0u8..=29) {
         let lats: Vec<f64> = pts.iter().map(|p| p.0).collect();
         let lons: Vec<f64> = pts.iter().map(|p| p.1).collect();
         let mut out = vec![0u64; pts.len()];
@@ -103,7 +103,22 @@ fn batch_reports_first_bad_index() {
     let err = morton::geo_to_morton_batch(&lats, &lons, 12, &mut out).unwrap_err();
     assert_eq!(err.index, 2);
     assert!(matches!(err.error, morton::Error::NonFinite { .. }));
-    let err = morton::geo_to_nested_batch(&lats[..2], &lons, 12, &mut out).unwrap_err();
+    // The batch encoders work in blocks of points: a bad point in a later
+    // block is still reported at its own index.
+    let mut lats = vec![-75.0; 1000];
+    let lons = vec![30.0; 1000];
+    lats[777] = -90.5;
+    let mut many = vec![0u64; 1000];
+    let err = morton::geo_to_nested_batch(&lats, &lons, 12, &mut many).unwrap_err();
+    assert_eq!(err.index, 777);
+    assert!(matches!(err.error, morton::Error::LatitudeOutOfRange(_)));
+    let cell = morton::geo_to_nested(-75.0, 30.0, 12).unwrap();
+    assert!(
+        many[..777].iter().all(|&n| n == cell),
+        "points before the bad one are encoded"
+    );
+    let lats = [10.0, 20.0, f64::NAN, 95.0];
+    let err = morton::geo_to_nested_batch(&lats[..2], &lons[..4], 12, &mut out).unwrap_err();
     assert!(matches!(err.error, morton::Error::LengthMismatch { .. }));
     assert!(morton::geo_to_morton(0.0, 0.0, 30).is_err());
     assert!(morton::encode(6, morton::n_cells(6)).is_err());
