@@ -133,11 +133,16 @@ pub async fn read_shard(
         word: shard,
         reason: e.to_string(),
     })?;
+    let window = morton::LonWindow::of(shard).map_err(|e| AggError::Shard {
+        word: shard,
+        reason: e.to_string(),
+    })?;
     let ctx = Ctx {
         beams: &beams,
         parent_order: plan.parent_order(),
         shard_nested,
         band,
+        window,
         search: config.data_source.row_search == RowSearch::AlongTrack,
         opts,
     };
@@ -200,6 +205,8 @@ struct Ctx<'a> {
     shard_nested: u64,
     /// Geodetic latitude band holding the shard.
     band: (f64, f64),
+    /// Longitudes the shard's points can have (a pre-test before hashing).
+    window: morton::LonWindow,
     /// Along-track latitude search (else whole latitude columns).
     search: bool,
     opts: &'a ReadOptions,
@@ -365,7 +372,7 @@ async fn read_beam(
         &lat,
         &lon,
         ctx.parent_order,
-        ctx.shard_nested,
+        (ctx.shard_nested, &ctx.window),
         ctx.opts.merge_gap_rows,
     );
     if runs.is_empty() {
@@ -433,17 +440,20 @@ fn merge_runs(inside: impl Iterator<Item = bool>, merge_gap: u64) -> Vec<Range<u
 }
 
 /// Row ranges whose parent-order cell is the shard (merged as
-/// [`merge_runs`]). Rows with invalid coordinates are not in it.
+/// [`merge_runs`]). Rows with invalid coordinates are not in it. Only rows
+/// inside the shard's longitude window are hashed: the latitude band is a
+/// ring of cells, and most of its rows are elsewhere on it.
 fn shard_runs(
     lat: &[f64],
     lon: &[f64],
     order: u8,
-    shard_nested: u64,
+    (shard_nested, window): (u64, &morton::LonWindow),
     merge_gap: u64,
 ) -> Vec<Range<u64>> {
     let inside = lat.iter().zip(lon).map(|(&la, &lo)| {
         la.abs() <= 90.0
             && lo.is_finite()
+            && window.contains(lo)
             && morton::geo_to_nested(la, lo, order).is_ok_and(|n| n == shard_nested)
     });
     merge_runs(inside, merge_gap)
@@ -456,13 +466,17 @@ mod tests {
     #[test]
     fn runs_merge_small_gaps() {
         let shard = morton::geo_to_morton(-80.0, 120.0, 6).unwrap();
-        let nested = morton::decode(shard).unwrap().nested;
+        let window = morton::LonWindow::of(shard).unwrap();
+        let nested = (morton::decode(shard).unwrap().nested, &window);
         let lat = [-80.0, -80.0, 10.0, 10.0, 10.0, -80.0, f64::NAN, -80.0, 10.0];
         let lon = [120.0; 9];
         assert_eq!(shard_runs(&lat, &lon, 6, nested, 0), vec![0..2, 5..6, 7..8]);
         assert_eq!(shard_runs(&lat, &lon, 6, nested, 1), vec![0..2, 5..8]);
         assert_eq!(shard_runs(&lat, &lon, 6, nested, 3), vec![0..8]);
         assert!(shard_runs(&lat[2..5], &lon[2..5], 6, nested, 10).is_empty());
+        // Same latitude, another longitude: outside the window, not hashed.
+        let far = [-60.0; 9];
+        assert!(shard_runs(&lat, &far, 6, nested, 0).is_empty());
     }
 
     #[test]

@@ -144,6 +144,58 @@ pub fn center(word: u64) -> Result<(f64, f64), Error> {
     ))
 }
 
+/// The longitudes a cell's points can have: a window around the cell's
+/// centre meridian, wide enough for its corners.
+///
+/// A cheap, exact pre-test before hashing: a point whose longitude is
+/// outside the window is not in the cell. Why the corners bound it: a
+/// HEALPix cell is the image of a square (u, v) of its base cell's
+/// projection, and longitude is monotonic in u and in v (linear in
+/// `u − v` in the equatorial zone, `(u − v)/(u + v)` times the quadrant
+/// width in the polar caps), so its extremes over the cell are at corners.
+/// Cells with a corner on a pole span every longitude: their window is
+/// the whole circle. A margin of 1e-7° covers rounding in the hash.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LonWindow {
+    center: f64,
+    half_width: f64,
+}
+
+impl LonWindow {
+    /// The window of `word`'s cell.
+    pub fn of(word: u64) -> Result<Self, Error> {
+        let cell = decode(word)?;
+        let layer = healpix::get(cell.order);
+        let center = wrap_lon(layer.center(cell.nested).lon.to_degrees());
+        let vertices = layer.vertices(cell.nested);
+        let polar = vertices
+            .iter()
+            .any(|v| v.lat.abs() >= std::f64::consts::FRAC_PI_2 - 1e-12);
+        let half_width = if polar {
+            f64::INFINITY
+        } else {
+            vertices
+                .iter()
+                .map(|v| wrap_lon(v.lon.to_degrees() - center).abs())
+                .fold(0.0, f64::max)
+                + 1e-7
+        };
+        Ok(Self { center, half_width })
+    }
+
+    /// Whether a point at longitude `lon` (degrees, any finite value) may
+    /// lie in the cell. `false` means it does not.
+    #[inline]
+    pub fn contains(&self, lon: f64) -> bool {
+        let mut d = lon - self.center;
+        if !(-180.0..=180.0).contains(&d) {
+            d = wrap_lon(d);
+        }
+        // -180 and 180 are the same meridian.
+        d.abs() <= self.half_width || 360.0 - d.abs() <= self.half_width
+    }
+}
+
 /// The four cell corners as geodetic (lat, lon) degrees in mortie's order
 /// N, W, S, E (`mort2polygon` without the closing repeat). Longitudes are
 /// in (-180, 180], except that a cell straddling ±180 keeps its corners on

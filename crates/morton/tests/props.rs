@@ -89,6 +89,26 @@ proptest! {
     }
 
     #[test]
+    fn lon_window_holds_every_point_of_its_cell(lat in -90.0f64..=90.0, lon in -180.0f64..=180.0, k in 0u8..=14) {
+        let w = morton::geo_to_morton(lat, lon, k).unwrap();
+        prop_assert!(morton::LonWindow::of(w).unwrap().contains(lon));
+    }
+
+    #[test]
+    fn lon_window_holds_points_near_corners(
+        lat in -90.0f64..=90.0, lon in -180.0f64..=180.0, k in 1u8..=12,
+        corner in 0usize..4, dlat in -1e-6f64..1e-6, dlon in -1e-6f64..1e-6,
+    ) {
+        // Points within rounding of a corner of a cell, hashed to whichever
+        // cell they fall in: that cell's window must hold them.
+        let w = morton::geo_to_morton(lat, lon, k).unwrap();
+        let (clat, clon) = morton::boundary(w).unwrap()[corner];
+        let (plat, plon) = ((clat + dlat).clamp(-90.0, 90.0), clon + dlon);
+        let cell = morton::geo_to_morton(plat, plon, k).unwrap();
+        prop_assert!(morton::LonWindow::of(cell).unwrap().contains(plon), "cell {cell} lon {plon}");
+    }
+
+    #[test]
     fn bad_coordinates_are_errors(lat in prop_oneof![Just(f64::NAN), Just(f64::INFINITY), 90.0001f64..1e6, -1e6f64..-90.0001], lon in -180.0f64..180.0) {
         prop_assert!(morton::geo_to_morton(lat, lon, 6).is_err());
         prop_assert!(morton::geo_to_morton(-lat.abs().min(0.0), f64::NAN, 6).is_err());
@@ -127,4 +147,59 @@ fn batch_reports_first_bad_index() {
     assert!(morton::parse_label("1125").is_err());
     assert!(morton::parse_label("").is_err());
     assert!(morton::parse_label("-1p").is_err());
+}
+
+#[test]
+fn lon_window_is_narrow_away_from_the_poles() {
+    // Shard 6:32776 (lon 0..30 near 87.8 S): a 30 degree window.
+    let shard = morton::geo_to_morton(-87.8, 15.0, 6).unwrap();
+    let w = morton::LonWindow::of(shard).unwrap();
+    assert!(w.contains(0.0) && w.contains(15.0) && w.contains(30.0));
+    assert!(!w.contains(-1.0) && !w.contains(31.0) && !w.contains(180.0));
+    assert!(!w.contains(f64::NAN));
+    // A cell astride the antimeridian holds both -180 and 180.
+    let astride = morton::geo_to_morton(0.1, 179.99, 6).unwrap();
+    let w = morton::LonWindow::of(astride).unwrap();
+    assert!(w.contains(180.0) && w.contains(-180.0) && w.contains(-179.9) && w.contains(540.0));
+    assert!(!w.contains(0.0) && !w.contains(90.0));
+    // A cell with a corner on the pole holds every longitude.
+    let polar = morton::geo_to_morton(-89.99, 10.0, 6).unwrap();
+    let w = morton::LonWindow::of(polar).unwrap();
+    assert!(w.contains(10.0) && w.contains(-170.0));
+}
+
+/// A deterministic sweep on top of the property tests: points spread over
+/// the sphere and points within 1e-9 degrees of cell corners, at several
+/// orders; each point's cell window must hold it.
+#[test]
+fn lon_window_sweep() {
+    let n: usize = std::env::var("MAGG_LON_WINDOW_POINTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for i in 0..n {
+        let k = [0u8, 1, 3, 6, 9, 12, 18][i % 7];
+        let lat = (2.0 * next() - 1.0).asin().to_degrees();
+        let lon = -180.0 + 360.0 * next();
+        let (plat, plon) = if i % 2 == 0 {
+            (lat, lon)
+        } else {
+            let w = morton::geo_to_morton(lat, lon, k).unwrap();
+            let (clat, clon) = morton::boundary(w).unwrap()[i / 2 % 4];
+            let d = |x: f64| (x - 0.5) * 2e-9;
+            ((clat + d(next())).clamp(-90.0, 90.0), clon + d(next()))
+        };
+        let cell = morton::geo_to_morton(plat, plon, k).unwrap();
+        assert!(
+            morton::LonWindow::of(cell).unwrap().contains(plon),
+            "point ({plat}, {plon}) at order {k}: cell {cell}"
+        );
+    }
 }
