@@ -217,8 +217,6 @@ struct GranuleRows {
     present: u32,
     rows_read: u64,
     fallbacks: u32,
-    /// Row fraction where the last beam met the band (search start).
-    band_hint: Option<f64>,
     beams: Vec<BeamRows>,
     io: Counters,
 }
@@ -270,22 +268,44 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
         .into_iter()
         .map(|e| e.name)
         .collect();
+    // Beams without data are omitted from granules.
+    let present: Vec<&GroupPaths> = ctx
+        .beams
+        .iter()
+        .filter(|(group, _)| root.iter().any(|n| n == group))
+        .map(|(_, paths)| paths)
+        .collect();
+    // Every dataset of every beam is opened at once: each open is a chain
+    // of small dependent requests (object header, B-tree nodes), and from
+    // S3 their latency, not bytes or CPU, bounds a granule's time. Errors
+    // are taken in beam order so the one reported does not depend on
+    // which request answered first.
+    let opened = futures::future::join_all(present.iter().map(|p| BeamDatasets::open(&file, p)));
+    let mut sets = Vec::with_capacity(present.len());
+    for set in opened.await {
+        sets.push(set.map_err(fail)?);
+    }
+    // The first beam's latitude search tells the others (side by side,
+    // kilometres apart) where the band is; they then run at once.
     let mut out = GranuleRows {
-        present: 0,
+        present: present.len() as u32,
         rows_read: 0,
         fallbacks: 0,
-        band_hint: None,
         beams: Vec::new(),
         io: Counters::default(),
     };
-    for (group, paths) in ctx.beams {
-        if !root.iter().any(|n| n == group) {
-            continue; // beams without data are omitted from granules
-        }
-        out.present += 1;
-        if let Some(beam) = read_beam(&file, paths, ctx, &mut out).await.map_err(fail)? {
-            out.beams.push(beam);
-        }
+    let Some((first, rest)) = sets.split_first() else {
+        out.io = file.counters();
+        return Ok(out);
+    };
+    let lead = read_beam(first, ctx, None).await.map_err(fail)?;
+    let hint = lead.band_fraction;
+    let others = futures::future::join_all(rest.iter().map(|set| read_beam(set, ctx, hint))).await;
+    for beam in std::iter::once(Ok(lead)).chain(others) {
+        let beam = beam.map_err(fail)?;
+        out.rows_read += beam.rows_read;
+        out.fallbacks += u32::from(beam.fell_back);
+        out.beams.extend(beam.rows);
     }
     out.io = file.counters();
     Ok(out)
@@ -298,57 +318,86 @@ fn fill_of(ds: &Dataset) -> Option<f64> {
         .or_else(|| ds.fill_value())
 }
 
-async fn read_beam(
-    file: &File,
-    paths: &GroupPaths,
-    ctx: &Ctx<'_>,
-    tally: &mut GranuleRows,
-) -> Result<Option<BeamRows>, magg_h5::Error> {
-    // All datasets are opened (metadata only) so a granule missing one is an
-    // error whether or not this shard needs its rows. Then reads narrow down:
-    // latitude, longitude in the shard's latitude band, the other datasets in
-    // the shard's rows.
-    let lat_ds = file.dataset(&paths.latitude).await?;
-    let lon_ds = file.dataset(&paths.longitude).await?;
-    let mut var_ds = Vec::with_capacity(paths.variables.len());
-    for p in &paths.variables {
-        var_ds.push(file.dataset(p).await?);
-    }
-    let quality_ds = match &paths.quality {
-        Some(p) => Some(file.dataset(p).await?),
-        None => None,
-    };
-    // Every dataset of a beam has one row per segment: a mismatch is a
-    // malformed granule, refused whether or not this shard's rows are hit.
-    let others = std::iter::once(&lon_ds)
-        .chain(&var_ds)
-        .chain(quality_ds.as_ref());
-    for ds in others {
-        if ds.rows() != lat_ds.rows() {
-            return Err(magg_h5::Error {
-                file: file.name().to_string(),
-                object: ds.path().to_string(),
-                kind: magg_h5::ErrorKind::Corrupt(format!(
-                    "{} rows, but {} has {}: datasets of a beam must have equal lengths",
-                    ds.rows(),
-                    lat_ds.path(),
-                    lat_ds.rows()
-                )),
-            });
+/// One beam's datasets, opened (metadata only).
+struct BeamDatasets {
+    lat: Dataset,
+    lon: Dataset,
+    vars: Vec<Dataset>,
+    quality: Option<Dataset>,
+}
+
+impl BeamDatasets {
+    /// Opens all of a beam's datasets (concurrently), so a granule missing
+    /// one is an error whether or not this shard needs its rows, and checks
+    /// that they have one row per segment each: a mismatch is a malformed
+    /// granule, refused whether or not this shard's rows are hit.
+    async fn open(file: &File, paths: &GroupPaths) -> Result<Self, magg_h5::Error> {
+        let (lat, lon, vars, quality) = futures::join!(
+            file.dataset(&paths.latitude),
+            file.dataset(&paths.longitude),
+            futures::future::join_all(paths.variables.iter().map(|p| file.dataset(p))),
+            async {
+                match &paths.quality {
+                    Some(p) => file.dataset(p).await.map(Some),
+                    None => Ok(None),
+                }
+            },
+        );
+        let set = BeamDatasets {
+            lat: lat?,
+            lon: lon?,
+            vars: vars.into_iter().collect::<Result<_, _>>()?,
+            quality: quality?,
+        };
+        let others = std::iter::once(&set.lon)
+            .chain(&set.vars)
+            .chain(set.quality.as_ref());
+        for ds in others {
+            if ds.rows() != set.lat.rows() {
+                return Err(magg_h5::Error {
+                    file: file.name().to_string(),
+                    object: ds.path().to_string(),
+                    kind: magg_h5::ErrorKind::Corrupt(format!(
+                        "{} rows, but {} has {}: datasets of a beam must have equal lengths",
+                        ds.rows(),
+                        set.lat.path(),
+                        set.lat.rows()
+                    )),
+                });
+            }
         }
+        Ok(set)
     }
-    let found = crate::rows::band_latitudes(
-        &lat_ds,
-        ctx.band,
-        ctx.opts.merge_gap_rows,
-        ctx.search,
-        tally.band_hint,
-    )
-    .await?;
-    tally.fallbacks += u32::from(found.fell_back);
-    // Beams of a granule are side by side: the next one starts its search
-    // where this one met the band.
-    tally.band_hint = found.band_fraction.or(tally.band_hint);
+}
+
+/// What reading one beam gave.
+struct BeamRead {
+    /// The beam's rows in the shard, if any.
+    rows: Option<BeamRows>,
+    rows_read: u64,
+    fell_back: bool,
+    /// Row fraction where the beam met the band (a search start for the
+    /// granule's other beams).
+    band_fraction: Option<f64>,
+}
+
+async fn read_beam(
+    ds: &BeamDatasets,
+    ctx: &Ctx<'_>,
+    hint: Option<f64>,
+) -> Result<BeamRead, magg_h5::Error> {
+    // Reads narrow down: latitude, longitude in the shard's latitude band,
+    // the other datasets in the shard's rows.
+    let file = ds.lat.file();
+    let found =
+        crate::rows::band_latitudes(&ds.lat, ctx.band, ctx.opts.merge_gap_rows, ctx.search, hint)
+            .await?;
+    let mut read = BeamRead {
+        rows: None,
+        rows_read: 0,
+        fell_back: found.fell_back,
+        band_fraction: found.band_fraction,
+    };
     let lat = found.lat;
     let (lo, hi) = ctx.band;
     let band_runs = merge_runs(
@@ -356,10 +405,10 @@ async fn read_beam(
         ctx.opts.merge_gap_rows,
     );
     if band_runs.is_empty() {
-        return Ok(None);
+        return Ok(read);
     }
     let lon_reqs: Vec<(&Dataset, Range<u64>)> =
-        band_runs.iter().map(|r| (&lon_ds, r.clone())).collect();
+        band_runs.iter().map(|r| (&ds.lon, r.clone())).collect();
     let mut lon = vec![f64::NAN; lat.len()];
     for (r, part) in band_runs
         .iter()
@@ -367,7 +416,7 @@ async fn read_beam(
     {
         lon[r.start as usize..r.end as usize].copy_from_slice(&part);
     }
-    let (lat_fill, lon_fill) = (fill_of(&lat_ds), fill_of(&lon_ds));
+    let (lat_fill, lon_fill) = (fill_of(&ds.lat), fill_of(&ds.lon));
     let runs = shard_runs(
         &lat,
         &lon,
@@ -376,21 +425,23 @@ async fn read_beam(
         ctx.opts.merge_gap_rows,
     );
     if runs.is_empty() {
-        return Ok(None);
+        return Ok(read);
     }
-    let mut datasets: Vec<&Dataset> = var_ds.iter().collect();
-    datasets.extend(quality_ds.as_ref());
+    let mut datasets: Vec<&Dataset> = ds.vars.iter().collect();
+    datasets.extend(ds.quality.as_ref());
     let reqs: Vec<(&Dataset, Range<u64>)> = datasets
         .iter()
         .flat_map(|ds| runs.iter().map(move |r| (*ds, r.clone())))
         .collect();
     let parts: Vec<Vec<f64>> = file.read_many(&reqs).await?;
     let mut columns = parts.chunks(runs.len()).map(<[Vec<f64>]>::concat);
-    let vars = var_ds
+    let vars = ds
+        .vars
         .iter()
-        .map(|ds| (columns.next().unwrap_or_default(), fill_of(ds)))
+        .map(|d| (columns.next().unwrap_or_default(), fill_of(d)))
         .collect();
-    let quality = quality_ds
+    let quality = ds
+        .quality
         .as_ref()
         .map(|_| columns.next().unwrap_or_default());
     let pick = |v: &[f64]| {
@@ -398,16 +449,16 @@ async fn read_beam(
             .flat_map(|r| v[r.start as usize..r.end as usize].iter().copied())
             .collect()
     };
-    let n: u64 = runs.iter().map(|r| r.end - r.start).sum();
-    tally.rows_read += n;
-    Ok(Some(BeamRows {
+    read.rows_read = runs.iter().map(|r| r.end - r.start).sum();
+    read.rows = Some(BeamRows {
         lat: pick(&lat),
         lon: pick(&lon),
         lat_fill,
         lon_fill,
         vars,
         quality,
-    }))
+    });
+    Ok(read)
 }
 
 /// The geodetic latitude band of a cell, from its corners: HEALPix cell

@@ -28,6 +28,11 @@ enum What {
         /// Read the granules from a moto S3 server on loopback (started here).
         #[arg(long)]
         s3: bool,
+        /// With `--s3`: a loopback proxy between the reader and moto delays
+        /// every granule GET by this many milliseconds (real S3's time to
+        /// first byte is tens of ms; moto answers in a few).
+        #[arg(long, requires = "s3")]
+        s3_latency_ms: Option<u64>,
         /// Passes per stage (the fastest is kept).
         #[arg(long, default_value_t = 3)]
         repeat: usize,
@@ -89,6 +94,7 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             shard,
             catalog,
             s3,
+            s3_latency_ms,
             repeat,
             python,
             row_search,
@@ -115,13 +121,9 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
                     )));
                 }
             }
-            let server = s3.then(|| crate::s3::upload(&local));
+            let server = s3.then(|| crate::s3::upload(&local, *s3_latency_ms));
             let (granules, store_options, source) = match &server {
-                Some(s) => (
-                    s.urls.clone(),
-                    s.server.store_options(),
-                    format!("moto S3 {}", s.server.endpoint),
-                ),
+                Some(s) => (s.urls.clone(), s.store_options(), s.describe()),
                 None => (local.clone(), Vec::new(), "local disk".to_string()),
             };
             let opts = ShardOptions {

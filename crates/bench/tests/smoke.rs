@@ -35,7 +35,15 @@ async fn shard_bench_on_samples() {
     assert!(direct.failed().next().is_none());
     assert!(direct.grouped.observations() > 1000);
     assert_eq!(report.observations, direct.grouped.observations());
-    assert_eq!(report.io.bytes_fetched, direct.io().bytes_fetched);
+    // Two runs of the same read: a granule's beams are read at once, and
+    // whether one beam's coalesced response is still in flight when
+    // another wants bytes from it depends on scheduling, so the bytes
+    // fetched agree within a few percent, not to the byte.
+    let (a, b) = (report.io.bytes_fetched, direct.io().bytes_fetched);
+    assert!(
+        a.abs_diff(b) * 10 <= a.max(b),
+        "bench {a} B, read_shard {b} B"
+    );
     assert!(report.io.requests > 0 && report.open_io.requests > 0);
     assert!(report.io.bytes_decompressed > 0 && report.io.chunks_decoded > 0);
     assert!(report.stages.iter().all(|s| s.seconds >= 0.0));

@@ -163,3 +163,24 @@ async fn without_retries_one_fault_is_one_error() {
     assert!(err.to_string().contains(&s.url), "{err}");
     assert_eq!(s.proxy.hits(rule), 1);
 }
+
+/// The benchmark's latency rule: every GET waits, then passes unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delayed_answers_are_slower_and_unchanged() {
+    let s = setup().await;
+    let opts = opts(&s, policy(Duration::from_secs(3)));
+    let delay = Duration::from_millis(150);
+    let rule = s
+        .proxy
+        .add(Rule::new(Fault::Delay(delay), &s.key).method("GET"));
+    let t = Instant::now();
+    assert_eq!(read_all(&s.url, &opts).await.unwrap(), s.want);
+    let hits = s.proxy.hits(rule);
+    assert!(hits > 0);
+    // At least one delayed request lies on the read's path.
+    assert!(
+        t.elapsed() >= delay,
+        "{hits} delayed GETs took {:?}",
+        t.elapsed()
+    );
+}

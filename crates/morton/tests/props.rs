@@ -173,28 +173,31 @@ fn lon_window_is_narrow_away_from_the_poles() {
 /// orders; each point's cell window must hold it.
 #[test]
 fn lon_window_sweep() {
-    let n: usize = std::env::var("MAGG_LON_WINDOW_POINTS")
+    let points: usize = std::env::var("MAGG_LON_WINDOW_POINTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
-    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
     let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
     };
-    for i in 0..n {
+    for i in 0..points {
         let k = [0u8, 1, 3, 6, 9, 12, 18][i % 7];
         let lat = (2.0 * next() - 1.0).asin().to_degrees();
         let lon = -180.0 + 360.0 * next();
         let (plat, plon) = if i % 2 == 0 {
             (lat, lon)
         } else {
-            let w = morton::geo_to_morton(lat, lon, k).unwrap();
-            let (clat, clon) = morton::boundary(w).unwrap()[i / 2 % 4];
-            let d = |x: f64| (x - 0.5) * 2e-9;
-            ((clat + d(next())).clamp(-90.0, 90.0), clon + d(next()))
+            let word = morton::geo_to_morton(lat, lon, k).unwrap();
+            let (clat, clon) = morton::boundary(word).unwrap()[i / 2 % 4];
+            let jitter = |x: f64| (x - 0.5) * 2e-9;
+            (
+                (clat + jitter(next())).clamp(-90.0, 90.0),
+                clon + jitter(next()),
+            )
         };
         let cell = morton::geo_to_morton(plat, plon, k).unwrap();
         assert!(

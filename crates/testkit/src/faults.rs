@@ -3,9 +3,10 @@
 //! [`Rule`] matches them (by method and a substring of the request
 //! target, i.e. `/bucket/key?query`), in which case the proxy answers with
 //! the rule's [`Fault`] instead: an HTTP 500 or 503, an S3 `SlowDown`
-//! (503 with S3's XML error body), a reset connection, or a stall in the
+//! (503 with S3's XML error body), a reset connection, a stall in the
 //! middle of the response body (the headers and half of the body are sent,
-//! then nothing until the client gives up).
+//! then nothing until the client gives up), or a delay before forwarding
+//! (a far server's latency, for benchmarks).
 //!
 //! ```no_run
 //! use magg_testkit::faults::{Fault, FaultProxy, Rule};
@@ -47,6 +48,10 @@ pub enum Fault {
     /// then sends nothing more until the client closes the connection (a
     /// response without a body stalls before its headers).
     Stall,
+    /// Waits this long, then forwards the request as usual: a far
+    /// server's time to first byte (real S3 answers a small ranged GET in
+    /// tens of milliseconds; moto on loopback in a few).
+    Delay(Duration),
 }
 
 /// When a request gets a fault: a method (any when unset), a substring of
@@ -337,6 +342,10 @@ fn serve(shared: &Shared, mut client: TcpStream) -> std::io::Result<()> {
             drop(client);
             Ok(())
         }
+        Some(Fault::Delay(wait)) => {
+            std::thread::sleep(wait);
+            pass(shared, &mut client, &req, &body, &method)
+        }
         Some(Fault::Stall) => {
             let (head, resp) = forward(shared, &req, &body, &method)?;
             // Without a body (HEAD, empty objects) the stall starts before
@@ -349,15 +358,24 @@ fn serve(shared: &Shared, mut client: TcpStream) -> std::io::Result<()> {
             hang(shared, &mut client);
             Ok(())
         }
-        None => {
-            let (head, resp) = forward(shared, &req, &body, &method)?;
-            client.write_all(&head.closing())?;
-            client.write_all(&resp)?;
-            client.flush()?;
-            let _ = client.shutdown(Shutdown::Write);
-            Ok(())
-        }
+        None => pass(shared, &mut client, &req, &body, &method),
     }
+}
+
+/// Forwards the request and relays the whole answer.
+fn pass(
+    shared: &Shared,
+    client: &mut TcpStream,
+    req: &Head,
+    body: &[u8],
+    method: &str,
+) -> std::io::Result<()> {
+    let (head, resp) = forward(shared, req, body, method)?;
+    client.write_all(&head.closing())?;
+    client.write_all(&resp)?;
+    client.flush()?;
+    let _ = client.shutdown(Shutdown::Write);
+    Ok(())
 }
 
 /// Sends the request upstream; returns the response head and body.
