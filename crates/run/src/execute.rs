@@ -21,6 +21,11 @@ pub trait ShardWorker: Send + Sync {
     async fn run(&self, task: Task) -> ShardStatus;
     /// A short name for reports (`local`, `lambda`).
     fn kind(&self) -> &'static str;
+    /// Keeps the error record of a shard whose [`run`](Self::run)
+    /// panicked (so `--retry-failed` finds it); the default keeps nothing.
+    async fn crashed(&self, _status: &ShardStatus) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// How to execute.
@@ -60,12 +65,17 @@ pub async fn execute(
                     return None;
                 }
                 let shard = task.shard;
-                // A panic inside a worker becomes that shard's error.
-                let status = match tokio::spawn(async move { worker.run(task).await }).await {
+                // A panic inside a worker becomes that shard's error, kept
+                // where the worker keeps its records.
+                let runner = Arc::clone(&worker);
+                let status = match tokio::spawn(async move { runner.run(task).await }).await {
                     Ok(status) => status,
                     Err(e) => {
                         let mut s = ShardStatus::new(shard);
                         s.error = Some(format!("worker crashed: {e}"));
+                        if let Err(kept) = worker.crashed(&s).await {
+                            s.error = Some(format!("worker crashed: {e}; {kept}"));
+                        }
                         s
                     }
                 };
@@ -104,10 +114,17 @@ mod tests {
     use super::*;
     use crate::task::GranuleSource;
 
-    struct Fake;
+    #[derive(Default)]
+    struct Fake {
+        crashed: std::sync::Mutex<Vec<u64>>,
+    }
 
     #[async_trait::async_trait]
     impl ShardWorker for Fake {
+        async fn crashed(&self, status: &ShardStatus) -> Result<(), String> {
+            self.crashed.lock().expect("lock").push(status.shard);
+            Ok(())
+        }
         async fn run(&self, task: Task) -> ShardStatus {
             let mut s = ShardStatus::new(task.shard);
             match task.shard {
@@ -148,14 +165,16 @@ mod tests {
 
     #[tokio::test]
     async fn failures_and_panics_are_records_not_losses() {
+        let fake = Arc::new(Fake::default());
         let report = execute(
             tasks(),
-            Arc::new(Fake),
+            Arc::clone(&fake) as Arc<dyn ShardWorker>,
             &opts(),
             vec![9],
             Arc::new(AtomicBool::new(false)),
         )
         .await;
+        assert_eq!(*fake.crashed.lock().unwrap(), vec![3], "the crash is kept");
         assert_eq!(report.shards.len(), 5, "every shard has a record");
         assert_eq!(report.totals.errors, 2);
         assert_eq!((report.totals.with_data, report.totals.empty), (2, 1));
@@ -171,7 +190,7 @@ mod tests {
     async fn stop_flag_leaves_shards_not_started() {
         let report = execute(
             tasks(),
-            Arc::new(Fake),
+            Arc::new(Fake::default()),
             &opts(),
             vec![],
             Arc::new(AtomicBool::new(true)),

@@ -6,7 +6,9 @@
 //! - [`execute`]: a bounded pool of shards, each processed by a
 //!   [`ShardWorker`] — in-process ([`LocalWorker`]) or remote (a Lambda
 //!   invocation per shard, a later executor); panics and errors become that
-//!   shard's record, the other shards finish; a stop flag (SIGINT) lets
+//!   shard's record (a panic's record is also kept in the store through
+//!   [`ShardWorker::crashed`], so `--retry-failed` finds it), the other
+//!   shards finish; a stop flag (SIGINT) lets
 //!   in-flight shards finish and lists the rest;
 //! - [`StoreMode`]: new store, overwrite, resume (skip the complete
 //!   shards) or retry the failed ones: one value in [`JobOptions`], so

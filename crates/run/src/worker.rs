@@ -126,6 +126,13 @@ impl ShardWorker for LocalWorker {
         status
     }
 
+    async fn crashed(&self, status: &ShardStatus) -> Result<(), String> {
+        self.store
+            .write_status(status)
+            .await
+            .map_err(|e| format!("writing status record: {e}"))
+    }
+
     fn kind(&self) -> &'static str {
         "local"
     }
