@@ -89,5 +89,8 @@ pub use error::AggError;
 pub use expr::{Expr, ExprError};
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
-pub use read::{DEFAULT_CACHED_FILES, GranuleReport, ReadOptions, ShardOutput, read_shard};
+pub use read::{
+    DEFAULT_BEAM_CONCURRENCY, DEFAULT_CACHED_FILES, GranuleReport, ReadOptions, ShardOutput,
+    read_shard,
+};
 pub use reduce::{GroupedShard, ShardGrid};

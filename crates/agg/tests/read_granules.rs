@@ -115,6 +115,7 @@ fn reads_are_deterministic() {
     let grid = |concurrency| {
         let opts = ReadOptions {
             granule_concurrency: concurrency,
+            beam_concurrency: concurrency,
             ..ReadOptions::default()
         };
         rt.block_on(read_shard(shard, &files, &config, &opts))
