@@ -46,7 +46,8 @@ pub struct ReadOptions {
 }
 
 /// Beams in flight per granule by default: measured on the dense shard
-/// with 25 ms per GET (`magg-bench shard --s3 --s3-latency-ms 25`), 1 → 2
+/// with 25 ms per GET (`magg-bench shard --s3 --s3-latency-ms 25
+/// --beam-concurrency N`, `slice --beam-concurrency N`; BENCHMARKS.md), 1 → 2
 /// took read_shard from 18.6 s to 15.8 s, 3 gave nothing more and all at
 /// once 14.7 s, while a 50-shard local slice's peak RSS went 482 → 594 →
 /// 703 → 723-831 MB (`magg-bench slice --shards 50`, 4 shards in flight).

@@ -49,6 +49,13 @@ enum What {
         /// Metadata block size (default: `magg_h5::OpenOptions`' default).
         #[arg(long)]
         block_size: Option<u64>,
+        /// Granules read at once (`magg_agg::ReadOptions::granule_concurrency`).
+        #[arg(long, default_value_t = 4)]
+        granule_concurrency: usize,
+        /// Beams read at once per granule after the first
+        /// (`magg_agg::ReadOptions::beam_concurrency`).
+        #[arg(long, default_value_t = magg_agg::DEFAULT_BEAM_CONCURRENCY)]
+        beam_concurrency: usize,
     },
     /// K shards of a directory's shard map through the local executor.
     Slice {
@@ -61,6 +68,9 @@ enum What {
         /// Shards in flight (default: 2 × cores).
         #[arg(long)]
         workers: Option<usize>,
+        /// Beams read at once per granule after the first.
+        #[arg(long, default_value_t = magg_agg::DEFAULT_BEAM_CONCURRENCY)]
+        beam_concurrency: usize,
     },
 }
 
@@ -100,6 +110,8 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             row_search,
             first_block,
             block_size,
+            granule_concurrency,
+            beam_concurrency,
         } => {
             let shard = parse_shard(shard)?;
             let row_search = match row_search.as_str() {
@@ -137,6 +149,8 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
                 row_search,
                 first_block: *first_block,
                 block_size: *block_size,
+                granule_concurrency: *granule_concurrency,
+                beam_concurrency: *beam_concurrency,
             };
             let report = runtime.block_on(crate::shard::run(&opts))?;
             Ok(render::shard(&report))
@@ -145,10 +159,16 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             data,
             shards,
             workers,
+            beam_concurrency,
         } => {
             let granules = granules_in(data)?;
             let workers = workers.unwrap_or_else(default_workers);
-            let report = runtime.block_on(crate::slice::run(&granules, *shards, workers))?;
+            let report = runtime.block_on(crate::slice::run(
+                &granules,
+                *shards,
+                workers,
+                *beam_concurrency,
+            ))?;
             Ok(render::slice(&report))
         }
     }

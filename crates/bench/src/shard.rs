@@ -48,6 +48,10 @@ pub struct ShardOptions {
     pub first_block: Option<u64>,
     /// Metadata block size ([`OpenOptions::block_size`]); `None`: the default.
     pub block_size: Option<u64>,
+    /// [`ReadOptions::granule_concurrency`].
+    pub granule_concurrency: usize,
+    /// [`ReadOptions::beam_concurrency`].
+    pub beam_concurrency: usize,
 }
 
 /// One stage's figures.
@@ -151,6 +155,8 @@ pub async fn run(opts: &ShardOptions) -> Result<ShardReport, BenchError> {
         let stats = IoStats::new();
         let mut read = ReadOptions {
             open: open_opts.clone(),
+            granule_concurrency: opts.granule_concurrency,
+            beam_concurrency: opts.beam_concurrency,
             ..ReadOptions::default()
         };
         read.open.stats = Some(Arc::clone(&stats));

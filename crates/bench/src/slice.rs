@@ -37,11 +37,14 @@ pub async fn shard_map(granules: &[String]) -> Result<ShardMap, BenchError> {
 }
 
 /// Builds the shard map of `granules` (Antarctica, orders 6/12) and runs
-/// the `shards` costliest shards with `workers` workers into a temporary store.
+/// the `shards` costliest shards with `workers` workers (each reading
+/// `beam_concurrency` beams at once after a granule's first) into a
+/// temporary store.
 pub async fn run(
     granules: &[String],
     shards: usize,
     workers: usize,
+    beam_concurrency: usize,
 ) -> Result<SliceReport, BenchError> {
     let t0 = Instant::now();
     let map = shard_map(granules).await?;
@@ -51,6 +54,7 @@ pub async fn run(
         store: dir.path().join("slice.zarr").to_string_lossy().into_owned(),
         workers,
         granule_concurrency: 4,
+        beam_concurrency,
         selection: Selection {
             shard: None,
             max_shards: Some(shards),

@@ -22,6 +22,8 @@ async fn shard_bench_on_samples() {
         row_search: magg_agg::RowSearch::AlongTrack,
         first_block: None,
         block_size: None,
+        granule_concurrency: ReadOptions::default().granule_concurrency,
+        beam_concurrency: ReadOptions::default().beam_concurrency,
     };
     let report = magg_bench::shard::run(&opts).await.unwrap();
     let direct = read_shard(

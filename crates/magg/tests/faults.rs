@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Variant, assert_store_matches_clean, clean, magg, results};
+use common::{Variant, results};
 use magg_testkit::faults::{Fault, FaultProxy, Rule};
 use magg_testkit::s3::S3Server;
 use serde_json::{Value, json};
@@ -187,14 +187,7 @@ fn fault_injected_run_fails_only_faulted_shards_then_resume_equals_clean() {
         .map(|s| s["shard"].as_u64().unwrap())
         .collect();
     assert!(rerun.is_subset(&faulted), "resume reran a complete shard");
-    let clean_report = results(&clean().join("magg-demo/results.json"));
-    assert_store_matches_clean(&v.dir.join("out.zarr"), &clean_report);
-    let (ok, out, err) = magg(
-        &v.dir,
-        &["verify", "out.zarr", "--catalog", "shardmap.json"],
-    );
-    assert!(ok, "{out}{err}");
-    assert!(out.contains("0 problem(s)"), "{out}");
+    v.assert_store_equals_clean_and_verifies();
 }
 
 #[test]

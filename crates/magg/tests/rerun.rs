@@ -48,16 +48,7 @@ fn retry_failed_reruns_only_failed_shards_then_verify_passes() {
     let mut failed = failed;
     failed.sort_unstable();
     assert_eq!(rerun, failed, "only the failed shards rerun");
-    assert_store_matches_clean(
-        &v.dir.join("out.zarr"),
-        &results(&clean().join("magg-demo/results.json")),
-    );
-    let (ok, out, err) = magg(
-        &v.dir,
-        &["verify", "out.zarr", "--catalog", "shardmap.json"],
-    );
-    assert!(ok, "{out}{err}");
-    assert!(out.contains("0 problem(s)"), "{out}");
+    v.assert_store_equals_clean_and_verifies();
 }
 
 #[test]

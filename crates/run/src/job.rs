@@ -26,6 +26,10 @@ pub struct JobOptions {
     pub workers: usize,
     /// Granules read at once per shard.
     pub granule_concurrency: usize,
+    /// Beams read at once per granule, after the first
+    /// ([`magg_agg::ReadOptions::beam_concurrency`]; local workers only:
+    /// a Lambda worker reads every beam at once).
+    pub beam_concurrency: usize,
     /// Which shards.
     pub selection: Selection,
     /// New store, overwrite, resume or retry the failed shards.
@@ -139,11 +143,12 @@ pub async fn run_local(
     stop: Arc<AtomicBool>,
 ) -> Result<RunReport, JobError> {
     let location = opts.location()?;
-    let granule_concurrency = opts.granule_concurrency;
+    let (granule_concurrency, beam_concurrency) = (opts.granule_concurrency, opts.beam_concurrency);
     run_with(map, config, opts, &location, stop, |config, store| {
         let mut worker =
             LocalWorker::new(config, store).map_err(|e| JobError::Input(e.to_string()))?;
         worker.read.granule_concurrency = granule_concurrency;
+        worker.read.beam_concurrency = beam_concurrency;
         worker.read.open.io = opts.io.clone();
         Ok(Arc::new(worker))
     })

@@ -93,6 +93,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             store: store.clone(),
             workers: args.workers.unwrap_or_else(super::run::default_workers),
             granule_concurrency: 4,
+            beam_concurrency: magg_agg::DEFAULT_BEAM_CONCURRENCY,
             selection: Selection::default(),
             mode: StoreMode::Overwrite,
             pyramid: Vec::new(),

@@ -29,6 +29,10 @@ pub(crate) struct Args {
     /// Granules read at once per shard.
     #[arg(long, default_value_t = 4)]
     granule_concurrency: usize,
+    /// Beams read at once per granule after the first (local executor;
+    /// more overlaps requests, each beam in flight holds its coordinates).
+    #[arg(long, default_value_t = magg_agg::DEFAULT_BEAM_CONCURRENCY)]
+    beam_concurrency: usize,
     /// Run at most K shards (the costliest).
     #[arg(long)]
     max_shards: Option<usize>,
@@ -146,6 +150,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         store: args.store.clone(),
         workers: args.workers.unwrap_or_else(default_workers),
         granule_concurrency: args.granule_concurrency,
+        beam_concurrency: args.beam_concurrency,
         selection: Selection {
             shard: args.shard.as_deref().map(parse_shard).transpose()?,
             max_shards: args.max_shards,

@@ -227,6 +227,24 @@ impl Variant {
     }
 }
 
+impl Variant {
+    /// After a rerun has finished the store: `out.zarr` equals the clean
+    /// run (every shard done, chunks byte-equal) and `magg verify` finds no
+    /// problem in it.
+    pub fn assert_store_equals_clean_and_verifies(&self) {
+        assert_store_matches_clean(
+            &self.dir.join("out.zarr"),
+            &results(&clean().join("magg-demo/results.json")),
+        );
+        let (ok, out, err) = magg(
+            &self.dir,
+            &["verify", "out.zarr", "--catalog", "shardmap.json"],
+        );
+        assert!(ok, "{out}{err}");
+        assert!(out.contains("0 problem(s)"), "{out}");
+    }
+}
+
 /// See [`Variant::assert_done_shards_equal_clean`].
 pub fn assert_store_matches_clean(store: &Path, report: &Value) {
     let c = clean();
