@@ -102,22 +102,25 @@ pub struct DataSource {
     pub row_search: RowSearch,
 }
 
-/// `data_source.row_search`: how a beam's rows inside a shard's latitude
-/// band are found. Both give exactly the same rows; they differ in the
-/// latitude bytes read.
+/// `data_source.row_search`: how a beam's rows near a shard are found.
+/// Both give exactly the same rows; they differ in the coordinate bytes
+/// read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowSearch {
-    /// Read only some latitude chunks: the valid latitudes of a beam, in row
-    /// order, are assumed to turn at most once (a near-polar track, like
-    /// ATL06's along-track rows); chunks between two read chunks are bounded
-    /// by the latitudes around them and skipped when the bound misses the
-    /// band. Every chunk read is checked against the assumption; a
-    /// contradiction reads the whole column (counted in the granule report).
-    /// Columns not chunked in rows are read whole.
+    /// Read only some chunks of latitude and longitude: a row's distance to
+    /// the shard (its chord to the shard's cap centre) is assumed to fall
+    /// and rise at most once along a beam (a satellite ground track over
+    /// less than half an orbit, like ATL06's along-track rows); chunks
+    /// between two read chunks are bounded by the distances around them and
+    /// skipped when the bound misses the cap. Every chunk read is checked
+    /// against the assumption; a contradiction reads as `full` does
+    /// (counted in the granule report). Columns not chunked in rows are
+    /// read as `full` does.
     #[default]
     AlongTrack,
-    /// Read the whole latitude column of every beam.
+    /// Read the whole latitude column of every beam, and longitude where
+    /// latitude is in the shard's latitude band.
     Full,
 }
 

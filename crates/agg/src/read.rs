@@ -1,7 +1,7 @@
 //! [`read_shard`]: the I/O half of a shard worker. For each granule
-//! (concurrently, bounded) and each beam group: find the latitude chunks
-//! that can hold the shard's latitude band (`data_source.row_search`, see
-//! `rows.rs`), read longitude in the band, find the row runs whose
+//! (concurrently, bounded) and each beam group: find the latitude and
+//! longitude chunks that can hold the shard's points (`data_source.row_search`,
+//! see `rows.rs`), find the row runs whose
 //! parent-order cell is the shard (ATL06 rows are along-track ordered, so
 //! the shard's rows are a few contiguous runs), read only those rows of the
 //! other datasets, and push them into a [`ShardAccumulator`].
@@ -155,7 +155,13 @@ pub async fn read_shard(
         beams: &beams,
         parent_order: plan.parent_order(),
         shard_nested,
-        band,
+        target: crate::rows::Target {
+            cap: morton::Cap::of(shard).map_err(|e| AggError::Shard {
+                word: shard,
+                reason: e.to_string(),
+            })?,
+            band,
+        },
         window,
         search: config.data_source.row_search == RowSearch::AlongTrack,
         opts,
@@ -217,8 +223,8 @@ struct Ctx<'a> {
     beams: &'a [(String, GroupPaths)],
     parent_order: u8,
     shard_nested: u64,
-    /// Geodetic latitude band holding the shard.
-    band: (f64, f64),
+    /// Where the shard is: its cap and latitude band.
+    target: crate::rows::Target,
     /// Longitudes the shard's points can have (a pre-test before hashing).
     window: morton::LonWindow,
     /// Along-track latitude search (else whole latitude columns).
@@ -314,7 +320,7 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
         return Ok(out);
     };
     let lead = read_beam(first, ctx, None).await.map_err(fail)?;
-    let hint = lead.band_fraction;
+    let hint = lead.nearest_fraction;
     let others: Vec<_> = futures::stream::iter(0..rest.len())
         .map(move |i| read_beam(&rest[i], ctx, hint))
         .buffered(ctx.opts.beam_concurrency.max(1))
@@ -395,9 +401,9 @@ struct BeamRead {
     rows: Option<BeamRows>,
     rows_read: u64,
     fell_back: bool,
-    /// Row fraction where the beam met the band (a search start for the
-    /// granule's other beams).
-    band_fraction: Option<f64>,
+    /// Row fraction where the beam came nearest the shard (a search start
+    /// for the granule's other beams).
+    nearest_fraction: Option<f64>,
 }
 
 async fn read_beam(
@@ -405,36 +411,25 @@ async fn read_beam(
     ctx: &Ctx<'_>,
     hint: Option<f64>,
 ) -> Result<BeamRead, magg_h5::Error> {
-    // Reads narrow down: latitude, longitude in the shard's latitude band,
-    // the other datasets in the shard's rows.
+    // Reads narrow down: latitude and longitude near the shard (the
+    // along-track search), then the other datasets in the shard's rows.
     let file = ds.lat.file();
-    let found =
-        crate::rows::band_latitudes(&ds.lat, ctx.band, ctx.opts.merge_gap_rows, ctx.search, hint)
-            .await?;
+    let found = crate::rows::shard_positions(
+        &ds.lat,
+        &ds.lon,
+        &ctx.target,
+        ctx.opts.merge_gap_rows,
+        ctx.search,
+        hint,
+    )
+    .await?;
     let mut read = BeamRead {
         rows: None,
         rows_read: 0,
         fell_back: found.fell_back,
-        band_fraction: found.band_fraction,
+        nearest_fraction: found.nearest_fraction,
     };
-    let lat = found.lat;
-    let (lo, hi) = ctx.band;
-    let band_runs = merge_runs(
-        lat.iter().map(|&la| la >= lo && la <= hi),
-        ctx.opts.merge_gap_rows,
-    );
-    if band_runs.is_empty() {
-        return Ok(read);
-    }
-    let lon_reqs: Vec<(&Dataset, Range<u64>)> =
-        band_runs.iter().map(|r| (&ds.lon, r.clone())).collect();
-    let mut lon = vec![f64::NAN; lat.len()];
-    for (r, part) in band_runs
-        .iter()
-        .zip(file.read_many::<f64>(&lon_reqs).await?)
-    {
-        lon[r.start as usize..r.end as usize].copy_from_slice(&part);
-    }
+    let (lat, lon) = (found.lat, found.lon);
     let (lat_fill, lon_fill) = (fill_of(&ds.lat), fill_of(&ds.lon));
     let runs = shard_runs(
         &lat,
@@ -494,7 +489,7 @@ fn lat_band(shard: u64) -> Result<(f64, f64), morton::Error> {
 }
 
 /// Row ranges where `inside` holds, runs closer than `merge_gap` rows merged.
-fn merge_runs(inside: impl Iterator<Item = bool>, merge_gap: u64) -> Vec<Range<u64>> {
+pub(crate) fn merge_runs(inside: impl Iterator<Item = bool>, merge_gap: u64) -> Vec<Range<u64>> {
     let mut runs: Vec<Range<u64>> = Vec::new();
     for (i, inside) in inside.enumerate() {
         if !inside {

@@ -1,19 +1,27 @@
 //! The along-track row search (`data_source.row_search: along_track`):
-//! which rows of a beam can have a latitude in a band, reading only some
-//! chunks of the latitude column.
+//! which rows of a beam can have a key in a band, reading only some chunks.
+//! [`Search`] works on any per-row key; [`shard_positions`] uses the chord
+//! from the shard's cap centre ([`magg_morton::Cap::key`]) with the band
+//! `(−∞, radius]`, so it finds the rows near the shard and skips the rest
+//! of the track. (The key was once latitude and the band the shard's
+//! latitude ring, which the track crosses a second time far from the shard;
+//! the tests below still use latitude-like keys.)
 //!
-//! Model: the valid latitudes of a beam (finite, |lat| ≤ 90; fill and NaN
-//! rows are skipped), in row order, have **at most one turning point** (a
+//! Model: the valid keys of a beam (finite, |key| ≤ 90; fill and NaN rows
+//! are skipped), in row order, have **at most one turning point**: a
 //! near-polar track goes monotonically towards a pole and, in the
-//! polar-turn granules, back). Ties are allowed. Every chunk read is checked
-//! against the model: the strict steps of all latitudes known so far (read
+//! polar-turn granules, back; and its distance to any point falls and
+//! rises at most once, a ground track over less than half an orbit being
+//! nearly a great circle. Ties are allowed. Every chunk read is checked
+//! against the model: the strict steps of all keys known so far (read
 //! chunks, in row order) may change direction at most once; a second change
 //! is a contradiction and the caller reads the whole column instead
 //! ([`Next::Contradiction`]).
 //!
 //! The search starts from one chunk predicted to be near the band: a row
 //! fraction given by the caller (where an earlier beam of the same granule
-//! met the band: beams are side by side, a few km apart), else the middle.
+//! came nearest the shard: beams are side by side, a few km apart), else
+//! the middle.
 //! It then looks at every run of unread chunks (a *gap*):
 //!
 //! - **Between two read chunks**, the gap is bounded by the latitudes around
@@ -380,7 +388,18 @@ impl Search {
         if (slope > 0.0) != (dir == Dir::Up) {
             return EndPick::Read(next_to);
         }
-        let target = if above { hi } else { lo };
+        let mut target = if above { hi } else { lo };
+        if !target.is_finite() {
+            // An open band (the cap's key has no lower edge): the track
+            // never leaves it on this side, so aim at where it enters it,
+            // or read on from `v` when it is inside already.
+            let near = if above { lo } else { hi };
+            if (above && v < near) || (!above && v > near) {
+                target = near;
+            } else {
+                return EndPick::Read(next_to);
+            }
+        }
         let rows = ((target - v) / slope).abs();
         let at = if trailing {
             row as f64 + rows
@@ -427,6 +446,9 @@ impl Search {
         } else {
             lo
         };
+        if !target.is_finite() {
+            return vec![(gap.start() + gap.end()) / 2];
+        }
         let f = ((target - l) / (r - l)).clamp(0.0, 1.0);
         let row = row_l as f64 + f * (row_r as f64 - row_l as f64);
         let c = (row as u64 / self.chunk_rows).clamp(*gap.start(), *gap.end());
@@ -434,68 +456,146 @@ impl Search {
     }
 }
 
-/// A beam's latitudes as far as the band needs them.
+/// A beam's coordinates as far as the shard needs them.
 #[derive(Debug)]
-pub(crate) struct BandLatitudes {
-    /// One value per row; rows not read (proven outside the band) are NaN.
+pub(crate) struct Positions {
+    /// One latitude per row; rows not read (proven outside the shard) are NaN.
     pub(crate) lat: Vec<f64>,
+    /// One longitude per row, NaN where not read.
+    pub(crate) lon: Vec<f64>,
     /// Whether the model was contradicted and the whole column read.
     pub(crate) fell_back: bool,
-    /// Row fraction (0 to 1) halfway between the first and last row in the
-    /// band, if any: a start for the next beam of the granule.
-    pub(crate) band_fraction: Option<f64>,
+    /// Row fraction (0 to 1) where the beam came nearest the shard: a start
+    /// for the next beam of the granule.
+    pub(crate) nearest_fraction: Option<f64>,
 }
 
-impl BandLatitudes {
-    fn new(lat: Vec<f64>, band: (f64, f64), fell_back: bool) -> BandLatitudes {
-        let inside = |v: &f64| *v >= band.0 && *v <= band.1;
-        let band_fraction = lat.iter().position(inside).and_then(|first| {
-            let last = lat.iter().rposition(inside)?;
-            Some((first + last) as f64 / 2.0 / lat.len() as f64)
-        });
-        BandLatitudes {
-            lat,
-            fell_back,
-            band_fraction,
-        }
-    }
+/// Where to look: the shard's cap (the search key) and latitude band (the
+/// whole-column path).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target {
+    pub(crate) cap: magg_morton::Cap,
+    pub(crate) band: (f64, f64),
 }
 
-/// The latitudes of `ds` that can be in `band`, by the along-track search
-/// when `search` is set and the column is chunked in rows, else the whole
-/// column. The search starts at row fraction `start` (see [`Search::new`]).
-pub(crate) async fn band_latitudes(
-    ds: &Dataset,
-    band: (f64, f64),
+/// Rows of a read chunk whose key the search sees: every `KEY_STRIDE`-th
+/// row and the chunk's last. The key costs two `sin_cos` per row; the
+/// model holds for any subsequence of the rows, the rows between samples
+/// are read anyway (the shard's rows among them are found by hashing),
+/// and the bound on an unread gap only needs known values around it. So a
+/// sample is as exact as every row, at a sixteenth of the trigonometry.
+const KEY_STRIDE: usize = 16;
+
+/// The latitude and longitude of `lat_ds`/`lon_ds` (one beam, equal
+/// lengths) that can be in the shard.
+///
+/// With `search` and a latitude column chunked in rows: the along-track
+/// search above over the chord from the shard's cap centre
+/// ([`magg_morton::Cap::key`]), reading the latitude and longitude of the
+/// same rows together. The key falls and rises at most once along a
+/// near-great-circle track, so the search reads the chunks near the shard
+/// and skips the rest of the track, including where it crosses the shard's
+/// latitude band elsewhere on the globe. The search starts at row fraction
+/// `start` (see [`Search::new`]).
+///
+/// Otherwise, or when the model is contradicted: the whole latitude column,
+/// and longitude over the runs in the shard's latitude band.
+pub(crate) async fn shard_positions(
+    lat_ds: &Dataset,
+    lon_ds: &Dataset,
+    target: &Target,
     merge_gap: u64,
     search: bool,
     start: Option<f64>,
-) -> Result<BandLatitudes, magg_h5::Error> {
-    let rows = ds.rows();
-    let chunk_rows = match ds.chunk_shape() {
-        Some([c]) if search && ds.row_len() == 1 && *c > 0 => *c,
-        _ => return Ok(BandLatitudes::new(ds.read_all().await?, band, false)),
+) -> Result<Positions, magg_h5::Error> {
+    let rows = lat_ds.rows();
+    let chunk_rows = match lat_ds.chunk_shape() {
+        Some([c]) if search && lat_ds.row_len() == 1 && *c > 0 => *c,
+        _ => return band_positions(lat_ds, lon_ds, target.band, merge_gap, false).await,
     };
-    let mut s = Search::new(rows, chunk_rows, band, merge_gap, start);
+    let cap = &target.cap;
+    let mut s = Search::new(
+        rows,
+        chunk_rows,
+        (f64::NEG_INFINITY, cap.radius()),
+        merge_gap,
+        start,
+    );
     let mut lat = vec![f64::NAN; rows as usize];
+    let mut lon = vec![f64::NAN; rows as usize];
+    let mut keys = Vec::new();
+    let mut nearest: Option<(f64, u64)> = None;
     loop {
         match s.next() {
-            Next::Done => return Ok(BandLatitudes::new(lat, band, false)),
+            Next::Done => {
+                return Ok(Positions {
+                    lat,
+                    lon,
+                    fell_back: false,
+                    nearest_fraction: nearest.map(|(_, row)| row as f64 / rows as f64),
+                });
+            }
             Next::Contradiction => {
-                return Ok(BandLatitudes::new(ds.read_all().await?, band, true));
+                return band_positions(lat_ds, lon_ds, target.band, merge_gap, true).await;
             }
             Next::Read(chunks) => {
-                let reqs: Vec<(&Dataset, Range<u64>)> =
-                    chunks.iter().map(|&c| (ds, s.chunk_range(c))).collect();
-                let parts: Vec<Vec<f64>> = ds.file().read_many(&reqs).await?;
-                for (&c, part) in chunks.iter().zip(&parts) {
+                let ranges: Vec<Range<u64>> = chunks.iter().map(|&c| s.chunk_range(c)).collect();
+                let reqs: Vec<(&Dataset, Range<u64>)> = [lat_ds, lon_ds]
+                    .iter()
+                    .flat_map(|&ds| ranges.iter().map(move |r| (ds, r.clone())))
+                    .collect();
+                let parts: Vec<Vec<f64>> = lat_ds.file().read_many(&reqs).await?;
+                let (lats, lons) = parts.split_at(chunks.len());
+                for ((&c, la), lo) in chunks.iter().zip(lats).zip(lons) {
                     let r = s.chunk_range(c);
-                    lat[r.start as usize..r.end as usize].copy_from_slice(part);
-                    s.add(c, part);
+                    lat[r.start as usize..r.end as usize].copy_from_slice(la);
+                    lon[r.start as usize..r.end as usize].copy_from_slice(lo);
+                    keys.clear();
+                    keys.resize(la.len(), f64::NAN);
+                    let Some(last) = la.len().checked_sub(1) else {
+                        s.add(c, &keys);
+                        continue;
+                    };
+                    for i in (0..la.len()).step_by(KEY_STRIDE).chain([last]) {
+                        let k = cap.key(la[i], lo[i]);
+                        keys[i] = k;
+                        if k.is_finite() && nearest.is_none_or(|(best, _)| k < best) {
+                            nearest = Some((k, r.start + i as u64));
+                        }
+                    }
+                    s.add(c, &keys);
                 }
             }
         }
     }
+}
+
+/// The whole latitude column, and longitude over the runs of rows in the
+/// latitude band.
+async fn band_positions(
+    lat_ds: &Dataset,
+    lon_ds: &Dataset,
+    band: (f64, f64),
+    merge_gap: u64,
+    fell_back: bool,
+) -> Result<Positions, magg_h5::Error> {
+    let lat: Vec<f64> = lat_ds.read_all().await?;
+    let (lo, hi) = band;
+    let runs = crate::read::merge_runs(lat.iter().map(|&la| la >= lo && la <= hi), merge_gap);
+    let reqs: Vec<(&Dataset, Range<u64>)> = runs.iter().map(|r| (lon_ds, r.clone())).collect();
+    let mut lon = vec![f64::NAN; lat.len()];
+    for (r, part) in runs
+        .iter()
+        .zip(lon_ds.file().read_many::<f64>(&reqs).await?)
+    {
+        lon[r.start as usize..r.end as usize].copy_from_slice(&part);
+    }
+    Ok(Positions {
+        lat,
+        lon,
+        fell_back,
+        nearest_fraction: None,
+    })
 }
 
 #[cfg(test)]

@@ -196,6 +196,102 @@ impl LonWindow {
     }
 }
 
+/// A spherical cap that holds a cell, in geodetic coordinates: the points
+/// whose (geodetic latitude, longitude), taken as a point on the unit
+/// sphere, lie within a chord ([`Cap::radius`]) of the cell's centre.
+///
+/// Unlike [`LonWindow`], it bounds a cell in every direction with one
+/// number, so the distance of a point to the cap's centre ([`Cap::key`]) is
+/// a scalar that a near-great-circle track (a satellite ground track over
+/// less than half an orbit) sees fall and rise at most once: the along-track
+/// row search in `magg-agg` bisects on it.
+///
+/// How it is made, and why it holds the whole cell: the cell's edge is
+/// sampled (64 points per side, the HEALPix edge curves themselves, from the
+/// `healpix` crate), each sample mapped to geodetic latitude; the radius is
+/// the largest sample chord plus 0.55 of the largest chord between
+/// neighbouring samples (a point of the edge is within half the arc between
+/// its two samples of one of them, and at this sampling an arc exceeds its
+/// chord by far less than 10 %), plus 1e-9 against rounding. The edge lies
+/// in the cap, and the cell (smaller than a hemisphere) with it. Property
+/// tests hash random points and points next to corners and check the cap
+/// holds them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cap {
+    center: [f64; 3],
+    radius: f64,
+}
+
+/// Unit vector of a geodetic (lat, lon) in degrees, as on a sphere.
+#[inline]
+fn unit(lat: f64, lon: f64) -> [f64; 3] {
+    let (sl, cl) = lat.to_radians().sin_cos();
+    let (so, co) = lon.to_radians().sin_cos();
+    [cl * co, cl * so, sl]
+}
+
+#[inline]
+fn chord2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
+}
+
+impl Cap {
+    /// The cap of `word`'s cell.
+    pub fn of(word: u64) -> Result<Self, Error> {
+        use healpix::dir::Cardinal;
+        let cell = decode(word)?;
+        let layer = healpix::get(cell.order);
+        let c = layer.center(cell.nested);
+        let center = unit(authalic_to_geodetic(c.lat.to_degrees()), c.lon.to_degrees());
+        let edge: Vec<[f64; 3]> = layer
+            .path_along_cell_edge(cell.nested, Cardinal::S, false, 64)
+            .iter()
+            .map(|p| unit(authalic_to_geodetic(p.lat.to_degrees()), p.lon.to_degrees()))
+            .collect();
+        let far = edge
+            .iter()
+            .map(|p| chord2(p, &center))
+            .fold(0.0, f64::max)
+            .sqrt();
+        let step = edge
+            .iter()
+            .zip(edge.iter().cycle().skip(1))
+            .map(|(a, b)| chord2(a, b))
+            .fold(0.0, f64::max)
+            .sqrt();
+        Ok(Self {
+            center,
+            radius: far + 0.55 * step + 1e-9,
+        })
+    }
+
+    /// The chord from the cap's centre to a geodetic point (degrees; on
+    /// the unit sphere, so nearly the angle in radians for small ones), NaN
+    /// when the point is not valid (latitude beyond ±90 or not finite,
+    /// longitude not finite). Compare with [`Cap::radius`].
+    #[inline]
+    pub fn key(&self, lat: f64, lon: f64) -> f64 {
+        if lat.abs() <= 90.0 && lon.is_finite() {
+            chord2(&unit(lat, lon), &self.center).sqrt()
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// The chord radius: a point whose [`Cap::key`] exceeds it is not in
+    /// the cell.
+    pub fn radius(&self) -> f64 {
+        self.radius
+    }
+
+    /// Whether a geodetic point (degrees) may lie in the cell. `false`
+    /// means it does not.
+    #[inline]
+    pub fn contains(&self, lat: f64, lon: f64) -> bool {
+        self.key(lat, lon) <= self.radius
+    }
+}
+
 /// The four cell corners as geodetic (lat, lon) degrees in mortie's order
 /// N, W, S, E (`mort2polygon` without the closing repeat). Longitudes are
 /// in (-180, 180], except that a cell straddling ±180 keeps its corners on

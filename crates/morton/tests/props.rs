@@ -109,6 +109,31 @@ proptest! {
     }
 
     #[test]
+    fn cap_holds_every_point_of_its_cell(lat in -90.0f64..=90.0, lon in -180.0f64..=180.0, k in 0u8..=14) {
+        let w = morton::geo_to_morton(lat, lon, k).unwrap();
+        prop_assert!(morton::Cap::of(w).unwrap().contains(lat, lon));
+    }
+
+    #[test]
+    fn cap_holds_points_near_corners_and_edges(
+        lat in -90.0f64..=90.0, lon in -180.0f64..=180.0, k in 0u8..=12,
+        corner in 0usize..4, t in 0.0f64..=1.0, dlat in -1e-6f64..1e-6, dlon in -1e-6f64..1e-6,
+    ) {
+        // Points near a corner, or near the straight (lat, lon) line between
+        // two corners (the edge bulges away from it), hashed to whichever
+        // cell they fall in: that cell's cap must hold them.
+        let w = morton::geo_to_morton(lat, lon, k).unwrap();
+        let b = morton::boundary(w).unwrap();
+        let (a, c) = (b[corner], b[(corner + 1) % 4]);
+        let (plat, plon) = (
+            (a.0 + t * (c.0 - a.0) + dlat).clamp(-90.0, 90.0),
+            a.1 + t * (c.1 - a.1) + dlon,
+        );
+        let cell = morton::geo_to_morton(plat, plon, k).unwrap();
+        prop_assert!(morton::Cap::of(cell).unwrap().contains(plat, plon), "cell {cell} ({plat}, {plon})");
+    }
+
+    #[test]
     fn bad_coordinates_are_errors(lat in prop_oneof![Just(f64::NAN), Just(f64::INFINITY), 90.0001f64..1e6, -1e6f64..-90.0001], lon in -180.0f64..180.0) {
         prop_assert!(morton::geo_to_morton(lat, lon, 6).is_err());
         prop_assert!(morton::geo_to_morton(-lat.abs().min(0.0), f64::NAN, 6).is_err());
@@ -168,9 +193,34 @@ fn lon_window_is_narrow_away_from_the_poles() {
     assert!(w.contains(10.0) && w.contains(-170.0));
 }
 
+#[test]
+fn cap_is_tight_and_rejects_what_is_far() {
+    let shard = morton::geo_to_morton(-87.8, 15.0, 6).unwrap();
+    let cap = morton::Cap::of(shard).unwrap();
+    let (clat, clon) = morton::center(shard).unwrap();
+    assert!(cap.contains(clat, clon));
+    for (lat, lon) in morton::boundary(shard).unwrap() {
+        assert!(cap.contains(lat, lon));
+    }
+    // The cap's radius is not much more than the farthest corner's.
+    let far = morton::boundary(shard)
+        .unwrap()
+        .iter()
+        .map(|&(la, lo)| cap.key(la, lo))
+        .fold(0.0, f64::max);
+    assert!(cap.radius() < far * 1.1, "{} vs {far}", cap.radius());
+    // The other side of the band the shard lies in, and bad points.
+    assert!(!cap.contains(-87.8, 195.0));
+    assert!(!cap.contains(-60.0, 15.0));
+    assert!(cap.key(f64::NAN, 0.0).is_nan() && cap.key(-91.0, 0.0).is_nan());
+    assert!(cap.key(0.0, f64::INFINITY).is_nan());
+    // Longitude is periodic.
+    assert!((cap.key(clat, clon + 360.0) - cap.key(clat, clon)).abs() < 1e-12);
+}
+
 /// A deterministic sweep on top of the property tests: points spread over
 /// the sphere and points within 1e-9 degrees of cell corners, at several
-/// orders; each point's cell window must hold it.
+/// orders; each point's cell window and cell cap must hold it.
 #[test]
 fn lon_window_sweep() {
     let points: usize = std::env::var("MAGG_LON_WINDOW_POINTS")
@@ -203,6 +253,10 @@ fn lon_window_sweep() {
         assert!(
             morton::LonWindow::of(cell).unwrap().contains(plon),
             "point ({plat}, {plon}) at order {k}: cell {cell}"
+        );
+        assert!(
+            morton::Cap::of(cell).unwrap().contains(plat, plon),
+            "cap: point ({plat}, {plon}) at order {k}: cell {cell}"
         );
     }
 }

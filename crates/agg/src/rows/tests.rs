@@ -304,3 +304,55 @@ fn assert_unread_runs_exceed(out: &[f64], gap: u64) {
         }
     }
 }
+
+/// The cap search's key along a track: the chord from a point `d_min` off
+/// the track, nearest at row `m`, rows `step` apart (a flat approximation
+/// of a great circle passing a cell).
+fn passing(n: u32, m: f64, step: f64, d_min: f64) -> Vec<f64> {
+    (0..n)
+        .map(|i| ((f64::from(i) - m).powi(2) * step * step + d_min * d_min).sqrt())
+        .collect()
+}
+
+#[test]
+fn an_open_band_reads_only_the_chunks_near_the_valley() {
+    // 100 chunks of 1,000 rows; the cap (radius 0.01) spans rows
+    // m ± 3,000 when the track passes through its centre.
+    let step = 0.01 / 3000.0;
+    for (m, d_min) in [(45_500.0, 0.0), (12_345.0, 0.005), (80_000.0, 0.0099)] {
+        let key = passing(100_000, m, step, d_min);
+        let band = (f64::NEG_INFINITY, 0.01);
+        let inside = key.iter().filter(|&&k| k <= band.1).count() as u64;
+        let needed = key
+            .chunks(1000)
+            .filter(|c| c.iter().any(|&k| k <= band.1))
+            .count() as u64;
+        for start in [None, Some(m / 1e5), Some(0.05), Some(0.95)] {
+            let (fell_back, read) = exact_from(&key, 1000, band, start);
+            assert!(!fell_back);
+            assert!(inside > 0);
+            // The needed chunks, their neighbours (the edge of the cap
+            // where it ends on a chunk boundary) and a few probes towards
+            // them: never a scan along the track.
+            assert!(
+                (read.len() as u64) <= needed + 8,
+                "m {m}, d_min {d_min}, start {start:?}: {} read, {needed} needed",
+                read.len()
+            );
+        }
+        // Started where the track is nearest, the needed chunks and at
+        // most their two neighbours are read.
+        let (_, read) = exact_from(&key, 1000, band, Some(m / 1e5));
+        assert!((read.len() as u64) <= needed + 2, "m {m}: {read:?}");
+    }
+    // A track that never enters the cap: proven with few reads when the
+    // nearest row is inside the chunk read first (its turn is seen)...
+    let key = passing(100_000, 50_500.0, step, 0.02);
+    let (fell_back, read) = exact_from(&key, 1000, (f64::NEG_INFINITY, 0.01), None);
+    assert!(!fell_back && read.len() <= 2, "{read:?}");
+    // ...and by a bisection towards the turn when it lies on that chunk's
+    // edge, so that the chunk only rises.
+    let key = passing(100_000, 50_000.0, step, 0.02);
+    let (fell_back, read) = exact_from(&key, 1000, (f64::NEG_INFINITY, 0.01), None);
+    assert!(!fell_back && read.len() <= 10, "{read:?}");
+}
