@@ -356,3 +356,77 @@ fn an_open_band_reads_only_the_chunks_near_the_valley() {
     let (fell_back, read) = exact_from(&key, 1000, (f64::NEG_INFINITY, 0.01), None);
     assert!(!fell_back && read.len() <= 10, "{read:?}");
 }
+
+/// Keys as [`shard_positions`] gives them to the search: every
+/// `KEY_STRIDE`-th row of each chunk and its last, NaN elsewhere.
+fn sampled_keys(lat: &[f64], lon: &[f64], cap: &magg_morton::Cap, chunk: usize) -> Vec<f64> {
+    let mut keys = vec![f64::NAN; lat.len()];
+    for start in (0..lat.len()).step_by(chunk) {
+        let end = (start + chunk).min(lat.len());
+        for i in (start..end).step_by(KEY_STRIDE).chain([end - 1]) {
+            keys[i] = cap.key(lat[i], lon[i]);
+        }
+    }
+    keys
+}
+
+#[test]
+fn ground_tracks_past_random_cells_are_exact() {
+    // Satellite ground tracks (92° inclination, the Earth turning under
+    // them, 5° to 170° of orbit) and cells of orders 3-9 near them: every
+    // row whose cell is the shard, and every row inside its cap, lies in a
+    // chunk the search reads, with the key sampled as in production.
+    use magg_morton as morton;
+    let mut rng = Lcg(21);
+    let inc = 92f64.to_radians();
+    let earth_per_orbit_radian = 94.6 / 1436.0;
+    let mut met = 0;
+    for case in 0..300 {
+        let n = 2_000 + rng.below(30_000) as usize;
+        let span = (5.0 + 165.0 * rng.next()).to_radians();
+        let (u0, node) = (
+            rng.next() * std::f64::consts::TAU,
+            rng.next() * std::f64::consts::TAU,
+        );
+        let (lat, lon): (Vec<f64>, Vec<f64>) = (0..n)
+            .map(|i| {
+                let du = span * i as f64 / n as f64;
+                let u = u0 + du;
+                let la = (inc.sin() * u.sin()).asin().to_degrees();
+                let lo = (node + (inc.cos() * u.sin()).atan2(u.cos())
+                    - earth_per_orbit_radian * du)
+                    .to_degrees();
+                (la, (lo + 180.0).rem_euclid(360.0) - 180.0)
+            })
+            .collect();
+        let r = rng.below(n as u64) as usize;
+        let order = 3 + rng.below(7) as u8;
+        let reach = 2.0 * 58.6 / f64::from(1u32 << order);
+        let plat = (lat[r] + (rng.next() - 0.5) * reach).clamp(-89.9, 89.9);
+        let plon = lon[r] + (rng.next() - 0.5) * reach;
+        let cell = morton::geo_to_morton(plat, plon, order).unwrap();
+        let cap = morton::Cap::of(cell).unwrap();
+        let chunk = 100 + rng.below(2_000) as usize;
+        let keys = sampled_keys(&lat, &lon, &cap, chunk);
+        let start = (rng.next() < 0.7).then(|| rng.next());
+        let band = (f64::NEG_INFINITY, cap.radius());
+        let (_, fell_back, read) = run_from(&keys, chunk as u64, band, 0, start);
+        assert!(!fell_back, "case {case}: order {order}, span {span}");
+        let is_read = |i: usize| read.contains(&((i / chunk) as u64));
+        for i in 0..n {
+            let in_cell = morton::geo_to_morton(lat[i], lon[i], order).unwrap() == cell;
+            let in_cap = cap.contains(lat[i], lon[i]);
+            assert!(
+                !in_cell || in_cap,
+                "case {case}, row {i}: in the cell, not the cap"
+            );
+            assert!(
+                !in_cap || is_read(i),
+                "case {case}, row {i}: in the cap (cell {cell}, order {order}), chunk {} not read; read {read:?}",
+                i / chunk
+            );
+            met += usize::from(in_cell);
+        }
+    }
+    assert!(met > 10_000, "the tracks met their cells: {met} rows");
+}
