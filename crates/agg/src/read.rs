@@ -143,7 +143,7 @@ pub async fn read_shard(
         .iter()
         .map(|g| (g.clone(), config.paths_for_group(g)))
         .collect();
-    let band = lat_band(shard).map_err(|e| AggError::Shard {
+    let target = crate::rows::Target::of(shard).map_err(|e| AggError::Shard {
         word: shard,
         reason: e.to_string(),
     })?;
@@ -155,13 +155,7 @@ pub async fn read_shard(
         beams: &beams,
         parent_order: plan.parent_order(),
         shard_nested,
-        target: crate::rows::Target {
-            cap: morton::Cap::of(shard).map_err(|e| AggError::Shard {
-                word: shard,
-                reason: e.to_string(),
-            })?,
-            band,
-        },
+        target,
         window,
         search: config.data_source.row_search == RowSearch::AlongTrack,
         opts,
@@ -227,7 +221,7 @@ struct Ctx<'a> {
     target: crate::rows::Target,
     /// Longitudes the shard's points can have (a pre-test before hashing).
     window: morton::LonWindow,
-    /// Along-track latitude search (else whole latitude columns).
+    /// The along-track search (else whole latitude columns).
     search: bool,
     opts: &'a ReadOptions,
 }
@@ -475,37 +469,8 @@ async fn read_beam(
     Ok(read)
 }
 
-/// The geodetic latitude band of a cell, from its corners: HEALPix cell
-/// edges are monotonic in latitude between corners (checked by a test).
-/// Widened by 1e-6° against rounding.
-fn lat_band(shard: u64) -> Result<(f64, f64), morton::Error> {
-    let corners = morton::boundary(shard)?;
-    let lo = corners.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
-    let hi = corners
-        .iter()
-        .map(|c| c.0)
-        .fold(f64::NEG_INFINITY, f64::max);
-    Ok((lo - 1e-6, hi + 1e-6))
-}
-
-/// Row ranges where `inside` holds, runs closer than `merge_gap` rows merged.
-pub(crate) fn merge_runs(inside: impl Iterator<Item = bool>, merge_gap: u64) -> Vec<Range<u64>> {
-    let mut runs: Vec<Range<u64>> = Vec::new();
-    for (i, inside) in inside.enumerate() {
-        if !inside {
-            continue;
-        }
-        let i = i as u64;
-        match runs.last_mut() {
-            Some(last) if i - last.end <= merge_gap => last.end = i + 1,
-            _ => runs.push(i..i + 1),
-        }
-    }
-    runs
-}
-
 /// Row ranges whose parent-order cell is the shard (merged as
-/// [`merge_runs`]). Rows with invalid coordinates are not in it. Only rows
+/// [`crate::rows::merge_runs`]). Rows with invalid coordinates are not in it. Only rows
 /// inside the shard's longitude window are hashed: the latitude band is a
 /// ring of cells, and most of its rows are elsewhere on it.
 fn shard_runs(
@@ -521,7 +486,7 @@ fn shard_runs(
             && window.contains(lo)
             && morton::geo_to_nested(la, lo, order).is_ok_and(|n| n == shard_nested)
     });
-    merge_runs(inside, merge_gap)
+    crate::rows::merge_runs(inside, merge_gap)
 }
 
 #[cfg(test)]
@@ -542,46 +507,5 @@ mod tests {
         // Same latitude, another longitude: outside the window, not hashed.
         let far = [-60.0; 9];
         assert!(shard_runs(&lat, &far, 6, nested, 0).is_empty());
-    }
-
-    #[test]
-    fn latitude_band_holds_every_point_of_the_cell() {
-        // Polar-cap, pole-touching, equatorial and northern cells at two orders.
-        let cells = [
-            (-87.9, 60.0, 6),
-            (-89.99, 10.0, 6),
-            (-80.0, 120.0, 6),
-            (0.3, -170.0, 6),
-            (45.0, 45.0, 6),
-            (-70.0, 0.0, 3),
-        ];
-        let mut state = 12345u64;
-        let mut uniform = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for (lat, lon, order) in cells {
-            let word = morton::geo_to_morton(lat, lon, order).unwrap();
-            let nested = morton::decode(word).unwrap().nested;
-            let (lo, hi) = lat_band(word).unwrap();
-            let (clat, clon) = morton::center(word).unwrap();
-            let span = 3.0 * 58.6 / f64::from(1u32 << order);
-            let lon_span = (span / clat.to_radians().cos()).min(360.0);
-            let mut inside = 0;
-            for _ in 0..20_000 {
-                let la = (clat + span * (uniform() - 0.5)).clamp(-90.0, 90.0);
-                let lo_ = clon + lon_span * (uniform() - 0.5);
-                if morton::geo_to_nested(la, lo_, order).unwrap() == nested {
-                    inside += 1;
-                    assert!(
-                        la >= lo && la <= hi,
-                        "cell {word}: {la} outside [{lo}, {hi}]"
-                    );
-                }
-            }
-            assert!(inside > 1000, "cell {word}: sampling found {inside} points");
-        }
     }
 }

@@ -24,7 +24,7 @@
 //! the middle.
 //! It then looks at every run of unread chunks (a *gap*):
 //!
-//! - **Between two read chunks**, the gap is bounded by the latitudes around
+//! - **Between two read chunks**, the gap is bounded by the keys around
 //!   it: between the last known value before (`L`) and the first after
 //!   (`R`) when the turning point cannot lie there (the known direction
 //!   before and after agree), and open on the turning side otherwise (below
@@ -148,7 +148,7 @@ enum EndPick {
     Defer(u64),
 }
 
-/// The search over one latitude column of `rows` rows in chunks of
+/// The search over one key column of `rows` rows in chunks of
 /// `chunk_rows` rows.
 #[derive(Debug)]
 pub(crate) struct Search {
@@ -209,7 +209,8 @@ impl Search {
         c * self.chunk_rows..((c + 1) * self.chunk_rows).min(self.rows)
     }
 
-    /// Records the latitudes of chunk `c` (all its rows, in order).
+    /// Records the keys of chunk `c` (all its rows, in order; NaN where
+    /// unknown).
     pub(crate) fn add(&mut self, c: u64, values: &[f64]) {
         let start = self.chunk_range(c).start;
         let mut summary: Option<Summary> = None;
@@ -478,6 +479,45 @@ pub(crate) struct Target {
     pub(crate) band: (f64, f64),
 }
 
+impl Target {
+    /// The target of shard `word` (a morton word).
+    pub(crate) fn of(word: u64) -> Result<Target, magg_morton::Error> {
+        Ok(Target {
+            cap: magg_morton::Cap::of(word)?,
+            band: lat_band(word)?,
+        })
+    }
+}
+
+/// The geodetic latitude band of a cell, from its corners: HEALPix cell
+/// edges are monotonic in latitude between corners (checked by a test).
+/// Widened by 1e-6° against rounding.
+fn lat_band(shard: u64) -> Result<(f64, f64), magg_morton::Error> {
+    let corners = magg_morton::boundary(shard)?;
+    let lo = corners.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
+    let hi = corners
+        .iter()
+        .map(|c| c.0)
+        .fold(f64::NEG_INFINITY, f64::max);
+    Ok((lo - 1e-6, hi + 1e-6))
+}
+
+/// Row ranges where `inside` holds, runs closer than `merge_gap` rows merged.
+pub(crate) fn merge_runs(inside: impl Iterator<Item = bool>, merge_gap: u64) -> Vec<Range<u64>> {
+    let mut runs: Vec<Range<u64>> = Vec::new();
+    for (i, inside) in inside.enumerate() {
+        if !inside {
+            continue;
+        }
+        let i = i as u64;
+        match runs.last_mut() {
+            Some(last) if i - last.end <= merge_gap => last.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    runs
+}
+
 /// Rows of a read chunk whose key the search sees: every `KEY_STRIDE`-th
 /// row and the chunk's last. The key costs two `sin_cos` per row; the
 /// model holds for any subsequence of the rows, the rows between samples
@@ -581,7 +621,7 @@ async fn band_positions(
 ) -> Result<Positions, magg_h5::Error> {
     let lat: Vec<f64> = lat_ds.read_all().await?;
     let (lo, hi) = band;
-    let runs = crate::read::merge_runs(lat.iter().map(|&la| la >= lo && la <= hi), merge_gap);
+    let runs = merge_runs(lat.iter().map(|&la| la >= lo && la <= hi), merge_gap);
     let reqs: Vec<(&Dataset, Range<u64>)> = runs.iter().map(|r| (lon_ds, r.clone())).collect();
     let mut lon = vec![f64::NAN; lat.len()];
     for (r, part) in runs

@@ -430,3 +430,44 @@ fn ground_tracks_past_random_cells_are_exact() {
     }
     assert!(met > 10_000, "the tracks met their cells: {met} rows");
 }
+
+#[test]
+fn latitude_band_holds_every_point_of_the_cell() {
+    // Polar-cap, pole-touching, equatorial and northern cells at two orders.
+    let cells = [
+        (-87.9, 60.0, 6),
+        (-89.99, 10.0, 6),
+        (-80.0, 120.0, 6),
+        (0.3, -170.0, 6),
+        (45.0, 45.0, 6),
+        (-70.0, 0.0, 3),
+    ];
+    let mut state = 12345u64;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for (lat, lon, order) in cells {
+        let word = magg_morton::geo_to_morton(lat, lon, order).unwrap();
+        let nested = magg_morton::decode(word).unwrap().nested;
+        let (lo, hi) = lat_band(word).unwrap();
+        let (clat, clon) = magg_morton::center(word).unwrap();
+        let span = 3.0 * 58.6 / f64::from(1u32 << order);
+        let lon_span = (span / clat.to_radians().cos()).min(360.0);
+        let mut inside = 0;
+        for _ in 0..20_000 {
+            let la = (clat + span * (uniform() - 0.5)).clamp(-90.0, 90.0);
+            let lo_ = clon + lon_span * (uniform() - 0.5);
+            if magg_morton::geo_to_nested(la, lo_, order).unwrap() == nested {
+                inside += 1;
+                assert!(
+                    la >= lo && la <= hi,
+                    "cell {word}: {la} outside [{lo}, {hi}]"
+                );
+            }
+        }
+        assert!(inside > 1000, "cell {word}: sampling found {inside} points");
+    }
+}
