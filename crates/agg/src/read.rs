@@ -429,7 +429,7 @@ async fn read_beam(
         &lat,
         &lon,
         ctx.parent_order,
-        (ctx.shard_nested, &ctx.window),
+        (ctx.shard_nested, ctx.target.band, &ctx.window),
         ctx.opts.merge_gap_rows,
     );
     if runs.is_empty() {
@@ -470,18 +470,21 @@ async fn read_beam(
 }
 
 /// Row ranges whose parent-order cell is the shard (merged as
-/// [`crate::rows::merge_runs`]). Rows with invalid coordinates are not in it. Only rows
-/// inside the shard's longitude window are hashed: the latitude band is a
-/// ring of cells, and most of its rows are elsewhere on it.
+/// [`crate::rows::merge_runs`]). Rows with invalid coordinates are not in
+/// it. Only rows inside the shard's latitude band and longitude window are
+/// hashed: both hold every point of the cell, and the chunks the search
+/// reads hold rows on either side of it.
 fn shard_runs(
     lat: &[f64],
     lon: &[f64],
     order: u8,
-    (shard_nested, window): (u64, &morton::LonWindow),
+    (shard_nested, (lo_lat, hi_lat), window): (u64, (f64, f64), &morton::LonWindow),
     merge_gap: u64,
 ) -> Vec<Range<u64>> {
     let inside = lat.iter().zip(lon).map(|(&la, &lo)| {
-        la.abs() <= 90.0
+        la >= lo_lat
+            && la <= hi_lat
+            && la.abs() <= 90.0
             && lo.is_finite()
             && window.contains(lo)
             && morton::geo_to_nested(la, lo, order).is_ok_and(|n| n == shard_nested)
@@ -497,7 +500,8 @@ mod tests {
     fn runs_merge_small_gaps() {
         let shard = morton::geo_to_morton(-80.0, 120.0, 6).unwrap();
         let window = morton::LonWindow::of(shard).unwrap();
-        let nested = (morton::decode(shard).unwrap().nested, &window);
+        let band = crate::rows::Target::of(shard).unwrap().band;
+        let nested = (morton::decode(shard).unwrap().nested, band, &window);
         let lat = [-80.0, -80.0, 10.0, 10.0, 10.0, -80.0, f64::NAN, -80.0, 10.0];
         let lon = [120.0; 9];
         assert_eq!(shard_runs(&lat, &lon, 6, nested, 0), vec![0..2, 5..6, 7..8]);
