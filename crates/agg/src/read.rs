@@ -423,18 +423,29 @@ async fn read_beam(
         fell_back: found.fell_back,
         nearest_fraction: found.nearest_fraction,
     };
-    let (lat, lon) = (found.lat, found.lon);
     let (lat_fill, lon_fill) = (fill_of(&ds.lat), fill_of(&ds.lon));
-    let runs = shard_runs(
-        &lat,
-        &lon,
-        ctx.parent_order,
-        (ctx.shard_nested, ctx.target.band, &ctx.window),
-        ctx.opts.merge_gap_rows,
-    );
-    if runs.is_empty() {
+    // The shard's row runs, each inside one segment: (segment, rows of it).
+    let mut local: Vec<(&crate::rows::Segment, Range<usize>)> = Vec::new();
+    for seg in &found.segments {
+        let runs = shard_runs(
+            &seg.lat,
+            &seg.lon,
+            ctx.parent_order,
+            (ctx.shard_nested, ctx.target.band, &ctx.window),
+            ctx.opts.merge_gap_rows,
+        );
+        local.extend(
+            runs.into_iter()
+                .map(|r| (seg, r.start as usize..r.end as usize)),
+        );
+    }
+    if local.is_empty() {
         return Ok(read);
     }
+    let runs: Vec<Range<u64>> = local
+        .iter()
+        .map(|(seg, r)| seg.start + r.start as u64..seg.start + r.end as u64)
+        .collect();
     let mut datasets: Vec<&Dataset> = ds.vars.iter().collect();
     datasets.extend(ds.quality.as_ref());
     let reqs: Vec<(&Dataset, Range<u64>)> = datasets
@@ -452,15 +463,16 @@ async fn read_beam(
         .quality
         .as_ref()
         .map(|_| columns.next().unwrap_or_default());
-    let pick = |v: &[f64]| {
-        runs.iter()
-            .flat_map(|r| v[r.start as usize..r.end as usize].iter().copied())
+    let pick = |column: fn(&crate::rows::Segment) -> &[f64]| {
+        local
+            .iter()
+            .flat_map(|(seg, r)| column(seg)[r.clone()].iter().copied())
             .collect()
     };
     read.rows_read = runs.iter().map(|r| r.end - r.start).sum();
     read.rows = Some(BeamRows {
-        lat: pick(&lat),
-        lon: pick(&lon),
+        lat: pick(|s| &s.lat),
+        lon: pick(|s| &s.lon),
         lat_fill,
         lon_fill,
         vars,

@@ -457,18 +457,29 @@ impl Search {
     }
 }
 
-/// A beam's coordinates as far as the shard needs them.
+/// A beam's coordinates as far as the shard needs them: the rows read, in
+/// segments of consecutive rows. Rows between segments were proven outside
+/// the shard. Segments are more than `merge_gap` rows apart (smaller gaps
+/// are read), so row runs merged across small gaps never span two.
 #[derive(Debug)]
 pub(crate) struct Positions {
-    /// One latitude per row; rows not read (proven outside the shard) are NaN.
-    pub(crate) lat: Vec<f64>,
-    /// One longitude per row, NaN where not read.
-    pub(crate) lon: Vec<f64>,
+    /// Ascending, disjoint, not adjacent.
+    pub(crate) segments: Vec<Segment>,
     /// Whether the model was contradicted and the whole column read.
     pub(crate) fell_back: bool,
     /// Row fraction (0 to 1) where the beam came nearest the shard: a start
     /// for the next beam of the granule.
     pub(crate) nearest_fraction: Option<f64>,
+}
+
+/// Consecutive rows read, from row `start`.
+#[derive(Debug)]
+pub(crate) struct Segment {
+    pub(crate) start: u64,
+    pub(crate) lat: Vec<f64>,
+    /// NaN where not read (the whole-column path reads longitude only in
+    /// the latitude band).
+    pub(crate) lon: Vec<f64>,
 }
 
 /// Where to look: the shard's cap (the search key) and latitude band (the
@@ -561,16 +572,30 @@ pub(crate) async fn shard_positions(
         merge_gap,
         start,
     );
-    let mut lat = vec![f64::NAN; rows as usize];
-    let mut lon = vec![f64::NAN; rows as usize];
+    // Read chunks by index: their latitude and longitude.
+    let mut read = std::collections::BTreeMap::<u64, (Vec<f64>, Vec<f64>)>::new();
     let mut keys = Vec::new();
     let mut nearest: Option<(f64, u64)> = None;
     loop {
         match s.next() {
             Next::Done => {
+                let mut segments: Vec<Segment> = Vec::new();
+                for (c, (la, lo)) in read {
+                    let start = s.chunk_range(c).start;
+                    match segments.last_mut() {
+                        Some(seg) if seg.start + seg.lat.len() as u64 == start => {
+                            seg.lat.extend_from_slice(&la);
+                            seg.lon.extend_from_slice(&lo);
+                        }
+                        _ => segments.push(Segment {
+                            start,
+                            lat: la,
+                            lon: lo,
+                        }),
+                    }
+                }
                 return Ok(Positions {
-                    lat,
-                    lon,
+                    segments,
                     fell_back: false,
                     nearest_fraction: nearest.map(|(_, row)| row as f64 / rows as f64),
                 });
@@ -584,16 +609,15 @@ pub(crate) async fn shard_positions(
                     .iter()
                     .flat_map(|&ds| ranges.iter().map(move |r| (ds, r.clone())))
                     .collect();
-                let parts: Vec<Vec<f64>> = lat_ds.file().read_many(&reqs).await?;
-                let (lats, lons) = parts.split_at(chunks.len());
-                for ((&c, la), lo) in chunks.iter().zip(lats).zip(lons) {
+                let mut parts: Vec<Vec<f64>> = lat_ds.file().read_many(&reqs).await?;
+                let lons = parts.split_off(chunks.len());
+                for ((&c, la), lo) in chunks.iter().zip(parts).zip(lons) {
                     let r = s.chunk_range(c);
-                    lat[r.start as usize..r.end as usize].copy_from_slice(la);
-                    lon[r.start as usize..r.end as usize].copy_from_slice(lo);
                     keys.clear();
                     keys.resize(la.len(), f64::NAN);
                     let Some(last) = la.len().checked_sub(1) else {
                         s.add(c, &keys);
+                        read.insert(c, (la, lo));
                         continue;
                     };
                     for i in (0..la.len()).step_by(KEY_STRIDE).chain([last]) {
@@ -604,6 +628,7 @@ pub(crate) async fn shard_positions(
                         }
                     }
                     s.add(c, &keys);
+                    read.insert(c, (la, lo));
                 }
             }
         }
@@ -631,8 +656,7 @@ async fn band_positions(
         lon[r.start as usize..r.end as usize].copy_from_slice(&part);
     }
     Ok(Positions {
-        lat,
-        lon,
+        segments: vec![Segment { start: 0, lat, lon }],
         fell_back,
         nearest_fraction: None,
     })
