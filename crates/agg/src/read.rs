@@ -31,9 +31,9 @@ pub struct ReadOptions {
     /// Granules read at the same time.
     pub granule_concurrency: usize,
     /// Beams of a granule read at the same time, after the first (whose
-    /// band search seeds theirs). Their requests overlap, which from S3
-    /// shortens a shard's wall time; each beam in flight holds its
-    /// latitude and longitude columns.
+    /// search seeds theirs). Their requests overlap, which from S3
+    /// shortens a shard's wall time; each beam in flight holds the
+    /// coordinates it read and its rows in the shard.
     pub beam_concurrency: usize,
     /// In-shard row runs closer than this are read as one range (the rows
     /// between are read and then dropped as outside the shard).
@@ -47,10 +47,12 @@ pub struct ReadOptions {
 
 /// Beams in flight per granule by default: measured on the dense shard
 /// with 25 ms per GET (`magg-bench shard --s3 --s3-latency-ms 25
-/// --beam-concurrency N`, `slice --beam-concurrency N`; BENCHMARKS.md), 1 → 2
-/// took read_shard from 18.6 s to 15.8 s, 3 gave nothing more and all at
-/// once 14.7 s, while a 50-shard local slice's peak RSS went 482 → 594 →
-/// 703 → 723-831 MB (`magg-bench slice --shards 50`, 4 shards in flight).
+/// --beam-concurrency N`; BENCHMARKS.md), 1 → 2 took read_shard from 18.6 s
+/// to 15.8 s and all at once to 14.7 s (before the cap search; after it,
+/// 13.3 s with 2 and 12.5 s with all). On local disk a 50-shard slice
+/// (`magg-bench slice --shards 50 --beam-concurrency N`, 4 shards in
+/// flight) runs in 4.36 s at 312 MB peak RSS with 2, and in 5.25 s at
+/// 437 MB with all at once.
 pub const DEFAULT_BEAM_CONCURRENCY: usize = 2;
 
 /// Files a [`ReadOptions::default`] cache keeps: a granule's parsed metadata
@@ -147,16 +149,11 @@ pub async fn read_shard(
         word: shard,
         reason: e.to_string(),
     })?;
-    let window = morton::LonWindow::of(shard).map_err(|e| AggError::Shard {
-        word: shard,
-        reason: e.to_string(),
-    })?;
     let ctx = Ctx {
         beams: &beams,
         parent_order: plan.parent_order(),
         shard_nested,
         target,
-        window,
         search: config.data_source.row_search == RowSearch::AlongTrack,
         opts,
     };
@@ -217,10 +214,8 @@ struct Ctx<'a> {
     beams: &'a [(String, GroupPaths)],
     parent_order: u8,
     shard_nested: u64,
-    /// Where the shard is: its cap and latitude band.
+    /// Where the shard is: its cap, latitude band and longitude window.
     target: crate::rows::Target,
-    /// Longitudes the shard's points can have (a pre-test before hashing).
-    window: morton::LonWindow,
     /// The along-track search (else whole latitude columns).
     search: bool,
     opts: &'a ReadOptions,
@@ -431,7 +426,7 @@ async fn read_beam(
             &seg.lat,
             &seg.lon,
             ctx.parent_order,
-            (ctx.shard_nested, ctx.target.band, &ctx.window),
+            (ctx.shard_nested, &ctx.target),
             ctx.opts.merge_gap_rows,
         );
         local.extend(
@@ -483,22 +478,20 @@ async fn read_beam(
 
 /// Row ranges whose parent-order cell is the shard (merged as
 /// [`crate::rows::merge_runs`]). Rows with invalid coordinates are not in
-/// it. Only rows inside the shard's latitude band and longitude window are
-/// hashed: both hold every point of the cell, and the chunks the search
-/// reads hold rows on either side of it.
+/// it. Only rows passing the target's band and window pre-tests are
+/// hashed: the chunks the search reads hold rows on either side of the
+/// shard.
 fn shard_runs(
     lat: &[f64],
     lon: &[f64],
     order: u8,
-    (shard_nested, (lo_lat, hi_lat), window): (u64, (f64, f64), &morton::LonWindow),
+    (shard_nested, target): (u64, &crate::rows::Target),
     merge_gap: u64,
 ) -> Vec<Range<u64>> {
     let inside = lat.iter().zip(lon).map(|(&la, &lo)| {
-        la >= lo_lat
-            && la <= hi_lat
-            && la.abs() <= 90.0
+        la.abs() <= 90.0
             && lo.is_finite()
-            && window.contains(lo)
+            && target.may_hold(la, lo)
             && morton::geo_to_nested(la, lo, order).is_ok_and(|n| n == shard_nested)
     });
     crate::rows::merge_runs(inside, merge_gap)
@@ -511,9 +504,8 @@ mod tests {
     #[test]
     fn runs_merge_small_gaps() {
         let shard = morton::geo_to_morton(-80.0, 120.0, 6).unwrap();
-        let window = morton::LonWindow::of(shard).unwrap();
-        let band = crate::rows::Target::of(shard).unwrap().band;
-        let nested = (morton::decode(shard).unwrap().nested, band, &window);
+        let target = crate::rows::Target::of(shard).unwrap();
+        let nested = (morton::decode(shard).unwrap().nested, &target);
         let lat = [-80.0, -80.0, 10.0, 10.0, 10.0, -80.0, f64::NAN, -80.0, 10.0];
         let lon = [120.0; 9];
         assert_eq!(shard_runs(&lat, &lon, 6, nested, 0), vec![0..2, 5..6, 7..8]);

@@ -482,12 +482,14 @@ pub(crate) struct Segment {
     pub(crate) lon: Vec<f64>,
 }
 
-/// Where to look: the shard's cap (the search key) and latitude band (the
-/// whole-column path).
+/// Where a shard is, as exact bounds on its points: its cap (the search
+/// key), its latitude band (the whole-column path, and a pre-test before
+/// hashing) and its longitude window (a pre-test before hashing).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Target {
     pub(crate) cap: magg_morton::Cap,
     pub(crate) band: (f64, f64),
+    pub(crate) window: magg_morton::LonWindow,
 }
 
 impl Target {
@@ -496,7 +498,15 @@ impl Target {
         Ok(Target {
             cap: magg_morton::Cap::of(word)?,
             band: lat_band(word)?,
+            window: magg_morton::LonWindow::of(word)?,
         })
+    }
+
+    /// Whether a point passes the band and window pre-tests (`false`: it
+    /// is not in the shard; `true`: hash it to know).
+    #[inline]
+    pub(crate) fn may_hold(&self, lat: f64, lon: f64) -> bool {
+        lat >= self.band.0 && lat <= self.band.1 && self.window.contains(lon)
     }
 }
 
@@ -536,6 +546,29 @@ pub(crate) fn merge_runs(inside: impl Iterator<Item = bool>, merge_gap: u64) -> 
 /// and the bound on an unread gap only needs known values around it. So a
 /// sample is as exact as every row, at a sixteenth of the trigonometry.
 const KEY_STRIDE: usize = 16;
+
+/// Fills `keys` with one chunk's keys: [`magg_morton::Cap::key`] on the
+/// rows the search sees (every [`KEY_STRIDE`]-th and the last), NaN on the
+/// others. Returns the smallest finite key and its row in the chunk.
+fn sample_keys(
+    cap: &magg_morton::Cap,
+    lat: &[f64],
+    lon: &[f64],
+    keys: &mut Vec<f64>,
+) -> Option<(f64, usize)> {
+    keys.clear();
+    keys.resize(lat.len(), f64::NAN);
+    let last = lat.len().checked_sub(1)?;
+    let mut nearest: Option<(f64, usize)> = None;
+    for i in (0..lat.len()).step_by(KEY_STRIDE).chain([last]) {
+        let k = cap.key(lat[i], lon[i]);
+        keys[i] = k;
+        if k.is_finite() && nearest.is_none_or(|(best, _)| k < best) {
+            nearest = Some((k, i));
+        }
+    }
+    nearest
+}
 
 /// The latitude and longitude of `lat_ds`/`lon_ds` (one beam, equal
 /// lengths) that can be in the shard.
@@ -612,20 +645,11 @@ pub(crate) async fn shard_positions(
                 let mut parts: Vec<Vec<f64>> = lat_ds.file().read_many(&reqs).await?;
                 let lons = parts.split_off(chunks.len());
                 for ((&c, la), lo) in chunks.iter().zip(parts).zip(lons) {
-                    let r = s.chunk_range(c);
-                    keys.clear();
-                    keys.resize(la.len(), f64::NAN);
-                    let Some(last) = la.len().checked_sub(1) else {
-                        s.add(c, &keys);
-                        read.insert(c, (la, lo));
-                        continue;
-                    };
-                    for i in (0..la.len()).step_by(KEY_STRIDE).chain([last]) {
-                        let k = cap.key(la[i], lo[i]);
-                        keys[i] = k;
-                        if k.is_finite() && nearest.is_none_or(|(best, _)| k < best) {
-                            nearest = Some((k, r.start + i as u64));
-                        }
+                    let first_row = s.chunk_range(c).start;
+                    if let Some((k, i)) = sample_keys(cap, &la, &lo, &mut keys)
+                        && nearest.is_none_or(|(best, _)| k < best)
+                    {
+                        nearest = Some((k, first_row + i as u64));
                     }
                     s.add(c, &keys);
                     read.insert(c, (la, lo));

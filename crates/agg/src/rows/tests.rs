@@ -357,15 +357,14 @@ fn an_open_band_reads_only_the_chunks_near_the_valley() {
     assert!(!fell_back && read.len() <= 10, "{read:?}");
 }
 
-/// Keys as [`shard_positions`] gives them to the search: every
-/// `KEY_STRIDE`-th row of each chunk and its last, NaN elsewhere.
+/// Keys as [`shard_positions`] gives them to the search, chunk by chunk
+/// through the same [`sample_keys`].
 fn sampled_keys(lat: &[f64], lon: &[f64], cap: &magg_morton::Cap, chunk: usize) -> Vec<f64> {
-    let mut keys = vec![f64::NAN; lat.len()];
-    for start in (0..lat.len()).step_by(chunk) {
-        let end = (start + chunk).min(lat.len());
-        for i in (start..end).step_by(KEY_STRIDE).chain([end - 1]) {
-            keys[i] = cap.key(lat[i], lon[i]);
-        }
+    let mut keys = Vec::with_capacity(lat.len());
+    let mut part = Vec::new();
+    for (la, lo) in lat.chunks(chunk).zip(lon.chunks(chunk)) {
+        sample_keys(cap, la, lo, &mut part);
+        keys.extend_from_slice(&part);
     }
     keys
 }
