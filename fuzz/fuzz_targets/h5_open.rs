@@ -33,7 +33,7 @@ async fn exercise(data: &[u8]) {
     }
     let opts = OpenOptions {
         first_block: 4096,
-        block_size: 1024,
+        read_ahead: 1024,
         max_chunk_bytes: 16 << 20,
         max_read_bytes: 64 << 20,
         size: Some(data.len() as u64),

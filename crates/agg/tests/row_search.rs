@@ -95,7 +95,7 @@ fn along_track_equals_full_read_on_every_sample_shard() {
     };
     opts.open.max_gap = 0;
     opts.open.first_block = 16 << 10;
-    opts.open.block_size = 16 << 10;
+    opts.open.read_ahead = 16 << 10;
     let (along, full) = compare_all_shards(&files, &opts);
     println!("no merging: along_track fetched {along} bytes, full {full}");
     assert!(along < full, "the search saves bytes: {along} vs {full}");

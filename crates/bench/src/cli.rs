@@ -46,9 +46,9 @@ enum What {
         /// Bytes read at open (default: `magg_h5::OpenOptions`' default).
         #[arg(long)]
         first_block: Option<u64>,
-        /// Metadata block size (default: `magg_h5::OpenOptions`' default).
+        /// Metadata read-ahead in bytes (default: `magg_h5::OpenOptions`' default).
         #[arg(long)]
-        block_size: Option<u64>,
+        read_ahead: Option<u64>,
         /// Granules read at once (`magg_agg::ReadOptions::granule_concurrency`).
         #[arg(long, default_value_t = 4)]
         granule_concurrency: usize,
@@ -109,7 +109,7 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             python,
             row_search,
             first_block,
-            block_size,
+            read_ahead,
             granule_concurrency,
             beam_concurrency,
         } => {
@@ -148,7 +148,7 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
                 source,
                 row_search,
                 first_block: *first_block,
-                block_size: *block_size,
+                read_ahead: *read_ahead,
                 granule_concurrency: *granule_concurrency,
                 beam_concurrency: *beam_concurrency,
             };

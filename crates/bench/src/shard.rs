@@ -46,8 +46,8 @@ pub struct ShardOptions {
     pub row_search: RowSearch,
     /// Bytes read at open ([`OpenOptions::first_block`]); `None`: the default.
     pub first_block: Option<u64>,
-    /// Metadata block size ([`OpenOptions::block_size`]); `None`: the default.
-    pub block_size: Option<u64>,
+    /// Metadata read-ahead ([`OpenOptions::read_ahead`]); `None`: the default.
+    pub read_ahead: Option<u64>,
     /// [`ReadOptions::granule_concurrency`].
     pub granule_concurrency: usize,
     /// [`ReadOptions::beam_concurrency`].
@@ -142,8 +142,8 @@ pub async fn run(opts: &ShardOptions) -> Result<ShardReport, BenchError> {
     if let Some(b) = opts.first_block {
         open_opts.first_block = b;
     }
-    if let Some(b) = opts.block_size {
-        open_opts.block_size = b;
+    if let Some(b) = opts.read_ahead {
+        open_opts.read_ahead = b;
     }
 
     let (open_s, open_cpu, open_io) = best(opts.repeat, || {

@@ -21,7 +21,7 @@ async fn shard_bench_on_samples() {
         source: "local disk".into(),
         row_search: magg_agg::RowSearch::AlongTrack,
         first_block: None,
-        block_size: None,
+        read_ahead: None,
         granule_concurrency: ReadOptions::default().granule_concurrency,
         beam_concurrency: ReadOptions::default().beam_concurrency,
     };

@@ -11,8 +11,8 @@ use crate::file::{File, OpenOptions};
 /// A bounded cache of opened files, keyed by URL and store options.
 ///
 /// It holds what opening and walking a file parsed (superblock, object
-/// headers, group tables) and the metadata blocks read (including the
-/// first block), never the data chunks read through it. Each
+/// headers, group tables) and the metadata bytes read (including the
+/// first read), never the data chunks read through it. Each
 /// [`open_url`](FileCache::open_url) returns a view with the caller's
 /// request limiter and counters ([`File::rebind`]), so per-shard I/O
 /// figures stay per shard. At most `capacity` files are kept; the least
@@ -106,7 +106,7 @@ impl FileCache {
         self.misses.load(Ordering::Relaxed)
     }
 
-    /// Bytes of metadata blocks held by the cached files.
+    /// Bytes of metadata held by the cached files.
     pub fn cached_bytes(&self) -> u64 {
         let e = self.entries.lock().expect("file cache lock");
         e.files.values().map(|(f, _)| f.cached_bytes()).sum()

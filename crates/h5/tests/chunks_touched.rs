@@ -24,7 +24,7 @@ async fn five_columns_touch_only_intersecting_chunks() {
     // Small blocks and no gap tolerance, so fetched bytes can be accounted for.
     let opts = OpenOptions {
         first_block: 16 << 10,
-        block_size: 4 << 10,
+        read_ahead: 4 << 10,
         max_gap: 0,
         ..OpenOptions::default()
     };

@@ -20,7 +20,7 @@ async fn reopen_shares_metadata_not_counters() {
     // Small blocks so that metadata beyond the first block is fetched.
     let opts = OpenOptions {
         first_block: 4096,
-        block_size: 4096,
+        read_ahead: 4096,
         ..OpenOptions::default()
     };
     let first = cache.open_url(&files[0], &opts).await.unwrap();

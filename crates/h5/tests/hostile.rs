@@ -16,7 +16,7 @@ async fn open_bytes(bytes: Vec<u8>) -> magg_h5::Result<File> {
     store.put(&path, Bytes::from(bytes).into()).await.unwrap();
     let opts = OpenOptions {
         first_block: 8192,
-        block_size: 4096,
+        read_ahead: 4096,
         ..OpenOptions::default()
     };
     File::open(store as Arc<dyn ObjectStore>, path, &opts).await

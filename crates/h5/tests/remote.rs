@@ -73,13 +73,13 @@ async fn s3_and_http_reads_match_local() {
         remote.walk("/").await.unwrap(),
         local.walk("/").await.unwrap()
     );
-    // Walking the whole tree fetches each metadata block at most once
+    // Walking the whole tree fetches no metadata byte twice
     // (data chunks are not cached as metadata, so count the walk alone).
     let size = std::fs::metadata(local_path).unwrap().len();
     let c = remote.counters();
     assert!(
         c.bytes_fetched - before_walk.bytes_fetched <= size,
-        "{c:?} (before the walk: {before_walk:?}): metadata blocks fetched twice"
+        "{c:?} (before the walk: {before_walk:?}): metadata fetched twice"
     );
 
     // Plain HTTP with Range (object_store's HTTP store).

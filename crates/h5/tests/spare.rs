@@ -7,7 +7,7 @@ const OFFSETS_PY: &str = r#"
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     g = f["gt1l/land_ice_segments"]
-    # (the small quality chunk sits in a metadata block: served from the block cache)
+    # (the small quality chunk sits in cached metadata: served from the metadata cache)
     for name in ("latitude", "longitude", "h_li", "h_li_sigma"):
         d = g[name]
         print(name, d.id.get_chunk_info(0).byte_offset)
@@ -24,11 +24,11 @@ async fn coalesced_gap_bytes_are_not_fetched_twice() {
         })
         .collect();
     cols.sort_by_key(|c| c.1);
-    // Small metadata blocks, so no chunk is served from the block cache.
+    // Small metadata read-ahead, so no chunk is served from the metadata cache.
     let opts = OpenOptions {
         max_gap: 1 << 40,
         first_block: 4096,
-        block_size: 4096,
+        read_ahead: 4096,
         ..OpenOptions::default()
     };
     let file = File::open_url(&path, &opts).await.unwrap();

@@ -1,8 +1,9 @@
-//! The byte source of one file: range requests to an `object_store`, a block
-//! cache for metadata, coalescing of nearby data ranges, a bound on requests
+//! The byte source of one file: range requests to an `object_store`, a cache
+//! of metadata bytes (fetched from each structure's address on, with
+//! read-ahead), coalescing of nearby data ranges, a bound on requests
 //! in flight, and the counters.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -20,14 +21,14 @@ use crate::error::{ErrorKind, KResult};
 #[derive(Debug, Clone)]
 pub(crate) struct IoConfig {
     pub(crate) first_block: u64,
-    pub(crate) block_size: u64,
+    pub(crate) read_ahead: u64,
     pub(crate) max_gap: u64,
     pub(crate) max_request: u64,
     pub(crate) cache_limit: u64,
 }
 
 /// One file's bytes, as seen by one user: the parsed state (size, base,
-/// metadata block cache, requests in flight) is shared by every
+/// metadata cache, requests in flight) is shared by every
 /// [`Source::rebind`] of it; the request limiter and the counters are this
 /// user's.
 #[derive(Debug)]
@@ -60,9 +61,9 @@ pub(crate) struct State {
     /// Base address: file addresses are relative to it.
     base: std::sync::atomic::AtomicU64,
     cache: Mutex<Cache>,
-    /// Metadata requests in flight, by block: concurrent readers of the
-    /// same block share one request.
-    inflight: Mutex<HashMap<u64, (SharedFetch, u64)>>,
+    /// Metadata requests in flight, by range: a concurrent reader of bytes
+    /// inside one waits for it instead of fetching them again.
+    inflight: Mutex<Vec<(Range<u64>, SharedFetch)>>,
     cfg: IoConfig,
 }
 
@@ -75,15 +76,86 @@ impl std::ops::Deref for Source {
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, Arc<ErrorKind>>>>;
 
+/// Metadata bytes fetched so far: disjoint extents by start address.
 #[derive(Debug, Default)]
 struct Cache {
-    blocks: HashMap<u64, Bytes>,
+    extents: BTreeMap<u64, Bytes>,
     bytes: u64,
+}
+
+impl Cache {
+    /// The end of the cached bytes that run without a gap from `abs`
+    /// (`abs` itself when `abs` is not cached).
+    fn covered_until(&self, abs: u64) -> u64 {
+        let mut at = abs;
+        let mut iter = self.extents.range(..=abs).next_back().into_iter().chain(
+            self.extents
+                .range((std::ops::Bound::Excluded(abs), std::ops::Bound::Unbounded)),
+        );
+        for (&s, b) in &mut iter {
+            if s > at {
+                break;
+            }
+            at = at.max(s + b.len() as u64);
+        }
+        at
+    }
+
+    /// The start of the first extent after `abs` (`u64::MAX` if none).
+    fn next_start(&self, abs: u64) -> u64 {
+        self.extents
+            .range((std::ops::Bound::Excluded(abs), std::ops::Bound::Unbounded))
+            .next()
+            .map_or(u64::MAX, |(&s, _)| s)
+    }
+
+    /// `abs..abs+len`, if cached: a slice of one extent, or a copy joined
+    /// from adjacent ones.
+    fn get(&self, abs: u64, len: u64) -> Option<Bytes> {
+        let end = abs + len;
+        let (&s, b) = self.extents.range(..=abs).next_back()?;
+        let e = s + b.len() as u64;
+        if end <= e {
+            return Some(b.slice((abs - s) as usize..(end - s) as usize));
+        }
+        if e <= abs {
+            return None;
+        }
+        let mut out = BytesMut::with_capacity(len as usize);
+        out.extend_from_slice(&b[(abs - s) as usize..]);
+        let mut at = e;
+        for (&s, b) in self.extents.range(at..) {
+            if s != at || at >= end {
+                break;
+            }
+            let take = (end - at).min(b.len() as u64) as usize;
+            out.extend_from_slice(&b[..take]);
+            at += take as u64;
+        }
+        (at >= end).then(|| out.freeze())
+    }
+
+    /// Adds `bytes` at `start`, keeping only the parts not yet cached.
+    fn insert(&mut self, start: u64, bytes: &Bytes) {
+        let end = start + bytes.len() as u64;
+        let mut at = start;
+        while at < end {
+            let from = self.covered_until(at);
+            if from >= end {
+                break;
+            }
+            let to = self.next_start(from).min(end);
+            let piece = bytes.slice((from - start) as usize..(to - start) as usize);
+            self.bytes += piece.len() as u64;
+            self.extents.insert(from, piece);
+            at = to;
+        }
+    }
 }
 
 impl Source {
     /// Opens the object: one HEAD for the size (skipped when `size` is known),
-    /// then the generous first block into the cache.
+    /// then the generous first read into the cache.
     pub(crate) async fn open(
         store: Arc<dyn ObjectStore>,
         path: Path,
@@ -103,25 +175,23 @@ impl Source {
                 size,
                 base: std::sync::atomic::AtomicU64::new(0),
                 cache: Mutex::new(Cache::default()),
-                inflight: Mutex::new(HashMap::new()),
+                inflight: Mutex::new(Vec::new()),
                 cfg,
             }),
             sem,
             stats,
             spare: Mutex::default(),
         };
-        let first = src.size.min(src.cfg.first_block.max(src.cfg.block_size));
+        let first = src.size.min(src.cfg.first_block.max(src.cfg.read_ahead));
         if first > 0 {
-            let n_blocks = first.div_ceil(src.cfg.block_size);
-            let end = (n_blocks * src.cfg.block_size).min(src.size);
-            let bytes = src.get(0..end).await?;
-            src.insert_blocks(0, &bytes);
+            let bytes = src.get(0..first).await?;
+            src.insert_meta(0, &bytes);
         }
         Ok(src)
     }
 
     /// The same file with another request limiter and other counters
-    /// (sharing the cached metadata blocks).
+    /// (sharing the cached metadata).
     pub(crate) fn rebind(&self, sem: Arc<Semaphore>, stats: StatSink) -> Source {
         Source {
             state: Arc::clone(&self.state),
@@ -131,7 +201,7 @@ impl Source {
         }
     }
 
-    /// Bytes held by the metadata block cache.
+    /// Bytes held by the metadata cache.
     pub(crate) fn cached_bytes(&self) -> u64 {
         self.cache.lock().expect("cache lock").bytes
     }
@@ -158,110 +228,90 @@ impl Source {
         .await
     }
 
-    /// Fetches the blocks `first..=last` not yet cached, sharing requests
-    /// already in flight, and caches them.
-    async fn load_blocks(&self, first: u64, last: u64) -> KResult<()> {
-        let bs = self.cfg.block_size;
+    /// Fetches the bytes of `abs..abs+len` not yet cached, and the
+    /// read-ahead after them (up to the next cached or in-flight bytes),
+    /// sharing requests already in flight, and caches what arrives.
+    async fn load_meta(&self, abs: u64, len: u64) -> KResult<()> {
+        let end = abs + len;
         let mut waits: Vec<SharedFetch> = Vec::new();
-        let mut mine: Vec<(u64, SharedFetch)> = Vec::new();
+        let mut mine: Vec<(Range<u64>, SharedFetch)> = Vec::new();
         {
             let cache = self.cache.lock().expect("cache lock");
             let mut inflight = self.inflight.lock().expect("inflight lock");
-            let mut run: Option<(u64, u64)> = None;
-            let mut runs = Vec::new();
-            for i in first..=last {
-                if cache.blocks.contains_key(&i) {
-                    runs.extend(run.take());
-                } else if let Some((f, _)) = inflight.get(&i) {
-                    runs.extend(run.take());
-                    waits.push(f.clone());
-                } else {
-                    run = Some(run.map_or((i, i), |(a, _)| (a, i)));
+            // The gaps of the cache inside `abs..end`; the last one reads ahead.
+            let mut gaps = Vec::new();
+            let mut at = cache.covered_until(abs);
+            while at < end {
+                let next = cache.next_start(at);
+                if next >= end {
+                    let mut stop = (at + self.cfg.read_ahead).min(next).min(self.size);
+                    for (r, _) in inflight.iter() {
+                        if r.start >= end && r.start < stop {
+                            stop = r.start;
+                        }
+                    }
+                    gaps.push(at..stop.max(end));
+                    break;
                 }
+                gaps.push(at..next);
+                at = cache.covered_until(next);
             }
-            runs.extend(run);
-            for (a, b) in runs {
-                let range = a * bs..((b + 1) * bs).min(self.size);
+            for gap in gaps {
+                if let Some((_, f)) = inflight
+                    .iter()
+                    .find(|(r, _)| r.start <= gap.start && r.end >= gap.end.min(end))
+                {
+                    waits.push(f.clone());
+                    continue;
+                }
                 let fut = fetch(
                     self.store.clone(),
                     self.path.clone(),
-                    range,
+                    gap.clone(),
                     self.sem.clone(),
                     self.stats.clone(),
                 )
                 .map(|r| r.map_err(Arc::new))
                 .boxed()
                 .shared();
-                for i in a..=b {
-                    inflight.insert(i, (fut.clone(), a));
-                }
-                mine.push((a, fut));
+                inflight.push((gap.clone(), fut.clone()));
+                mine.push((gap, fut));
             }
         }
         let mut result = Ok(());
-        for (a, fut) in mine {
-            let r = fut.await;
+        let (ranges, futs): (Vec<_>, Vec<_>) = mine.into_iter().unzip();
+        let got = futures::future::join_all(futs).await;
+        for (range, r) in ranges.into_iter().zip(got) {
             if let Ok(bytes) = &r {
-                self.insert_blocks(a * bs, bytes);
+                self.insert_meta(range.start, bytes);
             }
-            let n = r
-                .as_ref()
-                .map_or(1, |b| (b.len() as u64).div_ceil(bs).max(1));
-            let mut inflight = self.inflight.lock().expect("inflight lock");
-            for i in a..a + n {
-                inflight.remove(&i);
-            }
+            self.inflight
+                .lock()
+                .expect("inflight lock")
+                .retain(|(q, _)| *q != range);
             if let Err(e) = r {
                 result = Err(shared_error(&e));
             }
         }
-        for fut in waits {
-            if let Err(e) = fut.await {
+        for r in futures::future::join_all(waits).await {
+            if let Err(e) = r {
                 result = Err(shared_error(&e));
             }
         }
         result
     }
 
-    fn insert_blocks(&self, start: u64, bytes: &Bytes) {
-        let bs = self.cfg.block_size;
+    fn insert_meta(&self, start: u64, bytes: &Bytes) {
         let mut cache = self.cache.lock().expect("cache lock");
-        let mut off = 0u64;
-        while off < bytes.len() as u64 {
-            let idx = (start + off) / bs;
-            let len = bs.min(bytes.len() as u64 - off);
-            if cache.bytes + len > self.cfg.cache_limit {
-                return;
-            }
-            if let std::collections::hash_map::Entry::Vacant(e) = cache.blocks.entry(idx) {
-                e.insert(bytes.slice(off as usize..(off + len) as usize));
-                cache.bytes += len;
-            }
-            off += len;
+        if cache.bytes + bytes.len() as u64 > self.cfg.cache_limit {
+            return;
         }
+        cache.insert(start, bytes);
     }
 
-    /// Serves `abs..abs+len` from cached blocks if all are present.
+    /// Serves `abs..abs+len` from the metadata cache if it holds all of it.
     fn cached(&self, abs: u64, len: u64) -> Option<Bytes> {
-        let bs = self.cfg.block_size;
-        let cache = self.cache.lock().expect("cache lock");
-        let first = abs / bs;
-        let last = (abs + len - 1) / bs;
-        if first == last {
-            let b = cache.blocks.get(&first)?;
-            let s = (abs - first * bs) as usize;
-            return b
-                .get(s..s + len as usize)
-                .map(|_| b.slice(s..s + len as usize));
-        }
-        let mut out = BytesMut::with_capacity(len as usize);
-        for i in first..=last {
-            let b = cache.blocks.get(&i)?;
-            let lo = abs.max(i * bs) - i * bs;
-            let hi = (abs + len).min((i + 1) * bs) - i * bs;
-            out.extend_from_slice(b.get(lo as usize..hi as usize)?);
-        }
-        Some(out.freeze())
+        self.cache.lock().expect("cache lock").get(abs, len)
     }
 
     /// Checks that `abs..abs+len` lies inside the file.
@@ -278,7 +328,7 @@ impl Source {
     }
 
     /// Metadata bytes at file address `addr` (relative to the base), through
-    /// the block cache. Shorter than `len` only at the end of the file.
+    /// the metadata cache. Shorter than `len` only at the end of the file.
     pub(crate) async fn meta(&self, what: &'static str, addr: u64, len: u64) -> KResult<Bytes> {
         const MAX_META: u64 = 64 << 20;
         if len > MAX_META {
@@ -314,17 +364,12 @@ impl Source {
         if let Some(b) = self.spare_part(&(abs..abs + len)) {
             return Ok(b);
         }
-        let bs = self.cfg.block_size;
-        self.load_blocks(abs / bs, (abs + len - 1) / bs).await?;
+        self.load_meta(abs, len).await?;
         if let Some(b) = self.cached(abs, len) {
             return Ok(b);
         }
         // The cache is full: fetch directly.
-        let start = abs / bs * bs;
-        let end = ((abs + len).div_ceil(bs) * bs).min(self.size);
-        let bytes = self.get(start..end).await?;
-        let s = (abs - start) as usize;
-        Ok(bytes.slice(s..s + len as usize))
+        self.get(abs..abs + len).await
     }
 
     /// `r` from a kept coalesced response, if one holds it.
@@ -356,7 +401,7 @@ impl Source {
 
     /// Fetches data ranges (absolute addresses), coalescing neighbours whose
     /// gap is at most `max_gap`, with the requests running concurrently.
-    /// Ranges fully inside cached blocks are served from the cache.
+    /// Ranges fully inside cached metadata are served from the cache.
     pub(crate) async fn fetch_many(&self, ranges: &[Range<u64>]) -> KResult<Vec<Bytes>> {
         for r in ranges {
             self.check("chunk", r.start, r.end.saturating_sub(r.start))?;
@@ -467,6 +512,83 @@ pub(crate) fn coalesce(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn extents(c: &Cache) -> Vec<(u64, u64)> {
+        c.extents
+            .iter()
+            .map(|(&s, b)| (s, s + b.len() as u64))
+            .collect()
+    }
+
+    #[test]
+    fn cache_keeps_disjoint_extents_and_joins_neighbours() {
+        let bytes = |a: u64, b: u64| Bytes::from((a..b).map(|i| i as u8).collect::<Vec<_>>());
+        let mut c = Cache::default();
+        c.insert(100, &bytes(100, 200));
+        c.insert(300, &bytes(300, 400));
+        // Overlapping both: only the gap between them is added.
+        c.insert(150, &bytes(150, 350));
+        assert_eq!(extents(&c), vec![(100, 200), (200, 300), (300, 400)]);
+        assert_eq!(c.bytes, 300);
+        // Inside one extent: a slice; across neighbours: joined.
+        assert_eq!(c.get(120, 10).unwrap(), bytes(120, 130));
+        assert_eq!(c.get(190, 200).unwrap(), bytes(190, 390));
+        assert!(c.get(390, 20).is_none() && c.get(50, 60).is_none());
+        assert_eq!(c.covered_until(120), 400);
+        assert_eq!(c.covered_until(400), 400);
+        assert_eq!(c.covered_until(50), 50);
+        assert_eq!(c.next_start(120), 200);
+        assert_eq!(c.next_start(400), u64::MAX);
+        // A gap: the run stops there.
+        c.insert(500, &bytes(500, 510));
+        assert_eq!(c.covered_until(100), 400);
+        assert!(c.get(395, 110).is_none());
+    }
+
+    /// Random metadata reads against an in-memory object: every read
+    /// returns the object's bytes, and no byte is fetched twice.
+    #[tokio::test]
+    async fn metadata_reads_are_exact_and_fetch_each_byte_once() {
+        use object_store::memory::InMemory;
+        const SIZE: u64 = 1 << 18;
+        let data: Vec<u8> = (0..SIZE).map(|i| (i * 31 % 251) as u8).collect();
+        let store = Arc::new(InMemory::new());
+        let path = Path::from("f.h5");
+        store.put(&path, data.clone().into()).await.unwrap();
+        let stats = std::sync::Arc::new(super::super::stats::IoStats::default());
+        let src = Source::open(
+            store,
+            path,
+            None,
+            Arc::new(Semaphore::new(4)),
+            StatSink::new(Some(stats.clone())),
+            IoConfig {
+                first_block: 1024,
+                read_ahead: 512,
+                max_gap: 0,
+                max_request: 1 << 20,
+                cache_limit: 1 << 30,
+            },
+        )
+        .await
+        .unwrap();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..2000 {
+            let addr = next(SIZE);
+            let len = 1 + next(2000);
+            let got = src.meta("test", addr, len).await.unwrap();
+            let end = (addr + len).min(SIZE);
+            assert_eq!(&got[..], &data[addr as usize..end as usize], "{addr} {len}");
+        }
+        let c = stats.snapshot();
+        assert!(c.bytes_fetched <= SIZE, "{c:?}");
+    }
 
     #[test]
     fn coalesces_small_gaps_only() {
