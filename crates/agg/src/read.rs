@@ -56,7 +56,7 @@ pub struct ReadOptions {
 pub const DEFAULT_BEAM_CONCURRENCY: usize = 2;
 
 /// Files a [`ReadOptions::default`] cache keeps: a granule's parsed metadata
-/// and metadata blocks take well under 1 MB.
+/// and cached metadata takes well under 1 MB.
 pub const DEFAULT_CACHED_FILES: usize = 64;
 
 impl Default for ReadOptions {
@@ -214,7 +214,7 @@ struct Ctx<'a> {
     beams: &'a [(String, GroupPaths)],
     parent_order: u8,
     shard_nested: u64,
-    /// Where the shard is: its cap, latitude band and longitude window.
+    /// Where the shard is: its hull, latitude band and longitude window.
     target: crate::rows::Target,
     /// The along-track search (else whole latitude columns).
     search: bool,

@@ -1,11 +1,13 @@
 //! The along-track row search (`data_source.row_search: along_track`):
 //! which rows of a beam can have a key in a band, reading only some chunks.
-//! [`Search`] works on any per-row key; [`shard_positions`] uses the chord
-//! from the shard's cap centre ([`magg_morton::Cap::key`]) with the band
-//! `(−∞, radius]`, so it finds the rows near the shard and skips the rest
-//! of the track. (The key was once latitude and the band the shard's
-//! latitude ring, which the track crosses a second time far from the shard;
-//! the tests below still use latitude-like keys.)
+//! [`Search`] works on any per-row key; [`shard_positions`] uses the key of
+//! the shard's hull ([`magg_morton::Hull::key`]: its cap narrowed by one
+//! cap along each edge) with the band `(−∞, radius]`, so it finds the rows
+//! near the shard and skips the rest of the track. (The key was once
+//! latitude and the band the shard's latitude ring, which the track crosses
+//! a second time far from the shard, then the chord to the cap's centre,
+//! whose band holds about twice the cell; the tests below still use
+//! latitude-like keys too.)
 //!
 //! Model: the valid keys of a beam (finite, |key| ≤ 90; fill and NaN rows
 //! are skipped), in row order, have **at most one turning point**: a
@@ -391,7 +393,7 @@ impl Search {
         }
         let mut target = if above { hi } else { lo };
         if !target.is_finite() {
-            // An open band (the cap's key has no lower edge): the track
+            // An open band (the hull's key has no lower edge): the track
             // never leaves it on this side, so aim at where it enters it,
             // or read on from `v` when it is inside already.
             let near = if above { lo } else { hi };
@@ -482,12 +484,12 @@ pub(crate) struct Segment {
     pub(crate) lon: Vec<f64>,
 }
 
-/// Where a shard is, as exact bounds on its points: its cap (the search
+/// Where a shard is, as exact bounds on its points: its hull (the search
 /// key), its latitude band (the whole-column path, and a pre-test before
 /// hashing) and its longitude window (a pre-test before hashing).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Target {
-    pub(crate) cap: magg_morton::Cap,
+    pub(crate) hull: magg_morton::Hull,
     pub(crate) band: (f64, f64),
     pub(crate) window: magg_morton::LonWindow,
 }
@@ -496,7 +498,7 @@ impl Target {
     /// The target of shard `word` (a morton word).
     pub(crate) fn of(word: u64) -> Result<Target, magg_morton::Error> {
         Ok(Target {
-            cap: magg_morton::Cap::of(word)?,
+            hull: magg_morton::Hull::of(word)?,
             band: lat_band(word)?,
             window: magg_morton::LonWindow::of(word)?,
         })
@@ -547,11 +549,11 @@ pub(crate) fn merge_runs(inside: impl Iterator<Item = bool>, merge_gap: u64) -> 
 /// sample is as exact as every row, at a sixteenth of the trigonometry.
 const KEY_STRIDE: usize = 16;
 
-/// Fills `keys` with one chunk's keys: [`magg_morton::Cap::key`] on the
+/// Fills `keys` with one chunk's keys: [`magg_morton::Hull::key`] on the
 /// rows the search sees (every [`KEY_STRIDE`]-th and the last), NaN on the
 /// others. Returns the smallest finite key and its row in the chunk.
 fn sample_keys(
-    cap: &magg_morton::Cap,
+    hull: &magg_morton::Hull,
     lat: &[f64],
     lon: &[f64],
     keys: &mut Vec<f64>,
@@ -561,7 +563,7 @@ fn sample_keys(
     let last = lat.len().checked_sub(1)?;
     let mut nearest: Option<(f64, usize)> = None;
     for i in (0..lat.len()).step_by(KEY_STRIDE).chain([last]) {
-        let k = cap.key(lat[i], lon[i]);
+        let k = hull.key(lat[i], lon[i]);
         keys[i] = k;
         if k.is_finite() && nearest.is_none_or(|(best, _)| k < best) {
             nearest = Some((k, i));
@@ -574,8 +576,8 @@ fn sample_keys(
 /// lengths) that can be in the shard.
 ///
 /// With `search` and a latitude column chunked in rows: the along-track
-/// search above over the chord from the shard's cap centre
-/// ([`magg_morton::Cap::key`]), reading the latitude and longitude of the
+/// search above over the key of the shard's hull
+/// ([`magg_morton::Hull::key`]), reading the latitude and longitude of the
 /// same rows together. The key falls and rises at most once along a
 /// near-great-circle track, so the search reads the chunks near the shard
 /// and skips the rest of the track, including where it crosses the shard's
@@ -597,11 +599,11 @@ pub(crate) async fn shard_positions(
         Some([c]) if search && lat_ds.row_len() == 1 && *c > 0 => *c,
         _ => return band_positions(lat_ds, lon_ds, target.band, merge_gap, false).await,
     };
-    let cap = &target.cap;
+    let hull = &target.hull;
     let mut s = Search::new(
         rows,
         chunk_rows,
-        (f64::NEG_INFINITY, cap.radius()),
+        (f64::NEG_INFINITY, hull.radius()),
         merge_gap,
         start,
     );
@@ -646,7 +648,7 @@ pub(crate) async fn shard_positions(
                 let lons = parts.split_off(chunks.len());
                 for ((&c, la), lo) in chunks.iter().zip(parts).zip(lons) {
                     let first_row = s.chunk_range(c).start;
-                    if let Some((k, i)) = sample_keys(cap, &la, &lo, &mut keys)
+                    if let Some((k, i)) = sample_keys(hull, &la, &lo, &mut keys)
                         && nearest.is_none_or(|(best, _)| k < best)
                     {
                         nearest = Some((k, first_row + i as u64));

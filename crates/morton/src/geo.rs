@@ -235,34 +235,64 @@ fn chord2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
 }
 
+/// Samples along a cell's edge per side (the edge's corners among them).
+const EDGE_SAMPLES_PER_SIDE: usize = 64;
+
+/// The edge of `word`'s cell, sampled on its HEALPix edge curves (the
+/// `healpix` crate's own, starting at a corner), mapped to geodetic
+/// latitude on the unit sphere; and the largest chord between neighbouring
+/// samples.
+fn sampled_edge(word: u64) -> Result<(Vec<[f64; 3]>, f64), Error> {
+    use healpix::dir::Cardinal;
+    let cell = decode(word)?;
+    let edge: Vec<[f64; 3]> = healpix::get(cell.order)
+        .path_along_cell_edge(
+            cell.nested,
+            Cardinal::S,
+            false,
+            EDGE_SAMPLES_PER_SIDE as u32,
+        )
+        .iter()
+        .map(|p| unit(authalic_to_geodetic(p.lat.to_degrees()), p.lon.to_degrees()))
+        .collect();
+    let step = edge
+        .iter()
+        .zip(edge.iter().cycle().skip(1))
+        .map(|(a, b)| chord2(a, b))
+        .fold(0.0, f64::max)
+        .sqrt();
+    Ok((edge, step))
+}
+
+/// The unit vector of `word`'s cell centre (geodetic, as on a sphere).
+fn centre_of(word: u64) -> Result<[f64; 3], Error> {
+    let cell = decode(word)?;
+    let c = healpix::get(cell.order).center(cell.nested);
+    Ok(unit(
+        authalic_to_geodetic(c.lat.to_degrees()),
+        c.lon.to_degrees(),
+    ))
+}
+
 impl Cap {
     /// The cap of `word`'s cell.
     pub fn of(word: u64) -> Result<Self, Error> {
-        use healpix::dir::Cardinal;
-        let cell = decode(word)?;
-        let layer = healpix::get(cell.order);
-        let c = layer.center(cell.nested);
-        let center = unit(authalic_to_geodetic(c.lat.to_degrees()), c.lon.to_degrees());
-        let edge: Vec<[f64; 3]> = layer
-            .path_along_cell_edge(cell.nested, Cardinal::S, false, 64)
-            .iter()
-            .map(|p| unit(authalic_to_geodetic(p.lat.to_degrees()), p.lon.to_degrees()))
-            .collect();
+        let (edge, step) = sampled_edge(word)?;
+        Ok(Self::holding(centre_of(word)?, &edge, step))
+    }
+
+    /// The cap centred at `center` that holds the edge sampled as `edge`
+    /// (largest neighbouring-sample chord `step`).
+    fn holding(center: [f64; 3], edge: &[[f64; 3]], step: f64) -> Self {
         let far = edge
             .iter()
             .map(|p| chord2(p, &center))
             .fold(0.0, f64::max)
             .sqrt();
-        let step = edge
-            .iter()
-            .zip(edge.iter().cycle().skip(1))
-            .map(|(a, b)| chord2(a, b))
-            .fold(0.0, f64::max)
-            .sqrt();
-        Ok(Self {
+        Self {
             center,
             radius: far + 0.55 * step + 1e-9,
-        })
+        }
     }
 
     /// The chord from the cap's centre to a geodetic point (degrees; on
@@ -290,6 +320,159 @@ impl Cap {
     pub fn contains(&self, lat: f64, lon: f64) -> bool {
         self.key(lat, lon) <= self.radius
     }
+}
+
+/// A cell's [`Cap`] narrowed by four more caps, one along each edge: a
+/// tighter bound than the cap alone (a cap around a quadrilateral holds
+/// about half as much again as the cell), with a key that keeps the cap
+/// key's shape along a great circle, so the along-track row search in
+/// `magg-agg` can bisect on it the same way.
+///
+/// Each edge cap is centred 20° inside the midpoint between the edge's
+/// corners, on the great circle that halves the edge at right angles, so
+/// its rim runs close along the edge; its
+/// radius bounds every sample of the whole cell edge as [`Cap::of`] does
+/// (largest sample chord, plus 0.55 of the largest sample step, plus
+/// 1e-9). Every cap holds the cell, so their intersection does.
+///
+/// The key is `max(k₀, max over edges of min(kᵢ, c) + r₀)` where `k₀` is
+/// the cap's chord key, `kᵢ` an edge cap's chord key minus its radius, `r₀`
+/// the cap's radius and `c` a clamp level above the band (`c = r₀ / 4`):
+/// - a point of the cell has every term ≤ `r₀`: key ≤ [`Hull::radius`];
+/// - where the key exceeds `r₀ + c` it equals the cap key `k₀`;
+/// - below that level, its sublevel sets on a great circle are
+///   intersections of caps smaller than a hemisphere with that circle,
+///   i.e. of arcs shorter than a half circle, and so are single arcs.
+///
+/// So along a great circle the key has one valley (within the cap's
+/// radius plus `c` of where the cap key has its own) and one peak (the
+/// cap key's), and falls and rises at most once on an arc shorter than a
+/// half circle minus the cap's radius: the model the search relies on.
+/// A cell too large for edge caps under a hemisphere keeps the cap alone.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hull {
+    cap: Cap,
+    edges: [([f64; 3], f64); 4],
+    n_edges: usize,
+    clamp: f64,
+}
+
+/// How far inside an edge's midpoint its cap is centred (degrees): far
+/// enough that the cap's rim is nearly straight along a cell edge (a rim of
+/// radius 20° sags about 0.5 km from a straight 100 km chord), near enough
+/// that the caps stay well under a hemisphere.
+const EDGE_CAP_DEG: f64 = 20.0;
+
+impl Hull {
+    /// The hull of `word`'s cell.
+    pub fn of(word: u64) -> Result<Self, Error> {
+        // A cap whose chord radius plus the clamp stays below this is well
+        // under a hemisphere (chord √2).
+        const MAX_CHORD: f64 = 1.3;
+        const PER_SIDE: usize = EDGE_SAMPLES_PER_SIDE;
+        let (edge, step) = sampled_edge(word)?;
+        let cap = Cap::holding(centre_of(word)?, &edge, step);
+        let clamp = cap.radius / 4.0;
+        let mut hull = Self {
+            cap,
+            edges: [([0.0; 3], 0.0); 4],
+            n_edges: 0,
+            clamp,
+        };
+        if edge.len() != 4 * PER_SIDE {
+            return Ok(hull);
+        }
+        let (sa, ca) = EDGE_CAP_DEG.to_radians().sin_cos();
+        let mut edges = [([0.0; 3], 0.0); 4];
+        for (side, slot) in edges.iter_mut().enumerate() {
+            // The great circle through the edge's corners, its pole on the
+            // cell's side; the centre lies on the edge's perpendicular
+            // bisector, so the rim runs symmetrically along the edge.
+            let (a, b) = (
+                edge[side * PER_SIDE],
+                edge[(side + 1) * PER_SIDE % edge.len()],
+            );
+            let n = cross(&a, &b);
+            let nn = dot(&n, &n).sqrt();
+            if nn <= 1e-15 || nn.is_nan() {
+                return Ok(hull);
+            }
+            let sign = if dot(&n, &cap.center) < 0.0 {
+                -1.0
+            } else {
+                1.0
+            };
+            let n = n.map(|x| sign * x / nn);
+            let m = normalize([a[0] + b[0], a[1] + b[1], a[2] + b[2]]);
+            let edge_cap = Cap::holding(
+                normalize([0, 1, 2].map(|i| ca * m[i] + sa * n[i])),
+                &edge,
+                step,
+            );
+            if edge_cap.radius + clamp >= MAX_CHORD || edge_cap.radius.is_nan() {
+                return Ok(hull);
+            }
+            *slot = (edge_cap.center, edge_cap.radius);
+        }
+        hull.edges = edges;
+        hull.n_edges = 4;
+        Ok(hull)
+    }
+
+    /// The key of a geodetic point (degrees), NaN when the point is not
+    /// valid (as [`Cap::key`]); compare with [`Hull::radius`].
+    #[inline]
+    pub fn key(&self, lat: f64, lon: f64) -> f64 {
+        if !(lat.abs() <= 90.0 && lon.is_finite()) {
+            return f64::NAN;
+        }
+        let p = unit(lat, lon);
+        let r0 = self.cap.radius;
+        let mut key = chord2(&p, &self.cap.center).sqrt();
+        for (centre, radius) in &self.edges[..self.n_edges] {
+            let k = (chord2(&p, centre).sqrt() - radius).min(self.clamp) + r0;
+            key = key.max(k);
+        }
+        key
+    }
+
+    /// The key's bound: a point whose [`Hull::key`] exceeds it is not in
+    /// the cell.
+    pub fn radius(&self) -> f64 {
+        self.cap.radius
+    }
+
+    /// Whether a geodetic point (degrees) may lie in the cell. `false`
+    /// means it does not.
+    #[inline]
+    pub fn contains(&self, lat: f64, lon: f64) -> bool {
+        self.key(lat, lon) <= self.cap.radius
+    }
+
+    /// The cap the edge caps narrow.
+    pub fn cap(&self) -> &Cap {
+        &self.cap
+    }
+}
+
+#[inline]
+fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+#[inline]
+fn cross(a: &[f64; 3], b: &[f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+#[inline]
+fn normalize(a: [f64; 3]) -> [f64; 3] {
+    let n = dot(&a, &a).sqrt();
+    [a[0] / n, a[1] / n, a[2] / n]
 }
 
 /// The four cell corners as geodetic (lat, lon) degrees in mortie's order

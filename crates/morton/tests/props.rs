@@ -109,19 +109,20 @@ proptest! {
     }
 
     #[test]
-    fn cap_holds_every_point_of_its_cell(lat in -90.0f64..=90.0, lon in -180.0f64..=180.0, k in 0u8..=14) {
+    fn cap_and_hull_hold_every_point_of_their_cell(lat in -90.0f64..=90.0, lon in -180.0f64..=180.0, k in 0u8..=14) {
         let w = morton::geo_to_morton(lat, lon, k).unwrap();
         prop_assert!(morton::Cap::of(w).unwrap().contains(lat, lon));
+        prop_assert!(morton::Hull::of(w).unwrap().contains(lat, lon));
     }
 
     #[test]
-    fn cap_holds_points_near_corners_and_edges(
+    fn cap_and_hull_hold_points_near_corners_and_edges(
         lat in -90.0f64..=90.0, lon in -180.0f64..=180.0, k in 0u8..=12,
         corner in 0usize..4, t in 0.0f64..=1.0, dlat in -1e-6f64..1e-6, dlon in -1e-6f64..1e-6,
     ) {
         // Points near a corner, or near the straight (lat, lon) line between
         // two corners (the edge bulges away from it), hashed to whichever
-        // cell they fall in: that cell's cap must hold them.
+        // cell they fall in: that cell's cap and hull must hold them.
         let w = morton::geo_to_morton(lat, lon, k).unwrap();
         let b = morton::boundary(w).unwrap();
         let (a, c) = (b[corner], b[(corner + 1) % 4]);
@@ -131,6 +132,7 @@ proptest! {
         );
         let cell = morton::geo_to_morton(plat, plon, k).unwrap();
         prop_assert!(morton::Cap::of(cell).unwrap().contains(plat, plon), "cell {cell} ({plat}, {plon})");
+        prop_assert!(morton::Hull::of(cell).unwrap().contains(plat, plon), "hull: cell {cell} ({plat}, {plon})");
     }
 
     #[test]
@@ -218,6 +220,16 @@ fn cap_is_tight_and_rejects_what_is_far() {
     assert!((cap.key(clat, clon + 360.0) - cap.key(clat, clon)).abs() < 1e-12);
 }
 
+/// Uniform numbers in [0, 1) from a xorshift generator seeded with `state`.
+fn uniform(mut state: u64) -> impl FnMut() -> f64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// A deterministic sweep on top of the property tests: points spread over
 /// the sphere and points within 1e-9 degrees of cell corners, at several
 /// orders; each point's cell window and cell cap must hold it.
@@ -227,13 +239,7 @@ fn lon_window_sweep() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(0x2545_F491_4F6C_DD1D);
     for i in 0..points {
         let k = [0u8, 1, 3, 6, 9, 12, 18][i % 7];
         let lat = (2.0 * next() - 1.0).asin().to_degrees();
@@ -257,6 +263,117 @@ fn lon_window_sweep() {
         assert!(
             morton::Cap::of(cell).unwrap().contains(plat, plon),
             "cap: point ({plat}, {plon}) at order {k}: cell {cell}"
+        );
+        assert!(
+            morton::Hull::of(cell).unwrap().contains(plat, plon),
+            "hull: point ({plat}, {plon}) at order {k}: cell {cell}"
+        );
+    }
+}
+
+/// Points drawn around cells at several latitudes: the hull holds far less
+/// beyond the cell than the cap does.
+#[test]
+fn hull_is_much_tighter_than_the_cap() {
+    let mut next = uniform(0x0DDB_1A5E_5BAD_5EED);
+    for (lat, lon) in [(-86.5, 150.0), (-60.0, 15.0), (0.0, 15.0), (41.8, -120.3)] {
+        let word = morton::geo_to_morton(lat, lon, 6).unwrap();
+        let (hull, cap) = (
+            morton::Hull::of(word).unwrap(),
+            morton::Cap::of(word).unwrap(),
+        );
+        let (clat, clon) = morton::center(word).unwrap();
+        let (mut cell_n, mut hull_n, mut cap_n) = (0u32, 0u32, 0u32);
+        for _ in 0..100_000 {
+            let plat = (clat + (next() - 0.5) * 3.0).clamp(-90.0, 90.0);
+            let plon = clon + (next() - 0.5) * 3.0 / clat.to_radians().cos().max(0.02);
+            let in_cell = morton::geo_to_morton(plat, plon, 6).unwrap() == word;
+            cell_n += u32::from(in_cell);
+            hull_n += u32::from(hull.contains(plat, plon));
+            cap_n += u32::from(cap.contains(plat, plon));
+        }
+        let (h, c) = (
+            f64::from(hull_n) / f64::from(cell_n),
+            f64::from(cap_n) / f64::from(cell_n),
+        );
+        // Measured: hull 1.05-1.08 times the cell, cap 1.9-2.8 times.
+        assert!(
+            h < 1.15 && c > 1.7,
+            "({lat}, {lon}): hull {h:.3}, cap {c:.3} times the cell"
+        );
+    }
+}
+
+/// The property the row search relies on: along a great-circle arc shorter
+/// than a half circle less the cap's radius, the hull's key falls and rises
+/// at most once (strict steps change direction at most once).
+#[test]
+fn hull_key_turns_at_most_once_along_great_circle_arcs() {
+    let mut next = uniform(0x05EE_D0FA_11C0_FFEE);
+    let unit = |lat: f64, lon: f64| {
+        let (sl, cl) = lat.to_radians().sin_cos();
+        let (so, co) = lon.to_radians().sin_cos();
+        [cl * co, cl * so, sl]
+    };
+    for case in 0..400 {
+        let order = [2u8, 3, 4, 6, 9, 12][case % 6];
+        // A great circle through a point near a random cell, in a random
+        // direction.
+        let lat = (2.0 * next() - 1.0).asin().to_degrees();
+        let lon = 360.0 * next() - 180.0;
+        let word = morton::geo_to_morton(lat, lon, order).unwrap();
+        let hull = morton::Hull::of(word).unwrap();
+        let reach = 2.0 * 58.6 / f64::from(1u32 << order);
+        let start = unit(
+            (lat + (next() - 0.5) * reach).clamp(-89.9, 89.9),
+            lon + (next() - 0.5) * reach,
+        );
+        let heading = std::f64::consts::TAU * next();
+        // An orthonormal tangent pair at the start, then the heading.
+        let east = {
+            let e = [-start[1], start[0], 0.0];
+            let n = (e[0] * e[0] + e[1] * e[1]).sqrt().max(1e-12);
+            [e[0] / n, e[1] / n, 0.0]
+        };
+        let north = [
+            start[1] * east[2] - start[2] * east[1],
+            start[2] * east[0] - start[0] * east[2],
+            start[0] * east[1] - start[1] * east[0],
+        ];
+        let dir = [0, 1, 2].map(|i| heading.cos() * east[i] + heading.sin() * north[i]);
+        // An arc of up to 170° that holds the start somewhere along it.
+        let span = (20.0 + 150.0 * next()).to_radians();
+        let t0 = -span * next();
+        let keys: Vec<f64> = (0..=20_000)
+            .map(|i| {
+                let t = t0 + span * f64::from(i) / 20_000.0;
+                let q = [0, 1, 2].map(|k| t.cos() * start[k] + t.sin() * dir[k]);
+                hull.key(
+                    q[2].clamp(-1.0, 1.0).asin().to_degrees(),
+                    q[1].atan2(q[0]).to_degrees(),
+                )
+            })
+            .collect();
+        let mut turns = 0;
+        let mut dir = 0i8;
+        for w in keys.windows(2) {
+            let s = if w[1] > w[0] {
+                1
+            } else if w[1] < w[0] {
+                -1
+            } else {
+                0
+            };
+            if s != 0 && dir != 0 && s != dir {
+                turns += 1;
+            }
+            if s != 0 {
+                dir = s;
+            }
+        }
+        assert!(
+            turns <= 1,
+            "case {case}: cell {word} (order {order}): {turns} turns over {span} rad"
         );
     }
 }

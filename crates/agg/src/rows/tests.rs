@@ -359,11 +359,11 @@ fn an_open_band_reads_only_the_chunks_near_the_valley() {
 
 /// Keys as [`shard_positions`] gives them to the search, chunk by chunk
 /// through the same [`sample_keys`].
-fn sampled_keys(lat: &[f64], lon: &[f64], cap: &magg_morton::Cap, chunk: usize) -> Vec<f64> {
+fn sampled_keys(lat: &[f64], lon: &[f64], hull: &magg_morton::Hull, chunk: usize) -> Vec<f64> {
     let mut keys = Vec::with_capacity(lat.len());
     let mut part = Vec::new();
     for (la, lo) in lat.chunks(chunk).zip(lon.chunks(chunk)) {
-        sample_keys(cap, la, lo, &mut part);
+        sample_keys(hull, la, lo, &mut part);
         keys.extend_from_slice(&part);
     }
     keys
@@ -373,7 +373,7 @@ fn sampled_keys(lat: &[f64], lon: &[f64], cap: &magg_morton::Cap, chunk: usize) 
 fn ground_tracks_past_random_cells_are_exact() {
     // Satellite ground tracks (92° inclination, the Earth turning under
     // them, 5° to 170° of orbit) and cells of orders 3-9 near them: every
-    // row whose cell is the shard, and every row inside its cap, lies in a
+    // row whose cell is the shard, and every row inside its hull, lies in a
     // chunk the search reads, with the key sampled as in production.
     use magg_morton as morton;
     let mut rng = Lcg(21);
@@ -404,24 +404,24 @@ fn ground_tracks_past_random_cells_are_exact() {
         let plat = (lat[r] + (rng.next() - 0.5) * reach).clamp(-89.9, 89.9);
         let plon = lon[r] + (rng.next() - 0.5) * reach;
         let cell = morton::geo_to_morton(plat, plon, order).unwrap();
-        let cap = morton::Cap::of(cell).unwrap();
+        let hull = morton::Hull::of(cell).unwrap();
         let chunk = 100 + rng.below(2_000) as usize;
-        let keys = sampled_keys(&lat, &lon, &cap, chunk);
+        let keys = sampled_keys(&lat, &lon, &hull, chunk);
         let start = (rng.next() < 0.7).then(|| rng.next());
-        let band = (f64::NEG_INFINITY, cap.radius());
+        let band = (f64::NEG_INFINITY, hull.radius());
         let (_, fell_back, read) = run_from(&keys, chunk as u64, band, 0, start);
         assert!(!fell_back, "case {case}: order {order}, span {span}");
         let is_read = |i: usize| read.contains(&((i / chunk) as u64));
         for i in 0..n {
             let in_cell = morton::geo_to_morton(lat[i], lon[i], order).unwrap() == cell;
-            let in_cap = cap.contains(lat[i], lon[i]);
+            let in_hull = hull.contains(lat[i], lon[i]);
             assert!(
-                !in_cell || in_cap,
-                "case {case}, row {i}: in the cell, not the cap"
+                !in_cell || in_hull,
+                "case {case}, row {i}: in the cell, not the hull"
             );
             assert!(
-                !in_cap || is_read(i),
-                "case {case}, row {i}: in the cap (cell {cell}, order {order}), chunk {} not read; read {read:?}",
+                !in_hull || is_read(i),
+                "case {case}, row {i}: in the hull (cell {cell}, order {order}), chunk {} not read; read {read:?}",
                 i / chunk
             );
             met += usize::from(in_cell);
