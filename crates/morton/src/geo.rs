@@ -344,11 +344,13 @@ impl Cap {
 ///   intersections of caps smaller than a hemisphere with that circle,
 ///   i.e. of arcs shorter than a half circle, and so are single arcs.
 ///
-/// So along a great circle the key has one valley (within the cap's
-/// radius plus `c` of where the cap key has its own) and one peak (the
-/// cap key's), and falls and rises at most once on an arc shorter than a
-/// half circle minus the cap's radius: the model the search relies on.
-/// A cell too large for edge caps under a hemisphere keeps the cap alone.
+/// So along a great circle the key has one valley (inside the chord
+/// `r₀ + c` of the cap's centre, so within about `1.25 r₀` of arc from
+/// where the cap key has its own) and one peak (the cap key's, half a
+/// circle from that), and falls and rises at most once on an arc shorter
+/// than a half circle minus `1.25 r₀` (at order 6, 178°; an ATL06 granule
+/// spans about 26°): the model the search relies on. A cell too large for
+/// edge caps well under a hemisphere keeps the cap alone.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hull {
     cap: Cap,
