@@ -380,7 +380,12 @@ fn ground_tracks_past_random_cells_are_exact() {
     let inc = 92f64.to_radians();
     let earth_per_orbit_radian = 94.6 / 1436.0;
     let mut met = 0;
-    for case in 0..300 {
+    // More cases: MAGG_GROUND_TRACK_CASES=6000 (release build).
+    let cases: usize = std::env::var("MAGG_GROUND_TRACK_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    for case in 0..cases {
         let n = 2_000 + rng.below(30_000) as usize;
         let span = (5.0 + 165.0 * rng.next()).to_radians();
         let (u0, node) = (
