@@ -230,6 +230,12 @@ fn unit(lat: f64, lon: f64) -> [f64; 3] {
     [cl * co, cl * so, sl]
 }
 
+/// The unit vector of a valid geodetic point (|lat| ≤ 90, finite lon).
+#[inline]
+fn valid_unit(lat: f64, lon: f64) -> Option<[f64; 3]> {
+    (lat.abs() <= 90.0 && lon.is_finite()).then(|| unit(lat, lon))
+}
+
 #[inline]
 fn chord2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
@@ -301,11 +307,13 @@ impl Cap {
     /// longitude not finite). Compare with [`Cap::radius`].
     #[inline]
     pub fn key(&self, lat: f64, lon: f64) -> f64 {
-        if lat.abs() <= 90.0 && lon.is_finite() {
-            chord2(&unit(lat, lon), &self.center).sqrt()
-        } else {
-            f64::NAN
-        }
+        valid_unit(lat, lon).map_or(f64::NAN, |p| self.chord(&p))
+    }
+
+    /// The chord from the cap's centre to a unit vector.
+    #[inline]
+    fn chord(&self, p: &[f64; 3]) -> f64 {
+        chord2(p, &self.center).sqrt()
     }
 
     /// The chord radius: a point whose [`Cap::key`] exceeds it is not in
@@ -354,7 +362,7 @@ impl Cap {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hull {
     cap: Cap,
-    edges: [([f64; 3], f64); 4],
+    edges: [Cap; 4],
     n_edges: usize,
     clamp: f64,
 }
@@ -377,7 +385,7 @@ impl Hull {
         let clamp = cap.radius / 4.0;
         let mut hull = Self {
             cap,
-            edges: [([0.0; 3], 0.0); 4],
+            edges: [cap; 4],
             n_edges: 0,
             clamp,
         };
@@ -385,7 +393,7 @@ impl Hull {
             return Ok(hull);
         }
         let (sa, ca) = EDGE_CAP_DEG.to_radians().sin_cos();
-        let mut edges = [([0.0; 3], 0.0); 4];
+        let mut edges = [cap; 4];
         for (side, slot) in edges.iter_mut().enumerate() {
             // The great circle through the edge's corners, its pole on the
             // cell's side; the centre lies on the edge's perpendicular
@@ -414,7 +422,7 @@ impl Hull {
             if edge_cap.radius + clamp >= MAX_CHORD || edge_cap.radius.is_nan() {
                 return Ok(hull);
             }
-            *slot = (edge_cap.center, edge_cap.radius);
+            *slot = edge_cap;
         }
         hull.edges = edges;
         hull.n_edges = 4;
@@ -425,17 +433,14 @@ impl Hull {
     /// valid (as [`Cap::key`]); compare with [`Hull::radius`].
     #[inline]
     pub fn key(&self, lat: f64, lon: f64) -> f64 {
-        if !(lat.abs() <= 90.0 && lon.is_finite()) {
+        let Some(p) = valid_unit(lat, lon) else {
             return f64::NAN;
-        }
-        let p = unit(lat, lon);
+        };
         let r0 = self.cap.radius;
-        let mut key = chord2(&p, &self.cap.center).sqrt();
-        for (centre, radius) in &self.edges[..self.n_edges] {
-            let k = (chord2(&p, centre).sqrt() - radius).min(self.clamp) + r0;
-            key = key.max(k);
-        }
-        key
+        self.edges[..self.n_edges]
+            .iter()
+            .map(|e| (e.chord(&p) - e.radius).min(self.clamp) + r0)
+            .fold(self.cap.chord(&p), f64::max)
     }
 
     /// The key's bound: a point whose [`Hull::key`] exceeds it is not in
@@ -449,11 +454,6 @@ impl Hull {
     #[inline]
     pub fn contains(&self, lat: f64, lon: f64) -> bool {
         self.key(lat, lon) <= self.cap.radius
-    }
-
-    /// The cap the edge caps narrow.
-    pub fn cap(&self) -> &Cap {
-        &self.cap
     }
 }
 

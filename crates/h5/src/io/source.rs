@@ -88,11 +88,11 @@ impl Cache {
     /// (`abs` itself when `abs` is not cached).
     fn covered_until(&self, abs: u64) -> u64 {
         let mut at = abs;
-        let mut iter = self.extents.range(..=abs).next_back().into_iter().chain(
-            self.extents
-                .range((std::ops::Bound::Excluded(abs), std::ops::Bound::Unbounded)),
-        );
-        for (&s, b) in &mut iter {
+        let before = self.extents.range(..=abs).next_back();
+        let after = self
+            .extents
+            .range((std::ops::Bound::Excluded(abs), std::ops::Bound::Unbounded));
+        for (&s, b) in before.into_iter().chain(after) {
             if s > at {
                 break;
             }
