@@ -57,6 +57,7 @@ fn emulator(
         timeout: Duration::from_mins(2),
         worker_logs: std::env::var_os("MAGG_WORKER_LOGS").is_some(),
         faults,
+        synthetic: None,
     }))
     .unwrap()
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use magg_store::ShardStatus;
 use serde::{Deserialize, Serialize};
 
+use crate::concurrency::Concurrency;
 use crate::progress::human;
 
 /// Version of the results JSON layout.
@@ -41,6 +42,9 @@ pub struct RunReport {
     /// What the run cost, for executors that bill per use (Lambda).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<Cost>,
+    /// The concurrency a remote executor reached (Lambda).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<Concurrency>,
 }
 
 /// The bill of a run on a pay-per-use executor (Lambda): billed compute
@@ -209,6 +213,9 @@ impl RunReport {
                 c.total_usd
             );
         }
+        if let Some(c) = &self.concurrency {
+            let _ = writeln!(s, "{}", c.summary());
+        }
         for (shard, err) in self.failures() {
             let _ = writeln!(s, "FAILED shard {shard}: {err}");
         }
@@ -217,8 +224,12 @@ impl RunReport {
 
     /// Writes the results JSON.
     pub fn write_json(&self, path: &Path) -> std::io::Result<()> {
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(path, text + "\n")
+        std::fs::write(path, self.to_json_text())
+    }
+
+    /// The results JSON text.
+    pub fn to_json_text(&self) -> String {
+        serde_json::to_string_pretty(self).expect("run reports serialize") + "\n"
     }
 }
 
@@ -252,6 +263,7 @@ mod tests {
             totals: Totals::of(std::slice::from_ref(&shard)),
             shards: vec![shard],
             cost,
+            concurrency: None,
         }
     }
 

@@ -98,6 +98,7 @@ pub(crate) async fn emulator(
         timeout: Duration::from_mins(2),
         worker_logs: std::env::var_os("MAGG_WORKER_LOGS").is_some(),
         faults,
+        synthetic: None,
     })
     .await
     .unwrap()

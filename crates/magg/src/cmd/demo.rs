@@ -103,7 +103,12 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         let stop = super::run::stop_on_signal();
         anyhow::Ok(magg_run::run_local(&map, AggConfig::atl06_default(), &opts, stop).await?)
     })?;
-    super::run::finish(&report, &out.join("results.json"))?;
+    let results = out.join("results.json");
+    let written = report
+        .write_json(&results)
+        .map(|()| vec![results.display().to_string()])
+        .map_err(|e| format!("writing results JSON {}: {e}", results.display()));
+    super::run::finish(&report, written)?;
     println!("store: {store}");
     println!("open it in Python:");
     println!("    import xarray as xr, xdggs");
