@@ -98,6 +98,7 @@ pub use file::{Entry, EntryKind, File, OpenOptions};
 pub use format::dataspace::UNLIMITED;
 pub use format::datatype::{ByteOrder, Dtype, StrPad};
 pub use format::pipeline::Filter;
+pub use io::budget::Budget;
 pub use io::stats::{Counters, IoStats};
 pub use magg_objects::IoPolicy;
 pub use url::{store_for, store_with};
