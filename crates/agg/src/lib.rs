@@ -90,7 +90,8 @@ pub use expr::{Expr, ExprError};
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{
-    DEFAULT_BEAM_CONCURRENCY, DEFAULT_CACHED_FILES, GranuleReport, ReadOptions, ShardOutput,
+    DEFAULT_BEAM_CONCURRENCY, DEFAULT_CACHED_FILES, DEFAULT_GRANULE_CONCURRENCY,
+    DEFAULT_MEMORY_BUDGET, DEFAULT_REQUESTS_IN_FLIGHT, GranuleReport, ReadOptions, ShardOutput,
     read_shard,
 };
 pub use reduce::{GroupedShard, ShardGrid};

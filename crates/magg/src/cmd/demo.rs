@@ -92,7 +92,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         let opts = JobOptions {
             store: store.clone(),
             workers: args.workers.unwrap_or_else(super::run::default_workers),
-            granule_concurrency: 4,
+            granule_concurrency: magg_agg::DEFAULT_GRANULE_CONCURRENCY,
             beam_concurrency: magg_agg::DEFAULT_BEAM_CONCURRENCY,
             selection: Selection::default(),
             mode: StoreMode::Overwrite,

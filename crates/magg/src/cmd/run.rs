@@ -26,13 +26,15 @@ pub(crate) struct Args {
     /// Shards in flight at once (default: 2 × cores).
     #[arg(long)]
     workers: Option<usize>,
-    /// Granules read at once per shard.
-    #[arg(long, default_value_t = 4)]
-    granule_concurrency: usize,
-    /// Beams read at once per granule after the first (local executor;
-    /// more overlaps requests, each beam in flight holds its coordinates).
-    #[arg(long, default_value_t = magg_agg::DEFAULT_BEAM_CONCURRENCY)]
-    beam_concurrency: usize,
+    /// At most this many granules of a shard read at once (default: all;
+    /// a shard's requests in flight and the bytes its reads hold are
+    /// bounded anyway).
+    #[arg(long)]
+    granule_concurrency: Option<usize>,
+    /// At most this many beams of a granule read at once (local executor;
+    /// default: all).
+    #[arg(long)]
+    beam_concurrency: Option<usize>,
     /// Run at most K shards (the costliest).
     #[arg(long)]
     max_shards: Option<usize>,
@@ -149,8 +151,12 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let opts = JobOptions {
         store: args.store.clone(),
         workers: args.workers.unwrap_or_else(default_workers),
-        granule_concurrency: args.granule_concurrency,
-        beam_concurrency: args.beam_concurrency,
+        granule_concurrency: args
+            .granule_concurrency
+            .unwrap_or(magg_agg::DEFAULT_GRANULE_CONCURRENCY),
+        beam_concurrency: args
+            .beam_concurrency
+            .unwrap_or(magg_agg::DEFAULT_BEAM_CONCURRENCY),
         selection: Selection {
             shard: args.shard.as_deref().map(parse_shard).transpose()?,
             max_shards: args.max_shards,
