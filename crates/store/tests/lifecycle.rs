@@ -6,7 +6,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{DATA_SHARDS, EMPTY_SHARD, ORDERS, cell_values, shard_word, spec};
+use common::{
+    DATA_SHARDS, EMPTY_SHARD, FOREIGN_SHARD, ORDERS, SHARDS, UNWRITTEN_SHARDS, cell_values,
+    chunk_of, shard_word, spec,
+};
 use magg_store::{
     Column, ColumnRef, CreateMode, FillValue, OutputStore, ShardStatus, StoreError, VariableSpec,
 };
@@ -64,15 +67,65 @@ async fn reads_back_what_was_written() {
         "morton chunk = the shard's children in nested order"
     );
 
-    // A shard never written reads as fill values, coordinates included.
-    let never = shard_word(1);
+    // A shard never written reads as fill values; its coordinates are the
+    // template's, valid from the start.
+    let never = shard_word(UNWRITTEN_SHARDS[0]);
     let Column::F32(h) = store.read_chunk(3, "h_max", never).await.unwrap() else {
         panic!("h_max is f32")
     };
     assert!(h.iter().all(|&x| x == common::H_MAX_FILL));
+    let n = UNWRITTEN_SHARDS[0];
     assert_eq!(
         store.read_chunk(3, "cell_ids", never).await.unwrap(),
-        Column::U64(vec![u64::MAX; 4])
+        Column::U64((n * 4..(n + 1) * 4).collect())
+    );
+    assert_eq!(
+        store.read_chunk(5, "morton", never).await.unwrap(),
+        Column::U64(magg_morton::children(never, 5).unwrap())
+    );
+
+    // The shard list, in chunk order, travels in the root metadata.
+    let chunks = store.chunks();
+    assert_eq!(chunks.nested(), SHARDS);
+    for (i, &n) in SHARDS.iter().enumerate() {
+        assert_eq!(chunks.chunk(shard_word(n)), Some(i as u64));
+    }
+}
+
+#[tokio::test]
+async fn arrays_span_only_the_shards_one_chunk_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("s.zarr");
+    let store = common::populated_store(&path).await;
+    for order in ORDERS {
+        let span = 1u64 << (2 * (order - common::PARENT));
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path.join(format!("{order}/h_mean/zarr.json"))).unwrap())
+                .unwrap();
+        assert_eq!(meta["shape"], serde_json::json!([SHARDS.len() as u64 * span]));
+        assert_eq!(
+            meta["chunk_grid"]["configuration"]["chunk_shape"],
+            serde_json::json!([span])
+        );
+        for (i, &n) in SHARDS.iter().enumerate() {
+            let w = shard_word(n);
+            assert_eq!(
+                store.chunk_key(order, "h_mean", w).unwrap(),
+                format!("{order}/h_mean/c/{i}")
+            );
+            assert_eq!(store.chunk_range(w, order).unwrap(), n * span..(n + 1) * span);
+            // Every coordinate chunk is written with the template.
+            for name in ["cell_ids", "morton"] {
+                assert!(path.join(format!("{order}/{name}/c/{i}")).is_file());
+            }
+        }
+    }
+    let root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path.join("zarr.json")).unwrap()).unwrap();
+    assert_eq!(root["attributes"]["magg"]["layout_version"], 2);
+    assert_eq!(
+        root["attributes"]["magg"]["spec"]["shards"],
+        serde_json::json!(SHARDS)
     );
 }
 
@@ -111,7 +164,7 @@ async fn empty_shards_store_coordinates_only_and_erase_old_data() {
             let key = store
                 .chunk_key(order, name, shard_word(EMPTY_SHARD))
                 .unwrap();
-            assert_eq!(key, format!("{order}/{name}/c/{EMPTY_SHARD}"));
+            assert_eq!(key, format!("{order}/{name}/c/{}", chunk_of(EMPTY_SHARD)));
             assert!(
                 !files.contains_key(&key),
                 "{key} written for an empty shard"
@@ -180,7 +233,16 @@ async fn create_modes() {
         .unwrap_err();
     assert!(err.to_string().contains("orders"), "{err}");
 
-    // Overwrite: a fresh store, no old chunks or status records.
+    // Another shard list is another layout.
+    let mut other = spec("fp-1");
+    other.shards.pop();
+    let err = OutputStore::create(url(&path), &other, CreateMode::OpenExisting)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("shards is 7 shards") && msg.contains("requested 6 shards"), "{msg}");
+
+    // Overwrite: a fresh store, no old data chunks or status records.
     let store = OutputStore::create(url(&path), &spec("fp-2"), CreateMode::Overwrite)
         .await
         .unwrap();
@@ -188,7 +250,9 @@ async fn create_modes() {
     assert!(store.list_status().await.unwrap().is_empty());
     let files = tree(&path);
     assert!(
-        files.keys().all(|k| k.ends_with("zarr.json")),
+        files.keys().all(|k| k.ends_with("zarr.json")
+            || k.contains("/cell_ids/c/")
+            || k.contains("/morton/c/")),
         "{:?}",
         files.keys()
     );
@@ -366,9 +430,96 @@ async fn bad_writes_name_store_shard_and_variable() {
     let point = magg_morton::encode_point(7).unwrap();
     expect(store.write_shard(point, 3, &good).await, "point word");
     expect(store.write_shard(0, 3, &good).await, "null word");
+    expect(
+        store.write_shard(shard_word(FOREIGN_SHARD), 3, &good).await,
+        "not one of the store's 7 shards",
+    );
     assert!(store.read_chunk(3, "nope", shard).await.is_err());
+    assert!(
+        store
+            .read_chunk(3, "count", shard_word(FOREIGN_SHARD))
+            .await
+            .is_err()
+    );
     // Nothing was written by the refused calls.
-    assert!(!path.join("3/count/c/7").exists());
+    let key = format!("3/count/c/{}", chunk_of(7));
+    assert!(!path.join(&key).exists());
     store.write_shard(shard, 3, &good).await.unwrap();
-    assert!(path.join("3/count/c/7").exists());
+    assert!(path.join(&key).exists());
+}
+
+/// A root `zarr.json` as layout version 1 (dense global arrays) wrote it.
+fn layout_1_root(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let doc = serde_json::json!({
+        "zarr_format": 3,
+        "node_type": "group",
+        "attributes": {
+            "product": "ATL06",
+            "magg": {
+                "format_version": 1,
+                "spec": {
+                    "parent_order": 2,
+                    "orders": [3, 5],
+                    "variables": [{"name": "count", "dtype": "uint32", "fill_value": 0}],
+                    "compression": {"name": "gzip", "level": 1},
+                    "fingerprint": "fp-1"
+                }
+            }
+        }
+    });
+    std::fs::write(dir.join("zarr.json"), doc.to_string()).unwrap();
+    std::fs::create_dir_all(dir.join("3/count/c")).unwrap();
+    std::fs::write(dir.join("3/count/c/37"), b"old chunk").unwrap();
+}
+
+#[tokio::test]
+async fn a_layout_1_store_is_refused_naming_the_version_until_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("old.zarr");
+    layout_1_root(&path);
+    let check = |err: StoreError| {
+        let msg = err.to_string();
+        assert!(matches!(err, StoreError::Layout { found: 1, supported: 2, .. }), "{msg}");
+        assert!(
+            msg.contains("layout version 1") && msg.contains("--overwrite") && msg.contains(url(&path)),
+            "{msg}"
+        );
+    };
+    check(OutputStore::open(url(&path)).await.unwrap_err());
+    for mode in [CreateMode::New, CreateMode::OpenExisting] {
+        check(
+            OutputStore::create(url(&path), &spec("fp-1"), mode)
+                .await
+                .unwrap_err(),
+        );
+    }
+    assert!(path.join("3/count/c/37").is_file(), "a refused store is left alone");
+
+    // --overwrite replaces it with a layout-2 store.
+    let store = OutputStore::create(url(&path), &spec("fp-1"), CreateMode::Overwrite)
+        .await
+        .unwrap();
+    assert!(!path.join("3/count/c/37").exists());
+    assert_eq!(store.chunks().len(), SHARDS.len());
+    OutputStore::open(url(&path)).await.unwrap();
+}
+
+#[tokio::test]
+async fn reopen_reads_the_current_shard_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("s.zarr");
+    let first = OutputStore::create(url(&path), &spec("fp-1"), CreateMode::New)
+        .await
+        .unwrap();
+    let mut fewer = spec("fp-1");
+    fewer.shards = vec![shard_word(100)];
+    OutputStore::create(url(&path), &fewer, CreateMode::Overwrite)
+        .await
+        .unwrap();
+    // The stale handle still maps shard 100 to chunk 5; the reopened one to 0.
+    assert_eq!(first.chunks().chunk(shard_word(100)), Some(5));
+    let fresh = first.reopen().await.unwrap();
+    assert_eq!(fresh.chunks().chunk(shard_word(100)), Some(0));
+    assert_eq!(fresh.chunks().len(), 1);
 }
