@@ -1,6 +1,6 @@
 """Time and peak memory of opening a magg store the way a user does.
 
-usage: open_store.py STORE [GROUP]
+usage: open_store.py STORE [GROUP]   (a local store; GROUP defaults to 12)
 
 Runs what `magg demo` prints, step by step, and prints one JSON line:
 1. `import xarray as xr, xdggs` (not counted: the baseline);
@@ -36,6 +36,12 @@ def reset_peak():
 store = sys.argv[1]
 group = sys.argv[2] if len(sys.argv) > 2 else "12"
 
+# The store's layout (read as plain JSON, before the timed steps).
+with open(f"{store}/zarr.json") as f:
+    magg = json.load(f).get("attributes", {}).get("magg", {})
+layout = magg.get("layout_version", magg.get("format_version"))
+shards = len(magg.get("spec", {}).get("shards", [])) or None
+
 t = time.perf_counter()
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
@@ -66,6 +72,8 @@ print(
         {
             "store": store,
             "group": group,
+            "layout_version": layout,
+            "shards": shards,
             "cells": int(ds.sizes["cells"]),
             "populated": int(populated.sizes["cells"]),
             "observations": int(counts.astype(np.uint64).sum()),

@@ -352,8 +352,8 @@ async fn write_pass(
     grouped: &GroupedShard,
     grid: &magg_agg::ShardGrid,
 ) -> Result<(), BenchError> {
-    let spec =
-        magg_run::store_spec(config, &[], serde_json::Map::new()).map_err(BenchError::Input)?;
+    let spec = magg_run::store_spec(config, &[], &[grid.shard], serde_json::Map::new())
+        .map_err(BenchError::Input)?;
     let url = dir.join(format!(
         "store-{}.zarr",
         Instant::now().elapsed().as_nanos()

@@ -129,8 +129,11 @@ fn read_options(event: &ShardEvent) -> ReadOptions {
     read
 }
 
-/// Keeps the opened output store between invocations of a warm sandbox
-/// (per store URL and I/O policy).
+/// Keeps the output store's connection between invocations of a warm
+/// sandbox (per store URL and I/O policy). Its root metadata (spec and
+/// shard list, which give the shard's chunk) is read again for every
+/// event: one small GET, so a store overwritten with another shard map
+/// since the last event is never written with a stale mapping.
 #[derive(Default)]
 struct Handler {
     store: Option<(String, IoPolicy, Arc<OutputStore>)>,
@@ -159,7 +162,14 @@ impl Handler {
             && *url == event.store
             && *io == event.io
         {
-            return Ok(Arc::clone(store));
+            let store = Arc::new(
+                store
+                    .reopen()
+                    .await
+                    .map_err(|e| ("Magg.Store", e.to_string()))?,
+            );
+            self.store = Some((event.store.clone(), event.io.clone(), Arc::clone(&store)));
+            return Ok(store);
         }
         let location =
             Location::parse_with_policy(&event.store, event.store_options.clone(), &event.io)

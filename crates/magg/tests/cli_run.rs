@@ -26,6 +26,29 @@ fn demo_then_resume_overwrite_and_dry_run() {
     let shards = results["totals"]["shards"].as_u64().unwrap();
     assert!(shards > 10, "{results}");
     let observations = results["totals"]["observations"].as_u64().unwrap();
+    let cells = results["totals"]["cells"].as_u64().unwrap();
+
+    // The Python lines the demo prints run as printed, without a warning,
+    // and hold every cell with data and every observation.
+    let snippet: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("open it in Python:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(snippet.len(), 4, "{out}");
+    assert!(!out.contains("consolidated"), "{out}");
+    let script = format!(
+        "import os, sys, warnings\nos.chdir(sys.argv[1])\nwarnings.simplefilter('error')\n{}\n\
+         assert cells.sizes['cells'] == {cells}, cells.sizes\n\
+         assert int(cells['count'].values.sum()) == {observations}\n\
+         assert int(ds['count'].values.sum()) == {observations}\n\
+         print('SNIPPET OK')\n",
+        snippet.join("\n")
+    );
+    let said = magg_testkit::run_python(&script, &[d.to_str().unwrap()]);
+    assert!(said.contains("SNIPPET OK"), "{said}");
 
     let run = [
         "run",

@@ -167,7 +167,10 @@ pub async fn run_with(
     make_worker: impl FnOnce(AggConfig, Arc<OutputStore>) -> Result<Arc<dyn ShardWorker>, JobError>,
 ) -> Result<RunReport, JobError> {
     let tasks = planned(map, &config, opts)?;
-    let spec = store_spec(&config, &opts.pyramid, run_attrs(map)).map_err(JobError::Input)?;
+    // The store spans every shard of the map, whatever this run selects.
+    let shards: Vec<u64> = map.iter().map(|(s, _)| s).collect();
+    let spec =
+        store_spec(&config, &opts.pyramid, &shards, run_attrs(map)).map_err(JobError::Input)?;
     let store_err = |source| JobError::Store {
         store: opts.store.clone(),
         source,

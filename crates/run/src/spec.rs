@@ -4,13 +4,16 @@ use magg_agg::{AggConfig, Plan};
 use magg_store::{StoreSpec, VariableSpec};
 use serde_json::{Map, Value};
 
-/// The store spec for `config`: one variable per output, at the child order
-/// plus any `pyramid` orders (coarser levels computed exactly from the
+/// The store spec for `config` over `shards` (morton words at the config's
+/// parent order: the whole shard map, so a partial run can be resumed into
+/// the same store): one variable per output, at the child order plus any
+/// `pyramid` orders (coarser levels computed exactly from the
 /// observations), fingerprinted with the config so a store is never filled
 /// by two different configs.
 pub fn store_spec(
     config: &AggConfig,
     pyramid: &[u8],
+    shards: &[u64],
     attrs: Map<String, Value>,
 ) -> Result<StoreSpec, String> {
     let plan = Plan::new(config).map_err(|e| e.to_string())?;
@@ -34,6 +37,7 @@ pub fn store_spec(
     StoreSpec {
         parent_order: plan.parent_order(),
         orders,
+        shards: shards.to_vec(),
         variables,
         compression: magg_store::Compression::default(),
         fingerprint: config.fingerprint(),

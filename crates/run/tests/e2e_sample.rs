@@ -35,7 +35,8 @@ fn tasks() -> Vec<Task> {
 
 async fn run_into(store_path: &str) -> magg_run::RunReport {
     let config = AggConfig::atl06_default();
-    let spec = store_spec(&config, &[], serde_json::Map::new()).unwrap();
+    let shards: Vec<u64> = tasks().iter().map(|t| t.shard).collect();
+    let spec = store_spec(&config, &[], &shards, serde_json::Map::new()).unwrap();
     let store = Arc::new(
         OutputStore::create(store_path, &spec, CreateMode::New)
             .await

@@ -67,8 +67,8 @@ mod template;
 
 pub use error::{Result, StoreError};
 pub use location::Location;
-pub use shards::ShardChunks;
 pub use magg_agg::{Column, ColumnRef, Dtype, FillValue};
+pub use shards::ShardChunks;
 pub use spec::{Compression, MAX_ORDER, MAX_ORDER_SPAN, RESERVED_NAMES, StoreSpec, VariableSpec};
 pub use status::{STATUS_PREFIX, ShardStatus, status_key};
 pub use store::{CreateMode, OutputStore};

@@ -100,7 +100,10 @@ impl ShardChunks {
         if cell.is_point || cell.order != self.parent_order {
             return None;
         }
-        self.nested.binary_search(&cell.nested).ok().map(|i| i as u64)
+        self.nested
+            .binary_search(&cell.nested)
+            .ok()
+            .map(|i| i as u64)
     }
 
     /// The shard (morton word) of chunk `chunk`.

@@ -398,7 +398,9 @@ mod tests {
         StoreSpec {
             parent_order: 2,
             orders: vec![4, 3, 4],
-            shards: [100, 7, 100].map(|n| magg_morton::encode(2, n).unwrap()).to_vec(),
+            shards: [100, 7, 100]
+                .map(|n| magg_morton::encode(2, n).unwrap())
+                .to_vec(),
             variables: vec![VariableSpec::new("h", FillValue::F32(f32::NAN))],
             compression: Compression::default(),
             fingerprint: "abc".into(),

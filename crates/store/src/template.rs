@@ -234,9 +234,7 @@ pub(crate) enum RootProblem {
 }
 
 /// Rebuilds the spec from the root group's attributes.
-pub(crate) fn spec_from_root_attrs(
-    attrs: &Map<String, Value>,
-) -> Result<StoreSpec, RootProblem> {
+pub(crate) fn spec_from_root_attrs(attrs: &Map<String, Value>) -> Result<StoreSpec, RootProblem> {
     let invalid = |m: &str| RootProblem::Invalid(m.to_string());
     let magg = attrs
         .get("magg")

@@ -99,10 +99,14 @@ async fn arrays_span_only_the_shards_one_chunk_each() {
     let store = common::populated_store(&path).await;
     for order in ORDERS {
         let span = 1u64 << (2 * (order - common::PARENT));
-        let meta: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(path.join(format!("{order}/h_mean/zarr.json"))).unwrap())
-                .unwrap();
-        assert_eq!(meta["shape"], serde_json::json!([SHARDS.len() as u64 * span]));
+        let meta: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(path.join(format!("{order}/h_mean/zarr.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            meta["shape"],
+            serde_json::json!([SHARDS.len() as u64 * span])
+        );
         assert_eq!(
             meta["chunk_grid"]["configuration"]["chunk_shape"],
             serde_json::json!([span])
@@ -113,7 +117,10 @@ async fn arrays_span_only_the_shards_one_chunk_each() {
                 store.chunk_key(order, "h_mean", w).unwrap(),
                 format!("{order}/h_mean/c/{i}")
             );
-            assert_eq!(store.chunk_range(w, order).unwrap(), n * span..(n + 1) * span);
+            assert_eq!(
+                store.chunk_range(w, order).unwrap(),
+                n * span..(n + 1) * span
+            );
             // Every coordinate chunk is written with the template.
             for name in ["cell_ids", "morton"] {
                 assert!(path.join(format!("{order}/{name}/c/{i}")).is_file());
@@ -240,7 +247,10 @@ async fn create_modes() {
         .await
         .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("shards is 7 shards") && msg.contains("requested 6 shards"), "{msg}");
+    assert!(
+        msg.contains("shards is 7 shards") && msg.contains("requested 6 shards"),
+        "{msg}"
+    );
 
     // Overwrite: a fresh store, no old data chunks or status records.
     let store = OutputStore::create(url(&path), &spec("fp-2"), CreateMode::Overwrite)
@@ -480,9 +490,21 @@ async fn a_layout_1_store_is_refused_naming_the_version_until_overwritten() {
     layout_1_root(&path);
     let check = |err: StoreError| {
         let msg = err.to_string();
-        assert!(matches!(err, StoreError::Layout { found: 1, supported: 2, .. }), "{msg}");
         assert!(
-            msg.contains("layout version 1") && msg.contains("--overwrite") && msg.contains(url(&path)),
+            matches!(
+                err,
+                StoreError::Layout {
+                    found: 1,
+                    supported: 2,
+                    ..
+                }
+            ),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("layout version 1")
+                && msg.contains("--overwrite")
+                && msg.contains(url(&path)),
             "{msg}"
         );
     };
@@ -494,7 +516,10 @@ async fn a_layout_1_store_is_refused_naming_the_version_until_overwritten() {
                 .unwrap_err(),
         );
     }
-    assert!(path.join("3/count/c/37").is_file(), "a refused store is left alone");
+    assert!(
+        path.join("3/count/c/37").is_file(),
+        "a refused store is left alone"
+    );
 
     // --overwrite replaces it with a layout-2 store.
     let store = OutputStore::create(url(&path), &spec("fp-1"), CreateMode::Overwrite)
