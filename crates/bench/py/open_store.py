@@ -7,7 +7,9 @@ Runs what `magg demo` prints, step by step, and prints one JSON line:
 2. open: `xr.open_zarr(STORE, group=GROUP).pipe(xdggs.decode)`;
 3. select: the populated cells, loaded into memory
    (`ds.isel(cells=ds["count"].values > 0).load()`).
-Memory is the process's resident set (`/proc/self/status`); the peak of
+Wall and CPU seconds (all threads: `time.process_time`, which a busy
+machine inflates less than wall time) per step. Memory is the process's
+resident set (`/proc/self/status`); the peak of
 each step is measured after resetting the high-water mark
 (`/proc/self/clear_refs` = 5), and reported beyond the RSS after the
 imports. Warnings are collected and reported (the plain open must not
@@ -54,15 +56,17 @@ caught = []
 with warnings.catch_warnings(record=True) as w:
     warnings.simplefilter("always")
     reset_peak()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     ds = xr.open_zarr(store, group=group).pipe(xdggs.decode)
     open_seconds = time.perf_counter() - t
+    open_cpu = time.process_time() - c
     open_peak_kb = rss_kb("VmHWM")
 
     reset_peak()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     populated = ds.isel(cells=ds["count"].values > 0).load()
     select_seconds = time.perf_counter() - t
+    select_cpu = time.process_time() - c
     select_peak_kb = rss_kb("VmHWM")
     caught = [f"{x.category.__name__}: {x.message}" for x in w]
 
@@ -80,8 +84,10 @@ print(
             "import_seconds": round(import_seconds, 3),
             "import_rss_mb": round(base_kb / 1024, 1),
             "open_seconds": round(open_seconds, 3),
+            "open_cpu_seconds": round(open_cpu, 3),
             "open_peak_mb": round((open_peak_kb - base_kb) / 1024, 1),
             "select_seconds": round(select_seconds, 3),
+            "select_cpu_seconds": round(select_cpu, 3),
             "select_peak_mb": round((select_peak_kb - base_kb) / 1024, 1),
             "total_seconds": round(open_seconds + select_seconds, 3),
             "peak_mb": round((max(open_peak_kb, select_peak_kb) - base_kb) / 1024, 1),

@@ -115,3 +115,58 @@ fn demo_then_resume_overwrite_and_dry_run() {
     let (ok, _, err) = magg(d, &["run", "--catalog", "bad.json", "--store", "y.zarr"]);
     assert!(!ok && err.contains("bad.json"), "{err}");
 }
+
+/// `--pyramid` in the compact layout: every order group spans the map's
+/// shards with 4^(k−6) cells per shard, `magg verify` passes at every
+/// order, and xarray + xdggs open each group as the demo prints it; the
+/// coarser orders hold the same observations, cell by cell the sums of
+/// their children at the child order.
+#[test]
+fn pyramid_orders_follow_the_compact_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ok, _, err) = magg(d, &["demo", "--quiet"]);
+    assert!(ok, "{err}");
+    let run = [
+        "run",
+        "--catalog",
+        "magg-demo/shardmap.json",
+        "--store",
+        "p.zarr",
+        "--pyramid",
+        "6,9..10",
+        "--quiet",
+    ];
+    let (ok, _, err) = magg(d, &run);
+    assert!(ok, "{err}");
+    let (ok, out, err) = magg(
+        d,
+        &["verify", "p.zarr", "--catalog", "magg-demo/shardmap.json"],
+    );
+    assert!(ok, "verify: {out}{err}");
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("p.zarr.results.json")).unwrap())
+            .unwrap();
+    let observations = results["totals"]["observations"].as_u64().unwrap();
+    let script = format!(
+        "import sys, warnings, numpy as np, xarray as xr, xdggs, zarr\n\
+         store = sys.argv[1]\n\
+         shards = zarr.open_group(store, mode='r').attrs['magg']['spec']['shards']\n\
+         warnings.simplefilter('error')\n\
+         fine = xr.open_zarr(store, group='12').pipe(xdggs.decode)\n\
+         for k in (6, 9, 10, 12):\n\
+         \x20   ds = xr.open_zarr(store, group=str(k)).pipe(xdggs.decode)\n\
+         \x20   span = 4 ** (k - 6)\n\
+         \x20   assert ds.sizes['cells'] == len(shards) * span, (k, ds.sizes)\n\
+         \x20   assert ds.dggs.grid_info.level == k\n\
+         \x20   want = np.concatenate([np.arange(n * span, (n + 1) * span) for n in shards]).astype('u8')\n\
+         \x20   assert np.array_equal(ds.cell_ids.values, want), k\n\
+         \x20   count = ds['count'].values.astype('u8')\n\
+         \x20   assert int(count.sum()) == {observations}, (k, int(count.sum()))\n\
+         \x20   kids = fine['count'].values.astype('u8').reshape(-1, 4 ** (12 - k)).sum(axis=1)\n\
+         \x20   assert np.array_equal(count, kids), k\n\
+         print('PYRAMID OK')\n"
+    );
+    let said = magg_testkit::run_python(&script, &[d.join("p.zarr").to_str().unwrap()]);
+    assert!(said.contains("PYRAMID OK"), "{said}");
+}

@@ -175,11 +175,21 @@ pub async fn run_with(
         store: opts.store.clone(),
         source,
     };
+    let started = std::time::Instant::now();
     let store = Arc::new(
         OutputStore::create_at(location, &spec, opts.mode.create_mode())
             .await
             .map_err(store_err)?,
     );
+    if !opts.quiet {
+        eprintln!(
+            "store {}: {} shards at orders {:?} ready in {:.2} s",
+            opts.store,
+            store.chunks().len(),
+            store.spec().orders,
+            started.elapsed().as_secs_f64()
+        );
+    }
     let records = if opts.mode.reads_status() {
         store.list_status().await.map_err(store_err)?
     } else {

@@ -55,10 +55,13 @@ impl ShardChunks {
                 "shard nested id {n} is not a cell at order {parent_order}"
             ));
         }
-        if let Some(w) = nested.windows(2).find(|w| w[0] >= w[1]) {
+        if let Some((a, b)) = nested
+            .iter()
+            .zip(nested.iter().skip(1))
+            .find(|(a, b)| a >= b)
+        {
             return Err(format!(
-                "shard nested ids are not strictly increasing ({} then {})",
-                w[0], w[1]
+                "shard nested ids are not strictly increasing ({a} then {b})"
             ));
         }
         Ok(ShardChunks {
