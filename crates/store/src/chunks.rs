@@ -16,7 +16,6 @@ use magg_agg::{Column, ColumnRef, Dtype};
 use crate::error::{Result, StoreError};
 use crate::store::OutputStore;
 use crate::template::{OrderArrays, ZArray};
-use crate::{CELL_IDS, MORTON};
 
 impl OutputStore {
     /// The nested ids (at `order`) that the shard's chunk covers, in chunk order.
@@ -171,17 +170,25 @@ impl OutputStore {
             .collect()
     }
 
-    /// Reads one shard's chunk of a variable (or of `cell_ids` / `morton`) at
-    /// `order`; a chunk never written reads as all fill values.
+    /// Reads one shard's chunk of a variable (or its cells of `cell_ids` /
+    /// `morton`) at `order`; a chunk never written reads as all fill values.
     pub async fn read_chunk(&self, order: u8, name: &str, shard: u64) -> Result<Column> {
         let (arrays, index) = self.arrays(shard, order)?;
+        if let Some(array) = arrays.coordinate(name) {
+            // Coordinate chunks hold several shards: read this shard's cells.
+            let cells = self.chunks.chunk_len(order);
+            let subset = [index * cells..(index + 1) * cells];
+            let chunk = self.coordinate_chunk(order, index);
+            return array
+                .async_retrieve_array_subset(&subset)
+                .await
+                .map(Column::U64)
+                .map_err(|e| self.chunk_error(array, chunk, shard, e));
+        }
         let array = arrays
-            .array(&self.spec, name)
+            .variable(&self.spec, name)
             .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
-        let dtype = match name {
-            CELL_IDS | MORTON => Dtype::Uint64,
-            _ => self.spec.variable(name).map_or(Dtype::Uint64, |v| v.dtype),
-        };
+        let dtype = self.spec.variable(name).map_or(Dtype::Uint64, |v| v.dtype);
         let idx = [index];
         let column = match dtype {
             Dtype::Float32 => array.async_retrieve_chunk(&idx).await.map(Column::F32),
@@ -194,13 +201,24 @@ impl OutputStore {
         column.map_err(|e| self.chunk_error(array, index, shard, e))
     }
 
-    /// The key (relative to the store root) of a shard's chunk of `name` at `order`.
+    /// The key (relative to the store root) of the chunk holding the shard's
+    /// cells of `name` at `order`: the shard's own chunk for a variable, the
+    /// chunk of several shards that holds them for `cell_ids` / `morton`.
     pub fn chunk_key(&self, order: u8, name: &str, shard: u64) -> Result<String> {
         let (arrays, index) = self.arrays(shard, order)?;
+        if let Some(array) = arrays.coordinate(name) {
+            let chunk = self.coordinate_chunk(order, index);
+            return Ok(array.chunk_key(&[chunk]).to_string());
+        }
         let array = arrays
-            .array(&self.spec, name)
+            .variable(&self.spec, name)
             .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
         Ok(array.chunk_key(&[index]).to_string())
+    }
+
+    /// The coordinate chunk holding shard `index` at `order`.
+    fn coordinate_chunk(&self, order: u8, index: u64) -> u64 {
+        index / crate::template::coordinate_chunk_shards(&self.chunks, order)
     }
 
     fn chunk_error(&self, array: &ZArray, index: u64, shard: u64, e: ArrayError) -> StoreError {

@@ -76,16 +76,20 @@ pub(crate) struct OrderArrays {
 }
 
 impl OrderArrays {
-    /// The array called `name` (a variable or a coordinate).
-    pub(crate) fn array(&self, spec: &StoreSpec, name: &str) -> Option<&ZArray> {
+    /// The array of the variable called `name`.
+    pub(crate) fn variable(&self, spec: &StoreSpec, name: &str) -> Option<&ZArray> {
+        spec.variables
+            .iter()
+            .position(|v| v.name == name)
+            .map(|i| &self.variables[i])
+    }
+
+    /// `cell_ids` or `morton`, when `name` is one of them.
+    pub(crate) fn coordinate(&self, name: &str) -> Option<&ZArray> {
         match name {
             CELL_IDS => Some(&self.cell_ids),
             MORTON => Some(&self.morton),
-            _ => spec
-                .variables
-                .iter()
-                .position(|v| v.name == name)
-                .map(|i| &self.variables[i]),
+            _ => None,
         }
     }
 
@@ -124,16 +128,30 @@ fn builder_fill(fill: FillValue) -> zarrs::array::builder::ArrayBuilderFillValue
     }
 }
 
-/// Builds (without I/O) one 1-D array of order `order`: one chunk per shard.
+/// Cells per chunk of the coordinate arrays, at most (2 MB of u64).
+const COORDINATE_CHUNK_CELLS: u64 = 1 << 18;
+
+/// Shards per chunk of the coordinate arrays (`cell_ids`, `morton`) at
+/// `order`: as many as fit in [`COORDINATE_CHUNK_CELLS`], at least one, at
+/// most all. The template writes the coordinates once, so they need not
+/// follow the one-chunk-per-shard cut of the variables that workers write;
+/// 64 shards per chunk at order 12 under order 6 make a 1,427-shard store's
+/// `cell_ids` 23 objects instead of 1,427, which halves the CPU time of
+/// `xdggs.decode` (it reads `cell_ids` whole) and makes the template 46
+/// writes instead of 2,854 (BENCHMARKS.md).
+pub(crate) fn coordinate_chunk_shards(chunks: &ShardChunks, order: u8) -> u64 {
+    (COORDINATE_CHUNK_CELLS / chunks.chunk_len(order)).clamp(1, (chunks.len() as u64).max(1))
+}
+
+/// Builds (without I/O) one 1-D array of order `order` over every shard's
+/// cells, cut into chunks of `chunk` cells.
 fn build_array(
     storage: &Storage,
     spec: &StoreSpec,
-    chunks: &ShardChunks,
+    (cells, chunk): (u64, u64),
     order: u8,
     var: &VariableSpec,
 ) -> Result<ZArray> {
-    let cells = chunks.cells(order);
-    let chunk = chunks.chunk_len(order);
     let mut builder = ArrayBuilder::new(
         vec![cells],
         vec![chunk],
@@ -190,20 +208,27 @@ pub(crate) fn build_arrays(
     spec.orders
         .iter()
         .map(|&order| {
+            let cells = chunks.cells(order);
+            // Variables: one chunk per shard (workers write them).
+            let per_shard = (cells, chunks.chunk_len(order));
+            let coordinate = (
+                cells,
+                chunks.chunk_len(order) * coordinate_chunk_shards(chunks, order),
+            );
             let variables = spec
                 .variables
                 .iter()
                 .map(|v| {
                     let mut v = v.clone();
                     v.attrs.insert("coordinates".into(), coordinates.clone());
-                    build_array(storage, spec, chunks, order, &v)
+                    build_array(storage, spec, per_shard, order, &v)
                 })
                 .collect::<Result<Vec<_>>>()?;
             Ok(OrderArrays {
                 order,
                 variables,
-                cell_ids: build_array(storage, spec, chunks, order, &cell_ids_spec(order))?,
-                morton: build_array(storage, spec, chunks, order, &morton_spec(order))?,
+                cell_ids: build_array(storage, spec, coordinate, order, &cell_ids_spec(order))?,
+                morton: build_array(storage, spec, coordinate, order, &morton_spec(order))?,
             })
         })
         .collect()

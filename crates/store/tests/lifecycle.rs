@@ -121,10 +121,20 @@ async fn arrays_span_only_the_shards_one_chunk_each() {
                 store.chunk_range(w, order).unwrap(),
                 n * span..(n + 1) * span
             );
-            // Every coordinate chunk is written with the template.
-            for name in ["cell_ids", "morton"] {
-                assert!(path.join(format!("{order}/{name}/c/{i}")).is_file());
-            }
+        }
+        // The coordinates are the template's, several shards per chunk: here
+        // all 7 in one.
+        for name in ["cell_ids", "morton"] {
+            let meta: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(path.join(format!("{order}/{name}/zarr.json"))).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(
+                meta["chunk_grid"]["configuration"]["chunk_shape"],
+                serde_json::json!([SHARDS.len() as u64 * span])
+            );
+            assert!(path.join(format!("{order}/{name}/c/0")).is_file());
+            assert!(!path.join(format!("{order}/{name}/c/1")).exists());
         }
     }
     let root: serde_json::Value =
@@ -456,6 +466,62 @@ async fn bad_writes_name_store_shard_and_variable() {
     assert!(!path.join(&key).exists());
     store.write_shard(shard, 3, &good).await.unwrap();
     assert!(path.join(&key).exists());
+}
+
+/// Coordinate chunks of several shards each, the last one partial: every
+/// shard's cells read back (here and with zarr-python) as its children.
+#[tokio::test]
+async fn coordinate_chunks_hold_several_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("c.zarr");
+    // Order 9 under order 1: 65,536 cells per shard, 4 shards per
+    // coordinate chunk (2^18 cells); 10 shards make chunks of 4, 4 and 2.
+    let shards: Vec<u64> = (0..10)
+        .map(|n| magg_morton::encode(1, 3 + 4 * n).unwrap())
+        .collect();
+    let mut s = spec("fp");
+    s.parent_order = 1;
+    s.orders = vec![9];
+    s.shards.clone_from(&shards);
+    let store = OutputStore::create(url(&path), &s, CreateMode::New)
+        .await
+        .unwrap();
+    for name in ["cell_ids", "morton"] {
+        for j in 0..3 {
+            assert!(path.join(format!("9/{name}/c/{j}")).is_file(), "{name} {j}");
+        }
+        assert!(!path.join(format!("9/{name}/c/3")).exists());
+    }
+    for (i, &w) in shards.iter().enumerate() {
+        let range = store.chunk_range(w, 9).unwrap();
+        assert_eq!(
+            store.read_chunk(9, "cell_ids", w).await.unwrap(),
+            Column::U64(range.collect())
+        );
+        assert_eq!(
+            store.read_chunk(9, "morton", w).await.unwrap(),
+            Column::U64(magg_morton::children(w, 9).unwrap())
+        );
+        assert_eq!(
+            store.chunk_key(9, "cell_ids", w).unwrap(),
+            format!("9/cell_ids/c/{}", i / 4)
+        );
+        assert_eq!(
+            store.chunk_key(9, "count", w).unwrap(),
+            format!("9/count/c/{i}")
+        );
+    }
+    let out = magg_testkit::run_python(
+        "import sys, numpy as np, zarr\n\
+         g = zarr.open_group(sys.argv[1], mode='r')\n\
+         ids = g['9/cell_ids'][:]\n\
+         want = np.concatenate([np.arange(n * 4**8, (n + 1) * 4**8) for n in range(3, 43, 4)])\n\
+         assert np.array_equal(ids, want.astype('u8')), 'cell_ids'\n\
+         assert g['9/count'].chunks == (4**8,) and g['9/cell_ids'].chunks == (4 * 4**8,)\n\
+         print('OK')\n",
+        &[url(&path)],
+    );
+    assert_eq!(out.trim(), "OK");
 }
 
 /// A root `zarr.json` as layout version 1 (dense global arrays) wrote it.
