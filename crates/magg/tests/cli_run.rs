@@ -114,6 +114,45 @@ fn demo_then_resume_overwrite_and_dry_run() {
     std::fs::write(d.join("bad.json"), "{\"magg_shardmap\": 99}").unwrap();
     let (ok, _, err) = magg(d, &["run", "--catalog", "bad.json", "--store", "y.zarr"]);
     assert!(!ok && err.contains("bad.json"), "{err}");
+
+    // A store written by a magg of layout 1 (dense global arrays; its root
+    // `zarr.json` as that magg wrote it): resume, verify and plot refuse it
+    // naming the layout version and --overwrite; --overwrite replaces it.
+    let old = d.join("old.zarr");
+    std::fs::create_dir_all(old.join("12/count/c")).unwrap();
+    std::fs::write(old.join("12/count/c/32776"), b"layout-1 chunk").unwrap();
+    let root = serde_json::json!({
+        "zarr_format": 3, "node_type": "group",
+        "attributes": {"magg": {"format_version": 1, "spec": {
+            "parent_order": 6, "orders": [12], "fingerprint": "x",
+            "variables": [{"name": "count", "dtype": "int32", "fill_value": 0}]}}}
+    });
+    std::fs::write(old.join("zarr.json"), root.to_string()).unwrap();
+    let old_run = [
+        "run",
+        "--catalog",
+        "magg-demo/shardmap.json",
+        "--store",
+        "old.zarr",
+        "--quiet",
+    ];
+    for args in [
+        [&old_run[..], &["--resume"]].concat(),
+        old_run.to_vec(),
+        vec!["verify", "old.zarr", "--catalog", "magg-demo/shardmap.json"],
+        vec!["plot", "old.zarr", "-o", "old.png"],
+    ] {
+        let (ok, out, err) = magg(d, &args);
+        assert!(!ok, "{args:?}: {out}");
+        assert!(
+            err.contains("layout version 1") && err.contains("--overwrite"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(old.join("12/count/c/32776").is_file(), "a refused store is left alone");
+    let (ok, _, err) = magg(d, &[&old_run[..], &["--overwrite"]].concat());
+    assert!(ok, "{err}");
+    assert!(!old.join("12/count/c/32776").exists());
 }
 
 /// `--pyramid` in the compact layout: every order group spans the map's
