@@ -217,6 +217,38 @@ mod tests {
         }
     }
 
+    /// A warm sandbox reads the store's shard list again for every event:
+    /// after the store is overwritten for another shard map, a shard's
+    /// chunk index is the new store's, not the one cached before.
+    #[tokio::test]
+    async fn a_warm_sandbox_sees_a_store_overwritten_since_the_last_event() {
+        use magg_store::{CreateMode, OutputStore};
+        let tmp = tempfile::tempdir().unwrap();
+        let url = tmp.path().join("s.zarr").to_string_lossy().into_owned();
+        let word = |n| magg_morton::encode(6, n).unwrap();
+        let spec = |shards: Vec<u64>| {
+            magg_run::store_spec(
+                &AggConfig::atl06_default(),
+                &[],
+                &shards,
+                serde_json::Map::new(),
+            )
+            .unwrap()
+        };
+        OutputStore::create(&url, &spec(vec![word(5)]), CreateMode::New)
+            .await
+            .unwrap();
+        let event = event(&url, vec![], IoPolicy::default());
+        let mut handler = Handler::default();
+        let first = handler.store(&event).await.unwrap();
+        assert_eq!(first.chunks().chunk(word(5)), Some(0));
+        OutputStore::create(&url, &spec(vec![word(1), word(5)]), CreateMode::Overwrite)
+            .await
+            .unwrap();
+        let second = handler.store(&event).await.unwrap();
+        assert_eq!(second.chunks().chunk(word(5)), Some(1));
+    }
+
     #[test]
     fn granule_reads_follow_the_event_io_policy() {
         let e = event("s3://out/x.zarr", vec![], quick());

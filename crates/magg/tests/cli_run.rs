@@ -149,7 +149,10 @@ fn demo_then_resume_overwrite_and_dry_run() {
             "{args:?}: {err}"
         );
     }
-    assert!(old.join("12/count/c/32776").is_file(), "a refused store is left alone");
+    assert!(
+        old.join("12/count/c/32776").is_file(),
+        "a refused store is left alone"
+    );
     let (ok, _, err) = magg(d, &[&old_run[..], &["--overwrite"]].concat());
     assert!(ok, "{err}");
     assert!(!old.join("12/count/c/32776").exists());
