@@ -49,7 +49,7 @@
 //!     latitude: SourceSlice::new(&lat[..]),
 //!     longitude: SourceSlice::new(&lon[..]),
 //!     variables: vec![SourceSlice::with_fill(&h[..], f32::MAX.into()), SourceSlice::new(&s[..])],
-//!     quality: Some(Values::I8(&q)),
+//!     filters: vec![Values::I8(&q)],
 //! }).unwrap();
 //! let grid = acc.finish().reduce(12).unwrap();
 //! assert_eq!(grid.observations, 2);
@@ -65,9 +65,11 @@ mod atl06;
 mod batch;
 mod column;
 mod config;
+mod datasets;
 mod dtype;
 mod error;
 mod expr;
+mod filter;
 mod fingerprint;
 mod named;
 mod plan;
@@ -75,18 +77,21 @@ mod read;
 mod reduce;
 mod rows;
 pub mod stats;
+mod upstream;
 
 pub use accumulate::{FilterStats, ShardAccumulator};
 pub use atl06::{ATL06_GROUPS, ATL06_YAML};
 pub use batch::{Batch, SourceSlice, Values};
 pub use column::{Column, ColumnRef};
 pub use config::{
-    AggConfig, Aggregation, ConfigError, CoordinateSpec, Coordinates, DataSource, Function, Grid,
-    GridKind, GroupPaths, IndexingScheme, Output, Params, QualityFilter, RowSearch, VariableSpec,
+    AggConfig, Aggregation, ConfigError, CoordinateSpec, Coordinates, DataSource, FilterOp,
+    FilterSpec, FilterValue, Function, Grid, GridKind, GroupPaths, IndexingScheme, Output, Params,
+    QualityFilter, RowSearch, VariableSpec,
 };
 pub use dtype::{Dtype, FillLiteral, FillValue};
 pub use error::AggError;
-pub use expr::{Expr, ExprError};
+pub use expr::{Expr, ExprError, ExprScratch};
+pub use filter::RowFilter;
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{

@@ -87,7 +87,7 @@ def reduce_shard(lat, lon, h, s, q, shard, orders):
     fill = np.finfo(np.float32).max
     stats = {"rows": len(lat)}
     keep = q == 0
-    stats["rejected_quality"] = int((~keep).sum())
+    stats["rejected_filters"] = int((~keep).sum())
     ok = keep & (h != fill) & np.isfinite(h) & (s != fill) & np.isfinite(s)
     stats["rejected_values"] = int(keep.sum() - ok.sum())
     ok2 = ok & np.isfinite(lat) & (np.abs(lat) <= 90) & np.isfinite(lon)
@@ -139,7 +139,7 @@ pub const NAMES: [&str; 9] = [
 pub fn check_stats(st: &FilterStats, r: &Value) {
     let get = |k: &str| r[k].as_u64().unwrap();
     assert_eq!(st.rows, get("rows"));
-    assert_eq!(st.rejected_quality, get("rejected_quality"));
+    assert_eq!(st.rejected_filters, get("rejected_filters"));
     assert_eq!(st.rejected_values, get("rejected_values"));
     assert_eq!(st.rejected_coordinates, get("rejected_coordinates"));
     assert_eq!(st.outside_shard, get("outside_shard"));
