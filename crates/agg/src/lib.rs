@@ -3,24 +3,33 @@
 //! One job: the compute half of a shard worker, independent of I/O so it is
 //! unit-testable.
 //!
-//! - **Config** ([`AggConfig`]): the YAML pipeline config (same shape as the
-//!   upstream zagg ATL06 config): `data_source` (beam groups, coordinate and
-//!   variable paths with `{group}`, quality filter), `aggregation.variables`
+//! - **Config** ([`AggConfig`]): the YAML pipeline config, in the upstream
+//!   zagg system's grammar: `data_source` (beam groups, coordinate and
+//!   variable paths with `{group}`, `quality_filter` or `filters` — see
+//!   [`FilterSpec`], compiled to [`RowFilter`]s), `aggregation.variables`
 //!   (name → `function`/`source`/`params`/`expression`, `dtype`,
-//!   `fill_value`) and `output.grid`. Unknown keys are errors naming the key
-//!   path. [`AggConfig::atl06_default`] is the built-in ATL06 config
+//!   `fill_value`, `attrs`) and `output.grid`. Unknown keys are errors
+//!   naming the key path (upstream keys magg does not support also say
+//!   why). [`AggConfig::atl06_default`] is the built-in ATL06 config
 //!   (`configs/atl06.yaml`); [`AggConfig::fingerprint`] a stable hash of its
 //!   meaning.
 //! - **Expressions** ([`Expr`]): `+ - * / **`, unary minus, parentheses,
-//!   numbers, source names, `sqrt`/`np.sqrt`, `sum`/`np.sum`, evaluated as
-//!   numpy does on float64 arrays.
-//! - **Statistics** ([`stats`]): count, min, max, sum, mean, var, std,
-//!   weighted average, inverse-variance sigma and `np.quantile` (linear),
-//!   reproducing numpy's float64 results (pairwise summation, two-pass
-//!   variance, selection-based quantiles).
+//!   numbers, source names and numpy's `sqrt abs log exp` (element-wise) and
+//!   `sum mean median min max var std quantile percentile average` and `len`
+//!   (over a cell's observations, with `ddof=`, `q=`, `weights=`), evaluated
+//!   as numpy does on float64 arrays.
+//! - **Statistics** ([`stats`]): count, min, max, sum, mean, median, var
+//!   and std (with `ddof`), weighted average, inverse-variance sigma,
+//!   `np.quantile` (linear) and `np.percentile`, reproducing numpy's float64
+//!   results (pairwise summation, two-pass variance, selection-based order
+//!   statistics).
+//! - **Missing values**: a coordinate or variable value equal to its
+//!   dataset's fill value (`_FillValue` in the stored type, else the HDF5
+//!   fill value property) or not finite leaves its observation out
+//!   (`datasets.rs` has the rule).
 //! - **Reduction**: [`Plan`] (the compiled config) →
-//!   [`ShardAccumulator::push`] one [`Batch`] per granule beam (quality,
-//!   fill and non-finite filtering; child-cell indexing with
+//!   [`ShardAccumulator::push`] one [`Batch`] per granule beam (filters,
+//!   fill and non-finite values; child-cell indexing with
 //!   `magg_morton::geo_to_nested_batch`; points outside the shard dropped) →
 //!   [`ShardAccumulator::finish`] (counting sort by child cell) →
 //!   [`GroupedShard::reduce`] at the child order or any coarser order →

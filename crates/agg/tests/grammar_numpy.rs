@@ -420,3 +420,50 @@ fn the_config_compiles_its_filters_in_order() {
         ]
     );
 }
+
+#[test]
+fn wrong_dataset_shapes_fail_the_granule_naming_file_and_dataset() {
+    let (_dir, shard, files) = photons();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = config_yaml();
+    let conf_filter = "    - dataset: \"/{group}/heights/signal_conf_ph\"\n      column: 2\n";
+    assert!(base.contains(conf_filter));
+    for (edit, message) in [
+        (
+            base.replacen(conf_filter, "    - dataset: \"/{group}/heights/signal_conf_ph\"\n", 1),
+            "a filter on a 2-D dataset needs `column:`",
+        ),
+        (
+            base.replacen(conf_filter, "    - dataset: \"/{group}/heights/signal_conf_ph\"\n      column: 5\n", 1),
+            "outside the dataset's 0..5",
+        ),
+        (
+            base.replacen(
+                "      op: gt\n      value: 1\n",
+                "      column: 0\n      op: gt\n      value: 1\n",
+                1,
+            ),
+            "is only for 2-D datasets",
+        ),
+        (
+            base.replacen("    e_ph: \"/{group}/heights/e_ph\"", "    e_ph: \"/{group}/heights/signal_conf_ph\"", 1),
+            "coordinates and variables must be 1-D",
+        ),
+    ] {
+        assert_ne!(edit, base, "the edit applies");
+        let config = AggConfig::from_yaml_str(&edit).unwrap();
+        let out = rt
+            .block_on(read_shard(shard, &files, &config, &ReadOptions::default()))
+            .unwrap();
+        assert_eq!(out.failed().count(), files.len(), "{message}");
+        for g in out.failed() {
+            let e = g.error.as_ref().unwrap().to_string();
+            assert!(e.contains(&g.url) && e.contains("/heights/"), "{e}");
+            assert!(e.contains(message), "`{message}` not in {e}");
+        }
+    }
+}
