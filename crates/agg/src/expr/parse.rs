@@ -21,6 +21,10 @@ use super::ExprError;
 /// Maximum nesting (parentheses, calls, unary signs) before refusing.
 const MAX_DEPTH: usize = 64;
 
+/// Maximum binary operators: a chain `a + b + c + …` nests one level per
+/// operator in the tree (compiled and evaluated recursively).
+const MAX_OPERATORS: usize = 1024;
+
 /// A binary operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BinOp {
@@ -320,6 +324,7 @@ struct Parser<'a> {
     toks: Vec<Spanned>,
     pos: usize,
     depth: usize,
+    operators: usize,
     names: &'a [String],
 }
 
@@ -330,6 +335,7 @@ pub(crate) fn parse(text: &str, names: &[String]) -> Result<Ast, ExprError> {
         toks,
         pos: 0,
         depth: 0,
+        operators: 0,
         names,
     };
     if p.peek() == &Tok::End {
@@ -392,9 +398,22 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// Counts one more binary operator, refusing too many.
+    fn operator(&mut self) -> Result<(), ExprError> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(ExprError::new(
+                self.col(),
+                format!("expression has more than {MAX_OPERATORS} operators"),
+            ));
+        }
+        Ok(())
+    }
+
     fn expr(&mut self) -> Result<Ast, ExprError> {
         let mut lhs = self.term()?;
         while let Tok::Op(op @ (BinOp::Add | BinOp::Sub)) = *self.peek() {
+            self.operator()?;
             self.next();
             let rhs = self.term()?;
             lhs = Ast::Bin(op, Box::new(lhs), Box::new(rhs));
@@ -405,6 +424,7 @@ impl Parser<'_> {
     fn term(&mut self) -> Result<Ast, ExprError> {
         let mut lhs = self.factor()?;
         while let Tok::Op(op @ (BinOp::Mul | BinOp::Div)) = *self.peek() {
+            self.operator()?;
             self.next();
             let rhs = self.factor()?;
             lhs = Ast::Bin(op, Box::new(lhs), Box::new(rhs));

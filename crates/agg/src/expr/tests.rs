@@ -206,4 +206,7 @@ fn errors_say_what_and_where() {
     assert!(err("h_li * * 2").message.contains("expected a value"));
     let deep = format!("{}h_li{}", "(".repeat(100), ")".repeat(100));
     assert!(err(&deep).message.contains("nested deeper"));
+    let long = vec!["h_li"; 5000].join(" + ");
+    assert!(err(&long).message.contains("more than 1024 operators"));
+    assert!(Expr::parse(&vec!["h_li"; 1000].join(" * "), &names()).is_ok());
 }
