@@ -238,7 +238,7 @@ mod tests {
         assert_eq!(var_ddof(&x, 0.0), 1.25);
         assert_eq!(var_ddof(&x, 1.0), 5.0 / 3.0);
         assert_eq!(std_ddof(&x, 1.0), (5.0f64 / 3.0).sqrt());
-        assert_eq!(var_ddof(&[2.0], 1.0).is_nan(), true);
+        assert!(var_ddof(&[2.0], 1.0).is_nan());
         assert_eq!(var_ddof(&x, 5.0), f64::INFINITY);
     }
 

@@ -37,7 +37,10 @@ fn fp(text: &str) -> String {
 fn filter_errors_name_the_key() {
     let q = "    - dataset: \"/{group}/land_ice_segments/atl06_quality_summary\"\n";
     expect_err(
-        &atl06_with(QUALITY, &format!("{QUALITY}  filters:\n{q}      op: eq\n      value: 0\n")),
+        &atl06_with(
+            QUALITY,
+            &format!("{QUALITY}  filters:\n{q}      op: eq\n      value: 0\n"),
+        ),
         "data_source.filters",
         "either `quality_filter` or `filters`",
     );
@@ -77,12 +80,16 @@ fn filter_errors_name_the_key() {
         "a number, or a list of numbers",
     );
     expect_err(
-        &with_filters(&format!("{q}      column: -1\n      op: eq\n      value: 0\n")),
+        &with_filters(&format!(
+            "{q}      column: -1\n      op: eq\n      value: 0\n"
+        )),
         "data_source.filters[0].column",
         "expected u64",
     );
     expect_err(
-        &with_filters(&format!("{q}      level: segments\n      op: eq\n      value: 0\n")),
+        &with_filters(&format!(
+            "{q}      level: segments\n      op: eq\n      value: 0\n"
+        )),
         "data_source.filters[0].level",
         "multi-level reads",
     );
@@ -92,7 +99,9 @@ fn filter_errors_name_the_key() {
         "expression filters are not supported",
     );
     expect_err(
-        &with_filters(&format!("{q}      op: eq\n      value: 0\n    - op: eq\n      value: 1\n")),
+        &with_filters(&format!(
+            "{q}      op: eq\n      value: 0\n    - op: eq\n      value: 1\n"
+        )),
         "data_source.filters[1]",
         "missing field `dataset`",
     );
@@ -101,7 +110,10 @@ fn filter_errors_name_the_key() {
 #[test]
 fn function_and_params_errors_name_the_key() {
     expect_err(
-        &atl06_with("function: var\n      source: h_li", "function: var\n      source: h_li\n      params:\n        q: 0.5"),
+        &atl06_with(
+            "function: var\n      source: h_li",
+            "function: var\n      source: h_li\n      params:\n        q: 0.5",
+        ),
         "aggregation.variables.h_variance.params.q",
         "only used by function `quantile` / `percentile`, not `var`",
     );
@@ -111,22 +123,34 @@ fn function_and_params_errors_name_the_key() {
         "only used by function `var` / `std`, not `quantile`",
     );
     expect_err(
-        &atl06_with("function: var\n      source: h_li", "function: var\n      source: h_li\n      params:\n        ddof: .inf"),
+        &atl06_with(
+            "function: var\n      source: h_li",
+            "function: var\n      source: h_li\n      params:\n        ddof: .inf",
+        ),
         "aggregation.variables.h_variance.params.ddof",
         "not a finite number",
     );
     expect_err(
-        &atl06_with("function: quantile\n      source: h_li\n      params:\n        q: 0.25", "function: percentile\n      source: h_li\n      params:\n        q: 125"),
+        &atl06_with(
+            "function: quantile\n      source: h_li\n      params:\n        q: 0.25",
+            "function: percentile\n      source: h_li\n      params:\n        q: 125",
+        ),
         "aggregation.variables.h_q25.params.q",
         "outside [0, 100]",
     );
     expect_err(
-        &atl06_with("function: quantile\n      source: h_li\n      params:\n        q: 0.25", "function: percentile\n      source: h_li"),
+        &atl06_with(
+            "function: quantile\n      source: h_li\n      params:\n        q: 0.25",
+            "function: percentile\n      source: h_li",
+        ),
         "aggregation.variables.h_q25.params.q",
         "function `percentile` needs",
     );
     expect_err(
-        &atl06_with("function: min", "function: zagg.stats.tdigest.build_tdigest"),
+        &atl06_with(
+            "function: min",
+            "function: zagg.stats.tdigest.build_tdigest",
+        ),
         "aggregation.variables.h_min.function",
         "unknown variant",
     );
@@ -136,7 +160,10 @@ fn function_and_params_errors_name_the_key() {
         "unknown field `method`",
     );
     expect_err(
-        &atl06_with("\"1.0 / np.sqrt(np.sum(1.0 / s_li**2))\"", "\"np.quantile(h_li, [0.1, 0.9])\""),
+        &atl06_with(
+            "\"1.0 / np.sqrt(np.sum(1.0 / s_li**2))\"",
+            "\"np.quantile(h_li, [0.1, 0.9])\"",
+        ),
         "aggregation.variables.h_sigma.expression",
         "at column",
     );
@@ -150,11 +177,20 @@ fn attrs_go_through_unless_reserved() {
             &format!("    h_min:\n      attrs:\n{attrs}      function: min\n"),
         )
     };
-    let c = load(&with("        units: m\n        long_name: minimum height\n        valid_range: [-500, 9000]\n")).unwrap();
+    let c = load(&with(
+        "        units: m\n        long_name: minimum height\n        valid_range: [-500, 9000]\n",
+    ))
+    .unwrap();
     let a = &c.aggregation.variables.get("h_min").unwrap().attrs;
     assert_eq!(a.get("units"), Some(&serde_json::json!("m")));
     assert_eq!(a.get("valid_range"), Some(&serde_json::json!([-500, 9000])));
-    for reserved in ["_FillValue", "scale_factor", "add_offset", "coordinates", "function"] {
+    for reserved in [
+        "_FillValue",
+        "scale_factor",
+        "add_offset",
+        "coordinates",
+        "function",
+    ] {
         expect_err(
             &with(&format!("        {reserved}: 1\n")),
             &format!("aggregation.variables.h_min.attrs.{reserved}"),
@@ -171,13 +207,48 @@ fn attrs_go_through_unless_reserved() {
 #[test]
 fn upstream_only_keys_are_refused_with_a_reason() {
     for (from, to, key, why) in [
-        ("  groups:", "  base_level: photons\n  groups:", "data_source.base_level", "multi-level reads"),
-        ("  groups:", "  read_plan: {spatial_index: segments}\n  groups:", "data_source.read_plan", "multi-level reads"),
-        ("    h_min:\n      function: min\n", "    h_min:\n      kind: vector\n      function: min\n", "aggregation.variables.h_min.kind", "non-scalar outputs"),
-        ("aggregation:\n", "aggregation:\n  chunk_precompute: {}\n", "aggregation.chunk_precompute", "per cell"),
-        ("output:\n", "catalog: shardmap.json\noutput:\n", "catalog", "magg run --catalog"),
-        ("  grid:\n", "  store: out.zarr\n  grid:\n", "output.store", "magg run --store"),
-        ("    child_order: 12\n", "    child_order: 12\n    chunk_inner: 13\n", "output.grid.chunk_inner", "one chunk per shard"),
+        (
+            "  groups:",
+            "  base_level: photons\n  groups:",
+            "data_source.base_level",
+            "multi-level reads",
+        ),
+        (
+            "  groups:",
+            "  read_plan: {spatial_index: segments}\n  groups:",
+            "data_source.read_plan",
+            "multi-level reads",
+        ),
+        (
+            "    h_min:\n      function: min\n",
+            "    h_min:\n      kind: vector\n      function: min\n",
+            "aggregation.variables.h_min.kind",
+            "non-scalar outputs",
+        ),
+        (
+            "aggregation:\n",
+            "aggregation:\n  chunk_precompute: {}\n",
+            "aggregation.chunk_precompute",
+            "per cell",
+        ),
+        (
+            "output:\n",
+            "catalog: shardmap.json\noutput:\n",
+            "catalog",
+            "magg run --catalog",
+        ),
+        (
+            "  grid:\n",
+            "  store: out.zarr\n  grid:\n",
+            "output.store",
+            "magg run --store",
+        ),
+        (
+            "    child_order: 12\n",
+            "    child_order: 12\n    chunk_inner: 13\n",
+            "output.grid.chunk_inner",
+            "one chunk per shard",
+        ),
     ] {
         expect_err(&atl06_with(from, to), key, why);
     }
@@ -188,46 +259,80 @@ fn the_fingerprint_has_one_spelling_per_meaning() {
     let base = AggConfig::atl06_default().fingerprint();
     let q = "    - dataset: \"/{group}/land_ice_segments/atl06_quality_summary\"\n";
     // A `filters` list holding the quality flag's `eq` is the quality filter.
-    assert_eq!(fp(&with_filters(&format!("{q}      op: eq\n      value: 0\n"))), base);
-    assert_eq!(fp(&with_filters(&format!("{q}      op: ne\n      value: 0\n      keep: false\n"))), base);
-    assert_eq!(fp(&with_filters(&format!("{q}      op: eq\n      value: 0.0\n      keep: true\n"))), base);
-    assert_ne!(fp(&with_filters(&format!("{q}      op: ne\n      value: 0\n"))), base);
-    assert_ne!(fp(&with_filters(&format!("{q}      op: le\n      value: 0\n"))), base);
-    // numpy spellings of functions; `ddof: 0`; `np.` in expressions.
-    assert_eq!(fp(&atl06_with("function: var", "function: np.var")), base);
-    assert_eq!(fp(&atl06_with("function: min", "function: numpy.min")), base);
     assert_eq!(
-        fp(&atl06_with("function: var\n      source: h_li", "function: var\n      source: h_li\n      params: {ddof: 0}")),
+        fp(&with_filters(&format!("{q}      op: eq\n      value: 0\n"))),
+        base
+    );
+    assert_eq!(
+        fp(&with_filters(&format!(
+            "{q}      op: ne\n      value: 0\n      keep: false\n"
+        ))),
+        base
+    );
+    assert_eq!(
+        fp(&with_filters(&format!(
+            "{q}      op: eq\n      value: 0.0\n      keep: true\n"
+        ))),
         base
     );
     assert_ne!(
-        fp(&atl06_with("function: var\n      source: h_li", "function: var\n      source: h_li\n      params: {ddof: 1}")),
+        fp(&with_filters(&format!("{q}      op: ne\n      value: 0\n"))),
+        base
+    );
+    assert_ne!(
+        fp(&with_filters(&format!("{q}      op: le\n      value: 0\n"))),
+        base
+    );
+    // numpy spellings of functions; `ddof: 0`; `np.` in expressions.
+    assert_eq!(fp(&atl06_with("function: var", "function: np.var")), base);
+    assert_eq!(
+        fp(&atl06_with("function: min", "function: numpy.min")),
+        base
+    );
+    assert_eq!(
+        fp(&atl06_with(
+            "function: var\n      source: h_li",
+            "function: var\n      source: h_li\n      params: {ddof: 0}"
+        )),
+        base
+    );
+    assert_ne!(
+        fp(&atl06_with(
+            "function: var\n      source: h_li",
+            "function: var\n      source: h_li\n      params: {ddof: 1}"
+        )),
         base
     );
     // Attributes do not change results.
     assert_eq!(
-        fp(&atl06_with("    h_min:\n      function: min\n", "    h_min:\n      attrs: {units: m}\n      function: min\n")),
+        fp(&atl06_with(
+            "    h_min:\n      function: min\n",
+            "    h_min:\n      attrs: {units: m}\n      function: min\n"
+        )),
         base
     );
     // Several filters: order, `in` list order and duplicates, `keep: false`
     // of `in` do not count; a column does.
     let conf = "    - dataset: /{group}/heights/signal_conf_ph\n";
-    let a = with_filters(&format!(
+    let listed = with_filters(&format!(
         "{q}      op: eq\n      value: 0\n{conf}      column: 0\n      op: in\n      values: [3, 4, 2]\n"
     ));
-    let b = with_filters(&format!(
+    let reordered = with_filters(&format!(
         "{conf}      column: 0\n      op: not_in\n      value: [2, 4, 3, 3]\n      keep: false\n{q}      op: eq\n      value: 0\n"
     ));
-    let c = with_filters(&format!(
+    let other_column = with_filters(&format!(
         "{conf}      column: 1\n      op: in\n      values: [2, 3, 4]\n{q}      op: eq\n      value: 0\n"
     ));
-    assert_eq!(fp(&a), fp(&b));
-    assert_ne!(fp(&a), fp(&c));
-    assert_ne!(fp(&a), base);
+    assert_eq!(fp(&listed), fp(&reordered));
+    assert_ne!(fp(&listed), fp(&other_column));
+    assert_ne!(fp(&listed), base);
     // Expressions: keyword or positional `q`, `ddof=0`, `np.average` without weights.
     let sigma = "\"1.0 / np.sqrt(np.sum(1.0 / s_li**2))\"";
     let e = |t: &str| fp(&atl06_with(sigma, &format!("\"{t}\"")));
-    assert_eq!(e("np.quantile(h_li, q=0.5)"), e("numpy.quantile(h_li, 0.5)"));
+    assert_eq!(
+        e("np.quantile(h_li, q=0.5)"),
+        e("numpy.quantile(h_li, 0.5)")
+    );
     assert_eq!(e("np.std(h_li, ddof=0)"), e("np.std(h_li)"));
     assert_eq!(e("np.average(h_li)"), e("np.mean(h_li)"));
     assert_ne!(e("np.std(h_li, ddof=1)"), e("np.std(h_li)"));
@@ -236,7 +341,8 @@ fn the_fingerprint_has_one_spelling_per_meaning() {
 
 #[test]
 fn the_fuzz_seeds_load_or_are_refused_as_documented() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/config_yaml");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/config_yaml");
     for (name, refused_at) in [
         ("atl06.yaml", None),
         ("grammar.yaml", None),

@@ -14,6 +14,7 @@ mod common;
 use common::rel_diff;
 use magg_agg::{AggConfig, Column, ReadOptions, read_shard};
 use serde_json::Value;
+use std::fmt::Write;
 
 /// (output, its YAML body, the numpy expression the reference evaluates on
 /// the cell's float64 arrays).
@@ -125,7 +126,7 @@ fn config_yaml() -> String {
         } else {
             format!("{body}\n      dtype: float64")
         };
-        vars.push_str(&format!("    {name}:\n      {body}\n"));
+        writeln!(vars, "    {name}:\n      {body}").expect("write to a String");
     }
     format!(
         r#"# Upstream zagg grammar (atl03.yaml's filter form) on magg.
@@ -434,11 +435,19 @@ fn wrong_dataset_shapes_fail_the_granule_naming_file_and_dataset() {
     assert!(base.contains(conf_filter));
     for (edit, message) in [
         (
-            base.replacen(conf_filter, "    - dataset: \"/{group}/heights/signal_conf_ph\"\n", 1),
+            base.replacen(
+                conf_filter,
+                "    - dataset: \"/{group}/heights/signal_conf_ph\"\n",
+                1,
+            ),
             "a filter on a 2-D dataset needs `column:`",
         ),
         (
-            base.replacen(conf_filter, "    - dataset: \"/{group}/heights/signal_conf_ph\"\n      column: 5\n", 1),
+            base.replacen(
+                conf_filter,
+                "    - dataset: \"/{group}/heights/signal_conf_ph\"\n      column: 5\n",
+                1,
+            ),
             "outside the dataset's 0..5",
         ),
         (
@@ -450,7 +459,11 @@ fn wrong_dataset_shapes_fail_the_granule_naming_file_and_dataset() {
             "is only for 2-D datasets",
         ),
         (
-            base.replacen("    e_ph: \"/{group}/heights/e_ph\"", "    e_ph: \"/{group}/heights/signal_conf_ph\"", 1),
+            base.replacen(
+                "    e_ph: \"/{group}/heights/e_ph\"",
+                "    e_ph: \"/{group}/heights/signal_conf_ph\"",
+                1,
+            ),
             "coordinates and variables must be 1-D",
         ),
     ] {
