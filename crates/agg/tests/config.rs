@@ -1,27 +1,12 @@
 //! Config loading: the built-in ATL06 default, upstream-shaped YAML, and
 //! errors that name the key.
 
-use magg_agg::{AggConfig, ConfigError, FillValue, Function, Plan};
+use magg_agg::{AggConfig, FillValue, Function, Plan};
 use std::path::Path;
 
-fn load(text: &str) -> Result<AggConfig, ConfigError> {
-    AggConfig::from_yaml_str(text)
-}
+mod common;
 
-/// The ATL06 config text with `from` replaced by `to` (asserting it occurs).
-fn atl06_with(from: &str, to: &str) -> String {
-    let base = magg_agg::ATL06_YAML;
-    assert!(base.contains(from), "test edit `{from}` not in atl06.yaml");
-    base.replacen(from, to, 1)
-}
-
-#[track_caller]
-fn expect_err(text: &str, key: &str, message: &str) {
-    let err = load(text).expect_err("config should be refused");
-    let shown = err.to_string();
-    assert_eq!(err.key(), Some(key), "wrong key in: {shown}");
-    assert!(shown.contains(message), "`{message}` not in: {shown}");
-}
+use common::{atl06_with, expect_err, load};
 
 #[test]
 fn atl06_yaml_file_equals_builtin() {

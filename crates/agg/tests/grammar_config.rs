@@ -1,32 +1,17 @@
 //! The grammar's validation (every refusal names the key) and the
 //! fingerprint's one-spelling-per-meaning rules for the new keys.
 
-use magg_agg::{AggConfig, ConfigError};
+use magg_agg::AggConfig;
 
-fn load(text: &str) -> Result<AggConfig, ConfigError> {
-    AggConfig::from_yaml_str(text)
-}
+mod common;
 
-/// The ATL06 config text with `from` replaced by `to` (asserting it occurs).
-fn atl06_with(from: &str, to: &str) -> String {
-    let base = magg_agg::ATL06_YAML;
-    assert!(base.contains(from), "test edit `{from}` not in atl06.yaml");
-    base.replacen(from, to, 1)
-}
+use common::{atl06_with, expect_err, load};
 
 const QUALITY: &str = "  quality_filter:\n    dataset: \"/{group}/land_ice_segments/atl06_quality_summary\"\n    value: 0\n";
 
 /// The ATL06 config with its quality filter replaced by `filters` items.
 fn with_filters(items: &str) -> String {
     atl06_with(QUALITY, &format!("  filters:\n{items}"))
-}
-
-#[track_caller]
-fn expect_err(text: &str, key: &str, message: &str) {
-    let err = load(text).expect_err("config should be refused");
-    let shown = err.to_string();
-    assert_eq!(err.key(), Some(key), "wrong key in: {shown}");
-    assert!(shown.contains(message), "`{message}` not in: {shown}");
 }
 
 fn fp(text: &str) -> String {

@@ -271,11 +271,7 @@ struct Reference<'a> {
 /// `TRANSCENDENTAL`). Returns (bit-identical, compared).
 fn check_against_numpy(config: &AggConfig, r: &Reference<'_>, exact: &[&str]) -> (usize, usize) {
     let (_dir, shard, files) = photons();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     let out = rt
         .block_on(read_shard(shard, &files, config, &ReadOptions::default()))
         .unwrap();
@@ -425,11 +421,7 @@ fn the_config_compiles_its_filters_in_order() {
 #[test]
 fn wrong_dataset_shapes_fail_the_granule_naming_file_and_dataset() {
     let (_dir, shard, files) = photons();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     let base = config_yaml();
     let conf_filter = "    - dataset: \"/{group}/heights/signal_conf_ph\"\n      column: 2\n";
     assert!(base.contains(conf_filter));

@@ -66,25 +66,10 @@ enum Node {
     Exp(Box<Node>),
 }
 
-/// What a reduction computes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Op {
-    Sum,
-    Mean,
-    Median,
-    Min,
-    Max,
-    Len,
-    Var(f64),
-    Std(f64),
-    Quantile(f64),
-    Average,
-}
-
 /// One reduction: computed once per cell into a slot.
 #[derive(Debug, Clone)]
 struct Reduction {
-    op: Op,
+    op: Reduce,
     arg: Node,
     /// Whether `arg` differs per observation (else numpy's 0-d case: one value).
     per_point: bool,
@@ -202,9 +187,9 @@ fn reduce_points(r: &Reduction, cols: &[&[f64]], n: usize, s: &mut ExprScratch) 
     let at = |i| eval(&r.arg, cols, i, slots);
     match r.op {
         // Sums and means without a buffer (the same pairwise order).
-        Op::Sum => stats::sum_by(n, at),
-        Op::Mean => stats::sum_by(n, at) / n as f64,
-        Op::Len => n as f64,
+        Reduce::Sum => stats::sum_by(n, at),
+        Reduce::Mean => stats::sum_by(n, at) / n as f64,
+        Reduce::Len => n as f64,
         op => {
             s.a.clear();
             s.a.extend((0..n).map(at));
@@ -219,18 +204,19 @@ fn reduce_points(r: &Reduction, cols: &[&[f64]], n: usize, s: &mut ExprScratch) 
 
 /// A reduction of materialized values `x` (reordered by selections), with
 /// `w` the weights of `average`.
-fn reduce_values(op: Op, x: &mut [f64], w: &[f64]) -> f64 {
+fn reduce_values(op: Reduce, x: &mut [f64], w: &[f64]) -> f64 {
     match op {
-        Op::Sum => stats::sum(x),
-        Op::Mean => stats::mean(x),
-        Op::Len => x.len() as f64,
-        Op::Median => stats::median(x),
-        Op::Min => stats::min(x),
-        Op::Max => stats::max(x),
-        Op::Var(ddof) => stats::var_ddof(x, ddof),
-        Op::Std(ddof) => stats::std_ddof(x, ddof),
-        Op::Quantile(q) => stats::quantile(x, q),
-        Op::Average => stats::average(x, w),
+        Reduce::Sum => stats::sum(x),
+        Reduce::Mean => stats::mean(x),
+        Reduce::Len => x.len() as f64,
+        Reduce::Median => stats::median(x),
+        Reduce::Min => stats::min(x),
+        Reduce::Max => stats::max(x),
+        Reduce::Var(ddof) => stats::var_ddof(x, ddof),
+        Reduce::Std(ddof) => stats::std_ddof(x, ddof),
+        Reduce::Quantile(q) => stats::quantile(x, q),
+        Reduce::Percentile(p) => stats::percentile(x, p),
+        Reduce::Average => stats::average(x, w),
     }
 }
 
@@ -277,32 +263,15 @@ fn compile(ast: &Ast, reductions: &mut Vec<Reduction>) -> (Node, bool) {
             };
             (node, p)
         }
-        Ast::Reduce(r, a) => {
+        Ast::Reduce(op, a, w) => {
             let (arg, per_point) = compile(a, reductions);
-            if *r == Reduce::Sum && !per_point {
+            if *op == Reduce::Sum && !per_point {
                 // np.sum of a 0-d value is the value itself.
                 return (arg, false);
             }
-            let weights = match r {
-                Reduce::Average(w) => Some(compile(w, reductions).0),
-                _ => None,
-            };
-            let op = match r {
-                Reduce::Sum => Op::Sum,
-                Reduce::Mean => Op::Mean,
-                Reduce::Median => Op::Median,
-                Reduce::Min => Op::Min,
-                Reduce::Max => Op::Max,
-                Reduce::Len => Op::Len,
-                Reduce::Var(d) => Op::Var(*d),
-                Reduce::Std(d) => Op::Std(*d),
-                Reduce::Quantile(q) => Op::Quantile(*q),
-                // numpy: q = np.true_divide(q, 100), then the quantile.
-                Reduce::Percentile(q) => Op::Quantile(q / 100.0),
-                Reduce::Average(_) => Op::Average,
-            };
+            let weights = w.as_ref().map(|w| compile(w, reductions).0);
             reductions.push(Reduction {
-                op,
+                op: *op,
                 arg,
                 per_point,
                 weights,
@@ -370,9 +339,9 @@ fn collect_vars(ast: &Ast, out: &mut Vec<usize>) {
         Ast::Num(_) => {}
         Ast::Var(i) => out.push(*i),
         Ast::Neg(a) | Ast::Call(_, a) => collect_vars(a, out),
-        Ast::Reduce(r, a) => {
+        Ast::Reduce(_, a, w) => {
             collect_vars(a, out);
-            if let Reduce::Average(w) = r {
+            if let Some(w) = w {
                 collect_vars(w, out);
             }
         }
@@ -399,13 +368,15 @@ impl fmt::Display for Canonical<'_> {
             Ast::Var(i) => f.write_str(&self.names[*i]),
             Ast::Neg(a) => write!(f, "(-{})", sub(a)),
             Ast::Call(func, a) => write!(f, "{}({})", func.name(), sub(a)),
-            Ast::Reduce(r, a) => {
-                write!(f, "{}({}", r.name(), sub(a))?;
-                match r {
+            Ast::Reduce(op, arg, weights) => {
+                write!(f, "{}({}", op.name(), sub(arg))?;
+                match op {
                     Reduce::Var(d) | Reduce::Std(d) if *d != 0.0 => write!(f, ", ddof={d:?}")?,
                     Reduce::Quantile(q) | Reduce::Percentile(q) => write!(f, ", {q:?}")?,
-                    Reduce::Average(w) => write!(f, ", weights={}", sub(w))?,
                     _ => {}
+                }
+                if let Some(w) = weights {
+                    write!(f, ", weights={}", sub(w))?;
                 }
                 f.write_str(")")
             }

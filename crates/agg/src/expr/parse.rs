@@ -72,7 +72,7 @@ impl Func {
 }
 
 /// A reduction over the cell's observations.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Reduce {
     /// `np.sum`.
     Sum,
@@ -94,8 +94,8 @@ pub(crate) enum Reduce {
     Quantile(f64),
     /// `np.percentile(x, q)`: `np.quantile(x, q / 100)`.
     Percentile(f64),
-    /// `np.average(x, weights=w)`.
-    Average(Box<Ast>),
+    /// `np.average(x, weights=w)` (the weights are the node's second operand).
+    Average,
 }
 
 impl Reduce {
@@ -111,7 +111,7 @@ impl Reduce {
             Reduce::Std(_) => "std",
             Reduce::Quantile(_) => "quantile",
             Reduce::Percentile(_) => "percentile",
-            Reduce::Average(_) => "average",
+            Reduce::Average => "average",
         }
     }
 }
@@ -124,7 +124,8 @@ pub(crate) enum Ast {
     Neg(Box<Ast>),
     Bin(BinOp, Box<Ast>, Box<Ast>),
     Call(Func, Box<Ast>),
-    Reduce(Reduce, Box<Ast>),
+    /// A reduction of its first operand (`average`: weighted by the second).
+    Reduce(Reduce, Box<Ast>, Option<Box<Ast>>),
 }
 
 impl Ast {
@@ -635,7 +636,7 @@ fn call(name: &str, col: usize, shape: Shape, args: Args) -> Result<Ast, ExprErr
                     ),
                 ));
             }
-            Ast::Reduce(r, Box::new(x))
+            Ast::Reduce(r, Box::new(x), None)
         }
         Shape::Ddof(r) => {
             too_many("one positional argument and `ddof=`")?;
@@ -643,7 +644,7 @@ fn call(name: &str, col: usize, shape: Shape, args: Args) -> Result<Ast, ExprErr
                 Some((_, v, c)) => constant("ddof", (v, c))?,
                 None => 0.0,
             };
-            Ast::Reduce(r(ddof), Box::new(x))
+            Ast::Reduce(r(ddof), Box::new(x), None)
         }
         Shape::Q(r, top) => {
             let q = match (rest.len(), take("q")) {
@@ -671,12 +672,12 @@ fn call(name: &str, col: usize, shape: Shape, args: Args) -> Result<Ast, ExprErr
                     format!("`q` of `{name}` is {}, outside [0, {top}]", q.0),
                 ));
             }
-            Ast::Reduce(r(q.0), Box::new(x))
+            Ast::Reduce(r(q.0), Box::new(x), None)
         }
         Shape::Average => {
             too_many("one positional argument and `weights=`")?;
             match take("weights") {
-                None => Ast::Reduce(Reduce::Mean, Box::new(x)),
+                None => Ast::Reduce(Reduce::Mean, Box::new(x), None),
                 Some((_, w, c)) => {
                     if !x.per_point() || !w.per_point() {
                         return Err(ExprError::new(
@@ -686,7 +687,7 @@ fn call(name: &str, col: usize, shape: Shape, args: Args) -> Result<Ast, ExprErr
                             ),
                         ));
                     }
-                    Ast::Reduce(Reduce::Average(Box::new(w)), Box::new(x))
+                    Ast::Reduce(Reduce::Average, Box::new(x), Some(Box::new(w)))
                 }
             }
         }

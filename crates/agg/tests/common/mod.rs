@@ -3,7 +3,7 @@
 
 #![allow(dead_code, unreachable_pub, clippy::float_cmp)]
 
-use magg_agg::{Column, FilterStats, ShardGrid};
+use magg_agg::{AggConfig, Column, ConfigError, FilterStats, ShardGrid};
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
@@ -186,4 +186,34 @@ pub fn compare(grid: &ShardGrid, rows: &[Value], tol: f64) -> f64 {
     }
     assert_eq!(grid.populated as usize, rows.len());
     worst
+}
+
+/// Parses and validates config text.
+pub fn load(text: &str) -> Result<AggConfig, ConfigError> {
+    AggConfig::from_yaml_str(text)
+}
+
+/// The ATL06 config text with `from` replaced by `to` (asserting it occurs).
+pub fn atl06_with(from: &str, to: &str) -> String {
+    let base = magg_agg::ATL06_YAML;
+    assert!(base.contains(from), "test edit `{from}` not in atl06.yaml");
+    base.replacen(from, to, 1)
+}
+
+/// `text` is refused at `key`, with `message` in the error.
+#[track_caller]
+pub fn expect_err(text: &str, key: &str, message: &str) {
+    let err = load(text).expect_err("config should be refused");
+    let shown = err.to_string();
+    assert_eq!(err.key(), Some(key), "wrong key in: {shown}");
+    assert!(shown.contains(message), "`{message}` not in: {shown}");
+}
+
+/// A 2-thread runtime for tests that call the async reader.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
