@@ -164,11 +164,12 @@ impl Dataset {
         self.columns.clone().unwrap_or(0..self.stored_row_len())
     }
 
-    /// This rank-2 dataset narrowed to columns `cols`: reads then return
-    /// `cols.len()` values per row (`ds[rows, cols]` in h5py) and fetch only
-    /// the chunks holding those columns (with chunks as wide as the rows,
-    /// that is every chunk meeting the rows). The view shares the opened
-    /// metadata.
+    /// This rank-2 dataset narrowed to columns `cols` (of the stored row,
+    /// replacing any earlier selection): reads then return `cols.len()`
+    /// values per row (`ds[rows, cols]` in h5py) and fetch only the chunks
+    /// holding those columns (with chunks as wide as the rows, that is every
+    /// chunk meeting the rows; contiguous and compact data: the rows'
+    /// bytes). The view shares the opened metadata.
     pub fn select_columns(&self, cols: Range<u64>) -> Result<Dataset> {
         let shape = self.shape();
         if shape.len() != 2 {
