@@ -73,6 +73,7 @@ mod named;
 mod plan;
 mod read;
 mod reduce;
+mod region;
 mod rows;
 pub mod stats;
 
@@ -91,6 +92,7 @@ pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{
     DEFAULT_BEAM_CONCURRENCY, DEFAULT_CACHED_FILES, GranuleReport, ReadOptions, ShardOutput,
-    read_shard,
+    read_shard, read_shard_in_region,
 };
 pub use reduce::{GroupedShard, ShardGrid};
+pub use region::{CellMask, ShardRegion};
