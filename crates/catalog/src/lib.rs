@@ -63,9 +63,11 @@ mod granule;
 pub mod local;
 pub mod regions;
 mod rings;
+mod rule;
 mod shardmap;
 
 pub use build::{BuildSpec, DEFAULT_BUFFER_KM, FootprintGranule};
 pub use error::Error;
 pub use granule::{Access, BBox, GranuleRef, GranuleUrls, NameFields, parse_name};
+pub use rule::{RegionRule, ShardCells};
 pub use shardmap::{FORMAT_VERSION, Query, RegionInfo, ShardMap, Totals};
