@@ -17,7 +17,7 @@ use support::{emulator, lambda_worker, new_store, objects, run, s3_with_granules
 async fn lambda_store_equals_local_store_chunk_for_chunk() {
     let (s3, granules) = s3_with_granules();
     let mut tasks = sample_tasks(&granules);
-    let boundary = boundary_task(&granules).await;
+    let boundary = boundary_task(&granules);
     let boundary_shard = boundary.shard;
     let whole = read_whole_shard(boundary_shard).await;
     tasks.push(boundary);
@@ -103,7 +103,7 @@ async fn lambda_store_equals_local_store_chunk_for_chunk() {
 /// Order-6 shard 33084 (Amery coast) with the sample granules, under the
 /// child-cell rule of the Antarctic outline: about 1,700 of its sample
 /// observations lie in child cells outside the region.
-async fn boundary_task(granules: &[magg_run::GranuleSource]) -> magg_run::Task {
+fn boundary_task(granules: &[magg_run::GranuleSource]) -> magg_run::Task {
     let spec = magg_catalog::BuildSpec::default();
     let region = magg_catalog::regions::region("antarctica").unwrap();
     let moc = spec.region_moc(&region).unwrap().to_words().unwrap();
