@@ -21,7 +21,8 @@
 //! - **Reduction**: [`Plan`] (the compiled config) →
 //!   [`ShardAccumulator::push`] one [`Batch`] per granule beam (quality,
 //!   fill and non-finite filtering; child-cell indexing with
-//!   `magg_morton::geo_to_nested_batch`; points outside the shard dropped) →
+//!   `magg_morton::geo_to_nested_batch`; points outside the shard, or in
+//!   child cells its [`ShardRegion`] leaves out, dropped) →
 //!   [`ShardAccumulator::finish`] (counting sort by child cell) →
 //!   [`GroupedShard::reduce`] at the child order or any coarser order →
 //!   [`ShardGrid`]: one typed [`Column`] per output variable.
