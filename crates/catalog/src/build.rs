@@ -211,3 +211,81 @@ pub fn assemble<'a>(
     map.normalize();
     map
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::granule::{BBox, GranuleUrls};
+
+    fn listed(region: &Moc, rule: RegionRule, point: (f64, f64)) -> (Vec<u64>, Vec<u64>) {
+        let spec = BuildSpec {
+            match_order: 14,
+            buffer_km: 0.0,
+            rule,
+            ..BuildSpec::default()
+        };
+        let granule = FootprintGranule {
+            granule: GranuleRef {
+                id: "g".into(),
+                urls: GranuleUrls {
+                    file: Some("g.h5".into()),
+                    ..GranuleUrls::default()
+                },
+                bbox: BBox {
+                    west: point.1,
+                    south: point.0,
+                    east: point.1,
+                    north: point.0,
+                },
+                time_start: None,
+                time_end: None,
+                concept_id: None,
+            },
+            footprint: Footprint::Points(vec![point]),
+        };
+        let query = Query {
+            source: "test".into(),
+            short_name: None,
+            version: None,
+            cycle: None,
+            temporal: None,
+            cmr_url: None,
+            region: RegionInfo {
+                name: "r".into(),
+                moc_order: 14,
+                moc: region.to_words().unwrap(),
+            },
+            match_order: 14,
+            buffer_km: 0.0,
+            region_rule: rule,
+        };
+        let map = from_footprints(&[granule], region, query, &spec).unwrap();
+        let points = point_shards(&[point.0], &[point.1], region, &spec).unwrap();
+        (map.shards.keys().copied().collect(), points)
+    }
+
+    /// With a match order finer than the child order, a footprint and a
+    /// region meeting in one child cell but in different match-order cells
+    /// still list the shard (the observation there counts); a region cell
+    /// elsewhere in the shard lists it only for `all_observations`.
+    #[test]
+    fn both_rules_hold_at_a_match_order_finer_than_the_child_order() {
+        let point = (-80.0, 120.0);
+        let b = morton::geo_to_nested(point.0, point.1, 14).unwrap();
+        let shard = morton::encode(6, b >> 16).unwrap();
+        let sibling = Moc::from_cells(14, [b ^ 1]).unwrap();
+        let far = Moc::from_cells(14, [(b ^ (1 << 10)) & !0xF]).unwrap();
+        assert_eq!(far.words(6).unwrap(), vec![shard]);
+        for rule in [RegionRule::ChildCells, RegionRule::AllObservations] {
+            assert_eq!(listed(&sibling, rule, point), (vec![shard], vec![shard]));
+        }
+        assert_eq!(
+            listed(&far, RegionRule::ChildCells, point),
+            (vec![], vec![])
+        );
+        assert_eq!(
+            listed(&far, RegionRule::AllObservations, point),
+            (vec![shard], vec![shard])
+        );
+    }
+}
