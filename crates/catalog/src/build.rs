@@ -243,22 +243,9 @@ mod tests {
             },
             footprint: Footprint::Points(vec![point]),
         };
-        let query = Query {
-            source: "test".into(),
-            short_name: None,
-            version: None,
-            cycle: None,
-            temporal: None,
-            cmr_url: None,
-            region: RegionInfo {
-                name: "r".into(),
-                moc_order: 14,
-                moc: region.to_words().unwrap(),
-            },
-            match_order: 14,
-            buffer_km: 0.0,
-            region_rule: rule,
-        };
+        let query = spec
+            .query("test", &Region::new("r", vec![]), region)
+            .unwrap();
         let map = from_footprints(&[granule], region, query, &spec).unwrap();
         let points = point_shards(&[point.0], &[point.1], region, &spec).unwrap();
         (map.shards.keys().copied().collect(), points)

@@ -97,19 +97,7 @@ async fn check(
     let store = dir.path().join("out.zarr").to_str().unwrap().to_string();
     let mut config = AggConfig::atl06_default();
     config.output.all_observations = rule == RegionRule::AllObservations;
-    let opts = JobOptions {
-        store: store.clone(),
-        workers: 2,
-        granule_concurrency: 4,
-        beam_concurrency: magg_agg::DEFAULT_BEAM_CONCURRENCY,
-        selection: Selection::default(),
-        mode: StoreMode::New,
-        pyramid: vec![],
-        quiet: true,
-        io: magg_h5::IoPolicy::default(),
-    };
-    let stop = Arc::new(AtomicBool::new(false));
-    let report = run_local(&map, config, &opts, stop).await.unwrap();
+    let report = run(&map, config, &store).await.unwrap();
     assert_eq!(report.totals.errors, 0, "{what}: {}", report.summary());
     assert_eq!(report.shards.len(), map.shards.len(), "{what}");
 
@@ -140,6 +128,27 @@ async fn check(
         );
     }
     (pairs.len(), report.totals.observations)
+}
+
+/// Runs `map` with `config` into a new store at `store`, two shards at a
+/// time.
+async fn run(
+    map: &ShardMap,
+    config: AggConfig,
+    store: &str,
+) -> Result<magg_run::RunReport, magg_run::JobError> {
+    let opts = JobOptions {
+        store: store.to_string(),
+        workers: 2,
+        granule_concurrency: 4,
+        beam_concurrency: magg_agg::DEFAULT_BEAM_CONCURRENCY,
+        selection: Selection::default(),
+        mode: StoreMode::New,
+        pyramid: vec![],
+        quiet: true,
+        io: magg_h5::IoPolicy::default(),
+    };
+    run_local(map, config, &opts, Arc::new(AtomicBool::new(false))).await
 }
 
 /// Checks both rules on one data set; the rules must differ there.
@@ -255,19 +264,7 @@ async fn a_run_with_the_other_rule_is_refused() {
     config.output.all_observations = true;
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("out.zarr");
-    let opts = JobOptions {
-        store: store.to_str().unwrap().to_string(),
-        workers: 1,
-        granule_concurrency: 1,
-        beam_concurrency: 1,
-        selection: Selection::default(),
-        mode: StoreMode::New,
-        pyramid: vec![],
-        quiet: true,
-        io: magg_h5::IoPolicy::default(),
-    };
-    let stop = Arc::new(AtomicBool::new(false));
-    let e = run_local(&map, config, &opts, stop)
+    let e = run(&map, config, store.to_str().unwrap())
         .await
         .unwrap_err()
         .to_string();
