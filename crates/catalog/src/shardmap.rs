@@ -19,6 +19,7 @@ pub const FORMAT_VERSION: u32 = 2;
 
 /// The region a map was built for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RegionInfo {
     /// Its name (`antarctica`, `greenland`, or a file name).
     pub name: String,
@@ -30,6 +31,7 @@ pub struct RegionInfo {
 
 /// What was asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Query {
     /// `cmr` or `local`.
     pub source: String,
@@ -62,6 +64,7 @@ pub struct Query {
 
 /// Counts over the map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Totals {
     /// Shards listed.
     pub shards: u64,

@@ -135,6 +135,9 @@ fn validation_errors_name_the_problem() {
     // Unknown field.
     let e = err_of(&good.replacen('{', "{\n  \"extra\": 1,", 1));
     assert!(e.contains("extra"), "{e}");
+    // Unknown fields inside the query are refused too.
+    let e = err_of(&good.replacen("\"source\":", "\"sorce\": 1,\n    \"source\":", 1));
+    assert!(e.contains("sorce"), "{e}");
     // No rule, or an unknown one.
     let rule = "\"region_rule\": \"all_observations\"";
     let e = err_of(&good.replace(&format!(",\n    {rule}"), ""));
