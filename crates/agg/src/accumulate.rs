@@ -10,6 +10,7 @@ use crate::batch::{Batch, SourceSlice};
 use crate::error::AggError;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
+use crate::region::{CellMask, ShardRegion};
 use magg_morton as morton;
 use std::ops::Range;
 
@@ -26,6 +27,8 @@ pub struct FilterStats {
     pub rejected_coordinates: u64,
     /// Valid, but in another shard.
     pub outside_shard: u64,
+    /// In the shard, but in a child cell the shard's region leaves out.
+    pub outside_region: u64,
     /// Kept.
     pub kept: u64,
 }
@@ -38,6 +41,7 @@ impl FilterStats {
         self.rejected_values += other.rejected_values;
         self.rejected_coordinates += other.rejected_coordinates;
         self.outside_shard += other.outside_shard;
+        self.outside_region += other.outside_region;
         self.kept += other.kept;
     }
 }
@@ -48,6 +52,7 @@ pub struct ShardAccumulator {
     plan: Plan,
     shard: u64,
     children: Range<u64>,
+    region: CellMask,
     cells: Vec<u32>,
     columns: Vec<Vec<f64>>,
     stats: FilterStats,
@@ -60,8 +65,19 @@ pub struct ShardAccumulator {
 
 impl ShardAccumulator {
     /// An empty accumulator for the shard with morton word `shard`, which
-    /// must be a cell at the plan's parent order.
+    /// must be a cell at the plan's parent order, keeping every observation
+    /// of the shard.
     pub fn new(plan: &Plan, shard: u64) -> Result<ShardAccumulator, AggError> {
+        ShardAccumulator::in_region(plan, shard, &ShardRegion::Whole)
+    }
+
+    /// An empty accumulator for the shard `shard` that keeps only the
+    /// observations whose child cell `region` selects.
+    pub fn in_region(
+        plan: &Plan,
+        shard: u64,
+        region: &ShardRegion,
+    ) -> Result<ShardAccumulator, AggError> {
         let refuse = |reason: String| AggError::Shard {
             word: shard,
             reason,
@@ -77,10 +93,12 @@ impl ShardAccumulator {
         }
         let children = morton::child_nested_range(shard, plan.child_order())
             .map_err(|e| refuse(e.to_string()))?;
+        let region = CellMask::new(region, shard, &children, plan.child_order())?;
         Ok(ShardAccumulator {
             plan: plan.clone(),
             shard,
             children,
+            region,
             cells: Vec::new(),
             columns: vec![Vec::new(); plan.sources().len()],
             stats: FilterStats::default(),
@@ -113,7 +131,8 @@ impl ShardAccumulator {
 
     /// Filters a batch (the config's filters, fill and non-finite values,
     /// invalid coordinates), indexes it to the child order and keeps the
-    /// observations inside the shard. Returns this batch's counts.
+    /// observations inside the shard and its region. Returns this batch's
+    /// counts.
     pub fn push(&mut self, batch: &Batch<'_>) -> Result<FilterStats, AggError> {
         let n = self.check_shape(batch)?;
         let mut st = FilterStats {
@@ -154,17 +173,23 @@ impl ShardAccumulator {
 
         let before = rows.len();
         let first = self.children.start;
-        let mut kept = 0;
+        let (mut kept, mut outside_region) = (0, 0);
         for j in 0..rows.len() {
             let nested = self.nested[j];
             if self.children.contains(&nested) {
-                rows[kept] = rows[j];
-                self.cells.push((nested - first) as u32);
-                kept += 1;
+                let local = nested - first;
+                if self.region.keeps(local) {
+                    rows[kept] = rows[j];
+                    self.cells.push(local as u32);
+                    kept += 1;
+                } else {
+                    outside_region += 1;
+                }
             }
         }
         rows.truncate(kept);
-        st.outside_shard = (before - kept) as u64;
+        st.outside_region = outside_region;
+        st.outside_shard = (before - kept) as u64 - outside_region;
         st.kept = kept as u64;
         for (var, col) in batch.variables.iter().zip(&mut self.columns) {
             var.values.gather(rows, col);

@@ -126,6 +126,7 @@ impl AggConfig {
                     parent_order: 6,
                     child_order: 12,
                 },
+                all_observations: false,
             },
         }
     }

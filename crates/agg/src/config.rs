@@ -425,6 +425,12 @@ pub struct Params {
 pub struct Output {
     /// The grid.
     pub grid: Grid,
+    /// `output.all_observations` (default `false`): aggregate every
+    /// observation of each listed shard, also those whose child cell lies
+    /// outside the region; by default only the observations whose child
+    /// cell touches the region count. Part of the fingerprint.
+    #[serde(default)]
+    pub all_observations: bool,
 }
 
 /// `output.grid`: HEALPix nested cells; shards at `parent_order`, results at

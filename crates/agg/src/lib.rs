@@ -30,7 +30,8 @@
 //! - **Reduction**: [`Plan`] (the compiled config) →
 //!   [`ShardAccumulator::push`] one [`Batch`] per granule beam (filters,
 //!   fill and non-finite values; child-cell indexing with
-//!   `magg_morton::geo_to_nested_batch`; points outside the shard dropped) →
+//!   `magg_morton::geo_to_nested_batch`; points outside the shard, or in
+//!   child cells its [`ShardRegion`] leaves out, dropped) →
 //!   [`ShardAccumulator::finish`] (counting sort by child cell) →
 //!   [`GroupedShard::reduce`] at the child order or any coarser order →
 //!   [`ShardGrid`]: one typed [`Column`] per output variable.
@@ -84,6 +85,7 @@ mod named;
 mod plan;
 mod read;
 mod reduce;
+mod region;
 mod rows;
 pub mod stats;
 mod upstream;
@@ -105,6 +107,7 @@ pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{
     DEFAULT_BEAM_CONCURRENCY, DEFAULT_CACHED_FILES, GranuleReport, ReadOptions, ShardOutput,
-    read_shard,
+    read_shard, read_shard_in_region,
 };
 pub use reduce::{GroupedShard, ShardGrid};
+pub use region::{CellMask, ShardRegion};

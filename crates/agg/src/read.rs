@@ -20,6 +20,7 @@ use crate::datasets::fill_of;
 use crate::error::AggError;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
+use crate::region::ShardRegion;
 use futures::StreamExt;
 use magg_h5::{Counters, Dataset, File, FileCache, OpenOptions};
 use magg_morton as morton;
@@ -132,8 +133,20 @@ pub async fn read_shard(
     config: &AggConfig,
     opts: &ReadOptions,
 ) -> Result<ShardOutput, AggError> {
+    read_shard_in_region(shard, &ShardRegion::Whole, granules, config, opts).await
+}
+
+/// [`read_shard`], keeping only the observations whose child cell `region`
+/// selects (the others count as `FilterStats::outside_region`).
+pub async fn read_shard_in_region(
+    shard: u64,
+    region: &ShardRegion,
+    granules: &[String],
+    config: &AggConfig,
+    opts: &ReadOptions,
+) -> Result<ShardOutput, AggError> {
     let plan = Plan::new(config)?;
-    let mut acc = ShardAccumulator::new(&plan, shard)?;
+    let mut acc = ShardAccumulator::in_region(&plan, shard, region)?;
     let shard_nested = morton::decode(shard)
         .map_err(|e| AggError::Shard {
             word: shard,

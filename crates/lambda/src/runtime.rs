@@ -195,6 +195,7 @@ mod tests {
         template.event(&magg_run::Task {
             shard: 7,
             granules: vec![],
+            region: magg_agg::ShardRegion::Whole,
         })
     }
 

@@ -86,6 +86,7 @@ async fn grammar_config_runs_and_its_attrs_reach_the_store() {
     let task = Task {
         shard: magg_morton::encode(6, 32776).unwrap(),
         granules,
+        region: magg_agg::ShardRegion::Whole,
     };
     let opts = ExecOptions {
         workers: 1,

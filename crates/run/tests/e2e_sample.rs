@@ -29,6 +29,7 @@ fn tasks() -> Vec<Task> {
         .map(|&n| Task {
             shard: magg_morton::encode(6, n).unwrap(),
             granules: granules.clone(),
+            region: magg_agg::ShardRegion::Whole,
         })
         .collect()
 }
