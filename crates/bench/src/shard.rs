@@ -298,7 +298,7 @@ async fn open_pass(
             let paths = [&p.latitude, &p.longitude]
                 .into_iter()
                 .chain(&p.variables)
-                .chain(p.quality.as_ref());
+                .chain(p.filters.iter().map(|(path, _)| path));
             for path in paths {
                 file.dataset(path)
                     .await

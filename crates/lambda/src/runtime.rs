@@ -205,6 +205,7 @@ mod tests {
         template.event(&magg_run::Task {
             shard: 7,
             granules: vec![],
+            region: magg_agg::ShardRegion::Whole,
         })
     }
 

@@ -212,3 +212,58 @@ fn pyramid_orders_follow_the_compact_layout() {
     let said = magg_testkit::run_python(&script, &[d.join("p.zarr").to_str().unwrap()]);
     assert!(said.contains("PYRAMID OK"), "{said}");
 }
+
+/// One region rule per map and run: `magg catalog --all-observations`
+/// records it in the map, and `magg run` must ask for the same rule (the
+/// flag or `output.all_observations`), else it is refused before anything
+/// is written.
+#[test]
+fn the_region_rule_is_chosen_once_for_catalog_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    let demo = demo.to_str().unwrap();
+    let catalog = |out: &str, extra: &[&str]| {
+        let args = [&["catalog", "--granules", demo, "--out", out][..], extra].concat();
+        let (ok, stdout, err) = magg(d, &args);
+        assert!(ok, "{err}");
+        stdout
+    };
+    let out = catalog("all.json", &["--all-observations"]);
+    assert!(out.contains("all_observations rule"), "{out}");
+    let map: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("all.json")).unwrap()).unwrap();
+    assert_eq!(map["query"]["region_rule"], "all_observations");
+    let out = catalog("cells.json", &[]);
+    assert!(out.contains("child_cells rule"), "{out}");
+
+    let run = |map: &str, extra: &[&str]| {
+        let args = [
+            &["run", "--catalog", map, "--store", "s.zarr", "--dry-run"][..],
+            extra,
+        ]
+        .concat();
+        magg(d, &args)
+    };
+    let (ok, out, err) = run("all.json", &["--all-observations"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("region rule all_observations") && out.contains(" 0 boundary shards"),
+        "{out}"
+    );
+    let (ok, out, err) = run("cells.json", &[]);
+    assert!(ok, "{err}");
+    assert!(out.contains("region rule child_cells"), "{out}");
+    for (map, extra) in [
+        ("all.json", &[][..]),
+        ("cells.json", &["--all-observations"][..]),
+    ] {
+        let (ok, _, err) = run(map, extra);
+        assert!(!ok, "{map} {extra:?} accepted");
+        assert!(
+            err.contains("region rule") && err.contains("--all-observations"),
+            "{err}"
+        );
+        assert!(!d.join("s.zarr").exists());
+    }
+}

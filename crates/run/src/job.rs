@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::execute::{ExecOptions, ShardWorker, execute};
 use crate::mode::StoreMode;
+use crate::region::{check_rule, shard_region};
 use crate::report::RunReport;
 use crate::spec::store_spec;
 use crate::task::{GranuleSource, Selection, Task, plan};
@@ -71,8 +72,12 @@ pub enum JobError {
     },
 }
 
-/// One task per shard of the map, reading each granule from its best URL.
+/// One task per shard of the map, reading each granule from its best URL,
+/// with the shard's region cells under the map's rule.
 pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobError> {
+    let cells = map
+        .shard_cells()
+        .map_err(|e| JobError::Input(e.to_string()))?;
     map.iter()
         .map(|(shard, granules)| {
             let granules = granules
@@ -87,7 +92,12 @@ pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobEr
                     })
                 })
                 .collect::<Result<_, JobError>>()?;
-            Ok(Task { shard, granules })
+            let region = shard_region(&cells, shard)?;
+            Ok(Task {
+                shard,
+                granules,
+                region,
+            })
         })
         .collect()
 }
@@ -111,6 +121,7 @@ pub fn planned(
     opts: &JobOptions,
 ) -> Result<Vec<Task>, JobError> {
     check_orders(map, config)?;
+    check_rule(map, config)?;
     Ok(plan(tasks_from_map(map, Access::Direct)?, &opts.selection))
 }
 

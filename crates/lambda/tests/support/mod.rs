@@ -45,6 +45,7 @@ pub(crate) fn sample_tasks(granules: &[GranuleSource]) -> Vec<Task> {
         .map(|&n| Task {
             shard: magg_morton::encode(6, n).unwrap(),
             granules: granules.to_vec(),
+            region: magg_agg::ShardRegion::Whole,
         })
         .collect()
 }
