@@ -67,6 +67,19 @@ enum What {
         /// The granules to upload.
         granules: Vec<String>,
     },
+    /// Open a local store with xarray + xdggs as `magg demo` prints it, then
+    /// select the cells with data: time and peak memory, a fresh Python
+    /// process per pass.
+    Open {
+        /// The store (a local path; any layout version).
+        store: String,
+        /// The order group to open.
+        #[arg(long, default_value = "12")]
+        group: String,
+        /// Passes (each in a new Python process).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
     /// K shards of a directory's shard map through the local executor.
     Slice {
         /// Directory of `.h5` granules.
@@ -279,6 +292,14 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             latency_ms,
             granules,
         } => serve_s3(granules, server, *latency_ms).map(|()| String::new()),
+        What::Open {
+            store,
+            group,
+            repeat,
+        } => {
+            let passes = crate::open::run(store, group, *repeat)?;
+            Ok(crate::open::render(store, group, &passes))
+        }
         What::Slice {
             data,
             shards,

@@ -357,7 +357,7 @@ async fn open_pass(
                 let p = config.paths_for_group(group);
                 paths.extend([p.latitude, p.longitude]);
                 paths.extend(p.variables);
-                paths.extend(p.quality);
+                paths.extend(p.filters.iter().map(|(path, _)| path.clone()));
             }
         }
         for ds in futures::future::join_all(paths.iter().map(|p| file.dataset(p))).await {
@@ -414,8 +414,8 @@ async fn write_pass(
     grouped: &GroupedShard,
     grid: &ShardGrid,
 ) -> Result<(), BenchError> {
-    let spec =
-        magg_run::store_spec(config, &[], serde_json::Map::new()).map_err(BenchError::Input)?;
+    let spec = magg_run::store_spec(config, &[], &[grid.shard], serde_json::Map::new())
+        .map_err(BenchError::Input)?;
     let url = dir.join(format!(
         "store-{}.zarr",
         Instant::now().elapsed().as_nanos()

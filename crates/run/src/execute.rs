@@ -151,6 +151,7 @@ mod tests {
                     };
                     shard as usize % 3
                 ],
+                region: magg_agg::ShardRegion::Whole,
             })
             .collect()
     }

@@ -23,6 +23,7 @@ mod execute;
 mod job;
 mod mode;
 mod progress;
+mod region;
 mod report;
 mod spec;
 mod task;
@@ -34,6 +35,7 @@ pub use job::{JobError, JobOptions, check_orders, planned, run_local, run_with, 
 pub use magg_store::ShardStatus;
 pub use mode::StoreMode;
 pub use progress::{Progress, human};
+pub use region::{check_rule, config_rule};
 pub use report::{Cost, RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
 pub use spec::store_spec;
 pub use task::{GranuleSource, Selection, Task, plan};

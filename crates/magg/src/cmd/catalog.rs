@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Args as ClapArgs;
 use magg_catalog::cmr::{CmrClient, DEFAULT_CMR_URL, GranuleQuery};
-use magg_catalog::{BuildSpec, DEFAULT_BUFFER_KM, build, local, regions};
+use magg_catalog::{BuildSpec, DEFAULT_BUFFER_KM, RegionRule, build, local, regions};
 use magg_coverage::Footprint;
 
 /// Arguments of `magg catalog`.
@@ -63,6 +63,11 @@ pub(crate) struct Args {
     /// Granule files read at once (with `--granules`).
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// List every granule with a point in a shard that touches the region
+    /// (for `magg run --all-observations`); by default a granule is listed
+    /// under a shard only where one of its child cells touches the region.
+    #[arg(long)]
+    all_observations: bool,
 }
 
 pub(crate) fn run(args: &Args) -> Result<()> {
@@ -73,6 +78,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         child_order: args.child_order,
         match_order: args.match_order.unwrap_or(args.child_order),
         buffer_km: args.buffer_km,
+        rule: RegionRule::from_all_observations(args.all_observations),
     };
     spec.validate()?;
     let region_moc = spec.region_moc(&region)?;
@@ -130,10 +136,11 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     map.write(&args.out)?;
     let totals = map.totals();
     println!(
-        "catalog: {} shards, {} granules, {} (shard, granule) pairs in {:.2} s ({note}) -> {}",
+        "catalog: {} shards, {} granules, {} (shard, granule) pairs ({} rule) in {:.2} s ({note}) -> {}",
         totals.shards,
         totals.granules,
         totals.pairs,
+        spec.rule.name(),
         t0.elapsed().as_secs_f64(),
         args.out.display()
     );

@@ -54,6 +54,13 @@ pub(crate) struct Args {
     /// Replace an existing store.
     #[arg(long)]
     overwrite: bool,
+    /// Aggregate every observation of each listed shard, also those whose
+    /// child cell lies outside the region (config `output.all_observations:
+    /// true`); the shard map must be built with `magg catalog
+    /// --all-observations`. By default only observations whose child cell
+    /// touches the region count.
+    #[arg(long)]
+    all_observations: bool,
     /// Also write coarser orders, e.g. `6..11` or `8,10` (exact, from the
     /// observations).
     #[arg(long)]
@@ -143,10 +150,11 @@ pub(crate) fn results_path(store: &str, given: Option<&Path>) -> PathBuf {
 }
 
 pub(crate) fn run(args: &Args) -> Result<()> {
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(p) => AggConfig::from_path(p)?,
         None => AggConfig::atl06_default(),
     };
+    config.output.all_observations |= args.all_observations;
     let map = ShardMap::read(&args.catalog)?;
     let opts = JobOptions {
         store: args.store.clone(),
@@ -250,6 +258,13 @@ fn dry_run(map: &ShardMap, config: &AggConfig, opts: &JobOptions) -> Result<()> 
         tasks.len(),
         pairs,
         opts.workers
+    );
+    let boundary = tasks.iter().filter(|t| !t.region.is_whole()).count();
+    let rule = magg_run::config_rule(config);
+    println!(
+        "region rule {}: {}; {boundary} boundary shards keep only their cells in the region",
+        rule.name(),
+        rule.describe()
     );
     println!("costliest first:");
     for t in tasks.iter().take(10) {
