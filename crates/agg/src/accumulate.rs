@@ -10,6 +10,7 @@ use crate::batch::{Batch, SourceSlice};
 use crate::error::AggError;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
+use crate::region::{CellMask, ShardRegion};
 use magg_morton as morton;
 use std::ops::Range;
 
@@ -18,14 +19,16 @@ use std::ops::Range;
 pub struct FilterStats {
     /// Rows offered.
     pub rows: u64,
-    /// Dropped by the quality flag.
-    pub rejected_quality: u64,
+    /// Dropped by the filters (the quality flag and `data_source.filters`).
+    pub rejected_filters: u64,
     /// Dropped because a source variable was the fill value or not finite.
     pub rejected_values: u64,
     /// Dropped because latitude/longitude was fill, not finite, or |lat| > 90.
     pub rejected_coordinates: u64,
     /// Valid, but in another shard.
     pub outside_shard: u64,
+    /// In the shard, but in a child cell the shard's region leaves out.
+    pub outside_region: u64,
     /// Kept.
     pub kept: u64,
 }
@@ -34,10 +37,11 @@ impl FilterStats {
     /// Adds `other`'s counts to these.
     pub fn add(&mut self, other: &FilterStats) {
         self.rows += other.rows;
-        self.rejected_quality += other.rejected_quality;
+        self.rejected_filters += other.rejected_filters;
         self.rejected_values += other.rejected_values;
         self.rejected_coordinates += other.rejected_coordinates;
         self.outside_shard += other.outside_shard;
+        self.outside_region += other.outside_region;
         self.kept += other.kept;
     }
 }
@@ -48,6 +52,7 @@ pub struct ShardAccumulator {
     plan: Plan,
     shard: u64,
     children: Range<u64>,
+    region: CellMask,
     cells: Vec<u32>,
     columns: Vec<Vec<f64>>,
     stats: FilterStats,
@@ -60,8 +65,19 @@ pub struct ShardAccumulator {
 
 impl ShardAccumulator {
     /// An empty accumulator for the shard with morton word `shard`, which
-    /// must be a cell at the plan's parent order.
+    /// must be a cell at the plan's parent order, keeping every observation
+    /// of the shard.
     pub fn new(plan: &Plan, shard: u64) -> Result<ShardAccumulator, AggError> {
+        ShardAccumulator::in_region(plan, shard, &ShardRegion::Whole)
+    }
+
+    /// An empty accumulator for the shard `shard` that keeps only the
+    /// observations whose child cell `region` selects.
+    pub fn in_region(
+        plan: &Plan,
+        shard: u64,
+        region: &ShardRegion,
+    ) -> Result<ShardAccumulator, AggError> {
         let refuse = |reason: String| AggError::Shard {
             word: shard,
             reason,
@@ -77,10 +93,12 @@ impl ShardAccumulator {
         }
         let children = morton::child_nested_range(shard, plan.child_order())
             .map_err(|e| refuse(e.to_string()))?;
+        let region = CellMask::new(region, shard, &children, plan.child_order())?;
         Ok(ShardAccumulator {
             plan: plan.clone(),
             shard,
             children,
+            region,
             cells: Vec::new(),
             columns: vec![Vec::new(); plan.sources().len()],
             stats: FilterStats::default(),
@@ -111,9 +129,10 @@ impl ShardAccumulator {
         self.cells.is_empty()
     }
 
-    /// Filters a batch (quality flag, fill and non-finite values, invalid
-    /// coordinates), indexes it to the child order and keeps the
-    /// observations inside the shard. Returns this batch's counts.
+    /// Filters a batch (the config's filters, fill and non-finite values,
+    /// invalid coordinates), indexes it to the child order and keeps the
+    /// observations inside the shard and its region. Returns this batch's
+    /// counts.
     pub fn push(&mut self, batch: &Batch<'_>) -> Result<FilterStats, AggError> {
         let n = self.check_shape(batch)?;
         let mut st = FilterStats {
@@ -124,12 +143,10 @@ impl ShardAccumulator {
         rows.clear();
         rows.extend(0..n as u32);
 
-        if let Some(keep) = self.plan.quality_value() {
-            let flag = batch.quality.as_ref().expect("checked by check_shape");
-            let keep = keep as f64;
-            flag.retain_rows(rows, |v| v == keep);
-            st.rejected_quality = (n - rows.len()) as u64;
+        for (filter, flags) in self.plan.filters().iter().zip(&batch.filters) {
+            filter.retain(flags, rows);
         }
+        st.rejected_filters = (n - rows.len()) as u64;
         let before = rows.len();
         for var in &batch.variables {
             retain_valid(var, rows, |_| true);
@@ -156,17 +173,23 @@ impl ShardAccumulator {
 
         let before = rows.len();
         let first = self.children.start;
-        let mut kept = 0;
+        let (mut kept, mut outside_region) = (0, 0);
         for j in 0..rows.len() {
             let nested = self.nested[j];
             if self.children.contains(&nested) {
-                rows[kept] = rows[j];
-                self.cells.push((nested - first) as u32);
-                kept += 1;
+                let local = nested - first;
+                if self.region.keeps(local) {
+                    rows[kept] = rows[j];
+                    self.cells.push(local as u32);
+                    kept += 1;
+                } else {
+                    outside_region += 1;
+                }
             }
         }
         rows.truncate(kept);
-        st.outside_shard = (before - kept) as u64;
+        st.outside_region = outside_region;
+        st.outside_shard = (before - kept) as u64 - outside_region;
         st.kept = kept as u64;
         for (var, col) in batch.variables.iter().zip(&mut self.columns) {
             var.values.gather(rows, col);
@@ -197,14 +220,14 @@ impl ShardAccumulator {
                 .zip(&batch.variables)
                 .map(|(s, v)| (s.clone(), v.values.len())),
         );
-        if self.plan.quality_value().is_some() {
-            let Some(q) = &batch.quality else {
-                return Err(bad(
-                    "the config filters on quality but the batch has no quality column".to_string(),
-                ));
-            };
-            lens.push(("quality".to_string(), q.len()));
+        let filters = self.plan.filters().len();
+        if batch.filters.len() != filters {
+            return Err(bad(format!(
+                "{} filter columns given, the config has {filters} filters",
+                batch.filters.len()
+            )));
         }
+        lens.extend((0..filters).map(|i| (format!("filter {i}"), batch.filters[i].len())));
         if let Some((name, len)) = lens.iter().find(|(_, len)| *len != n) {
             return Err(bad(format!(
                 "column `{name}` has {len} rows, latitude has {n}"

@@ -16,24 +16,38 @@
 use crate::accumulate::{FilterStats, ShardAccumulator};
 use crate::batch::{Batch, SourceSlice, Values};
 use crate::config::{AggConfig, GroupPaths, RowSearch};
+use crate::datasets::fill_of;
 use crate::error::AggError;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
+use crate::region::ShardRegion;
 use futures::StreamExt;
-use magg_h5::{Counters, Dataset, File, FileCache, OpenOptions};
+use magg_h5::{Counters, Dataset, File, FileCache, IoStats, OpenOptions};
 use magg_morton as morton;
 use std::ops::Range;
 use std::sync::Arc;
 
 /// How a shard's granules are read.
+///
+/// Every granule of a shard is read at once, every beam of a granule at
+/// once: from S3 a shard's wall time is its rounds of dependent requests
+/// times the latency, so the reads overlap as far as the files allow. What
+/// bounds them is one request limiter and one memory budget per shard,
+/// shared by all its files, not a count of granules.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
-    /// Granules read at the same time.
+    /// Range requests in flight at once for one shard, over all its
+    /// granules (unless `open.limiter` is set).
+    pub requests_in_flight: usize,
+    /// Bytes the shard's row reads may hold in flight at once: stored
+    /// bytes being fetched plus chunks being decoded (unless `open.budget`
+    /// is set; see [`magg_h5::Budget`]). The rows kept (the shard's own
+    /// observations, and the coordinates a beam's search has read until
+    /// the beam is done) are not counted.
+    pub memory_budget: u64,
+    /// At most this many granules read at once (default: no cap).
     pub granule_concurrency: usize,
-    /// Beams of a granule read at the same time, after the first (whose
-    /// search seeds theirs). Their requests overlap, which from S3
-    /// shortens a shard's wall time; each beam in flight holds the
-    /// coordinates it read and its rows in the shard.
+    /// Beams of a granule read at once (default: all).
     pub beam_concurrency: usize,
     /// In-shard row runs closer than this are read as one range (the rows
     /// between are read and then dropped as outside the shard).
@@ -45,15 +59,18 @@ pub struct ReadOptions {
     pub files: Option<Arc<FileCache>>,
 }
 
-/// Beams in flight per granule by default: measured on the dense shard
-/// with 25 ms per GET (`magg-bench shard --s3 --s3-latency-ms 25
-/// --beam-concurrency N`; BENCHMARKS.md), 1 → 2 took read_shard from 18.6 s
-/// to 15.8 s and all at once to 14.7 s (before the cap search; after it,
-/// 13.3 s with 2 and 12.5 s with all). On local disk a 50-shard slice
-/// (`magg-bench slice --shards 50 --beam-concurrency N`, 4 shards in
-/// flight) runs in 4.36 s at 312 MB peak RSS with 2, and in 5.25 s at
-/// 437 MB with all at once.
-pub const DEFAULT_BEAM_CONCURRENCY: usize = 2;
+/// Range requests in flight per shard by default. Measured on the dense
+/// shard (40 granules) at 25 ms per request: see BENCHMARKS.md.
+pub const DEFAULT_REQUESTS_IN_FLIGHT: usize = 256;
+
+/// Bytes a shard's reads may hold in flight by default.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 192 << 20;
+
+/// Granules in flight per shard by default: all (no cap).
+pub const DEFAULT_GRANULE_CONCURRENCY: usize = usize::MAX;
+
+/// Beams in flight per granule by default: all (no cap).
+pub const DEFAULT_BEAM_CONCURRENCY: usize = usize::MAX;
 
 /// Files a [`ReadOptions::default`] cache keeps: a granule's parsed metadata
 /// and cached metadata takes well under 1 MB.
@@ -62,7 +79,9 @@ pub const DEFAULT_CACHED_FILES: usize = 64;
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
-            granule_concurrency: 4,
+            requests_in_flight: DEFAULT_REQUESTS_IN_FLIGHT,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
+            granule_concurrency: DEFAULT_GRANULE_CONCURRENCY,
             beam_concurrency: DEFAULT_BEAM_CONCURRENCY,
             merge_gap_rows: 4096,
             open: OpenOptions::default(),
@@ -85,7 +104,7 @@ pub struct GranuleReport {
     /// Beams whose latitudes contradicted the along-track model of
     /// `row_search: along_track`, so their whole latitude column was read.
     pub row_search_fallbacks: u32,
-    /// Requests and bytes of this granule.
+    /// Requests, bytes and rounds of this granule.
     pub io: Counters,
     /// Why the granule contributed nothing, if it failed.
     pub error: Option<AggError>,
@@ -99,6 +118,8 @@ pub struct ShardOutput {
     pub grouped: GroupedShard,
     /// One report per granule given.
     pub granules: Vec<GranuleReport>,
+    /// The shard's I/O (all granules), with its rounds.
+    io: Counters,
 }
 
 impl ShardOutput {
@@ -107,16 +128,11 @@ impl ShardOutput {
         self.granules.iter().filter(|g| g.error.is_some())
     }
 
-    /// I/O of all granules.
+    /// I/O of all granules: the sums of theirs, and the shard's rounds
+    /// (its longest chain of dependent requests, counted over all its
+    /// granules: at least the most of any one granule).
     pub fn io(&self) -> Counters {
-        self.granules
-            .iter()
-            .fold(Counters::default(), |a, g| Counters {
-                requests: a.requests + g.io.requests,
-                bytes_fetched: a.bytes_fetched + g.io.bytes_fetched,
-                bytes_decompressed: a.bytes_decompressed + g.io.bytes_decompressed,
-                chunks_decoded: a.chunks_decoded + g.io.chunks_decoded,
-            })
+        self.io
     }
 }
 
@@ -131,8 +147,30 @@ pub async fn read_shard(
     config: &AggConfig,
     opts: &ReadOptions,
 ) -> Result<ShardOutput, AggError> {
+    read_shard_in_region(shard, &ShardRegion::Whole, granules, config, opts).await
+}
+
+/// [`read_shard`], keeping only the observations whose child cell `region`
+/// selects (the others count as `FilterStats::outside_region`).
+pub async fn read_shard_in_region(
+    shard: u64,
+    region: &ShardRegion,
+    granules: &[String],
+    config: &AggConfig,
+    opts: &ReadOptions,
+) -> Result<ShardOutput, AggError> {
     let plan = Plan::new(config)?;
-    let mut acc = ShardAccumulator::new(&plan, shard)?;
+    let mut acc = ShardAccumulator::in_region(&plan, shard, region)?;
+    // One limiter, budget and set of counters for the shard's files.
+    let mut opts = opts.clone();
+    opts.open
+        .share_limits(opts.requests_in_flight, opts.memory_budget);
+    let shard_io = match &opts.open.stats {
+        Some(caller) => IoStats::within(caller),
+        None => IoStats::new(),
+    };
+    opts.open.stats = Some(Arc::clone(&shard_io));
+    let opts = &opts;
     let shard_nested = morton::decode(shard)
         .map_err(|e| AggError::Shard {
             word: shard,
@@ -207,6 +245,7 @@ pub async fn read_shard(
     Ok(ShardOutput {
         grouped: acc.finish(),
         granules: reports,
+        io: shard_io.snapshot(),
     })
 }
 
@@ -237,7 +276,7 @@ struct BeamRows {
     lat_fill: Option<f64>,
     lon_fill: Option<f64>,
     vars: Vec<(Vec<f64>, Option<f64>)>,
-    quality: Option<Vec<f64>>,
+    filters: Vec<Vec<f64>>,
 }
 
 impl BeamRows {
@@ -252,7 +291,7 @@ impl BeamRows {
             latitude: slice(&self.lat, self.lat_fill),
             longitude: slice(&self.lon, self.lon_fill),
             variables: self.vars.iter().map(|(v, f)| slice(v, *f)).collect(),
-            quality: self.quality.as_deref().map(Values::F64),
+            filters: self.filters.iter().map(|v| Values::F64(v)).collect(),
         }
     }
 }
@@ -270,13 +309,9 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
     };
     let file = opened.map_err(|e| (Counters::default(), read_err(e)))?;
     let fail = |e: magg_h5::Error| (file.counters(), read_err(e));
-    let root: Vec<String> = file
-        .list("/")
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    // Names only: the beam groups' headers are read when their datasets
+    // are opened, all at once.
+    let root: Vec<String> = file.names("/").await.map_err(fail)?;
     // Beams without data are omitted from granules.
     let present: Vec<&GroupPaths> = ctx
         .beams
@@ -294,9 +329,6 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
     for set in opened.await {
         sets.push(set.map_err(fail)?);
     }
-    // The first beam's latitude search tells the others (side by side,
-    // kilometres apart) where the band is; they then run
-    // `beam_concurrency` at a time.
     let mut out = GranuleRows {
         present: present.len() as u32,
         rows_read: 0,
@@ -304,18 +336,20 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
         beams: Vec::new(),
         io: Counters::default(),
     };
-    let Some((first, rest)) = sets.split_first() else {
-        out.io = file.counters();
-        return Ok(out);
-    };
-    let lead = read_beam(first, ctx, None).await.map_err(fail)?;
-    let hint = lead.nearest_fraction;
-    let others: Vec<_> = futures::stream::iter(0..rest.len())
-        .map(move |i| read_beam(&rest[i], ctx, hint))
+    // Every beam at once (`beam_concurrency` at most), each search from the
+    // middle of its track: a search's probes are dependent rounds, and the
+    // beams' rounds overlap. (Starting the other beams where the first came
+    // nearest the shard read 7 % fewer bytes on the dense shard, but added
+    // the first beam's rounds to theirs: 24 rounds instead of 16.)
+    // Indices, not references, into the stream: a closure over `&BeamDatasets`
+    // makes the future's `Send` bound higher-ranked (see `read_shard`).
+    let sets = &sets;
+    let beams: Vec<_> = futures::stream::iter(0..sets.len())
+        .map(move |i| read_beam(&sets[i], ctx))
         .buffered(ctx.opts.beam_concurrency.max(1))
         .collect()
         .await;
-    for beam in std::iter::once(Ok(lead)).chain(others) {
+    for beam in beams {
         let beam = beam.map_err(fail)?;
         out.rows_read += beam.rows_read;
         out.fallbacks += u32::from(beam.fell_back);
@@ -325,19 +359,13 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
     Ok(out)
 }
 
-/// The `_FillValue` attribute, else the HDF5 fill value property.
-fn fill_of(ds: &Dataset) -> Option<f64> {
-    ds.attribute("_FillValue")
-        .and_then(magg_h5::Attribute::as_f64)
-        .or_else(|| ds.fill_value())
-}
-
 /// One beam's datasets, opened (metadata only).
 struct BeamDatasets {
     lat: Dataset,
     lon: Dataset,
     vars: Vec<Dataset>,
-    quality: Option<Dataset>,
+    /// The filters' flag datasets (a 2-D one narrowed to its column).
+    filters: Vec<Dataset>,
 }
 
 impl BeamDatasets {
@@ -346,26 +374,28 @@ impl BeamDatasets {
     /// that they have one row per segment each: a mismatch is a malformed
     /// granule, refused whether or not this shard's rows are hit.
     async fn open(file: &File, paths: &GroupPaths) -> Result<Self, magg_h5::Error> {
-        let (lat, lon, vars, quality) = futures::join!(
+        let (lat, lon, vars, filters) = futures::join!(
             file.dataset(&paths.latitude),
             file.dataset(&paths.longitude),
             futures::future::join_all(paths.variables.iter().map(|p| file.dataset(p))),
-            async {
-                match &paths.quality {
-                    Some(p) => file.dataset(p).await.map(Some),
-                    None => Ok(None),
-                }
-            },
+            futures::future::join_all(paths.filters.iter().map(|(p, _)| file.dataset(p))),
         );
         let set = BeamDatasets {
             lat: lat?,
             lon: lon?,
             vars: vars.into_iter().collect::<Result<_, _>>()?,
-            quality: quality?,
+            filters: filters
+                .into_iter()
+                .zip(&paths.filters)
+                .map(|(ds, (_, column))| crate::datasets::filter_values(ds?, *column))
+                .collect::<Result<_, _>>()?,
         };
+        for ds in [&set.lat, &set.lon].into_iter().chain(&set.vars) {
+            crate::datasets::one_per_row(ds)?;
+        }
         let others = std::iter::once(&set.lon)
             .chain(&set.vars)
-            .chain(set.quality.as_ref());
+            .chain(&set.filters);
         for ds in others {
             if ds.rows() != set.lat.rows() {
                 return Err(magg_h5::Error {
@@ -390,16 +420,9 @@ struct BeamRead {
     rows: Option<BeamRows>,
     rows_read: u64,
     fell_back: bool,
-    /// Row fraction where the beam came nearest the shard (a search start
-    /// for the granule's other beams).
-    nearest_fraction: Option<f64>,
 }
 
-async fn read_beam(
-    ds: &BeamDatasets,
-    ctx: &Ctx<'_>,
-    hint: Option<f64>,
-) -> Result<BeamRead, magg_h5::Error> {
+async fn read_beam(ds: &BeamDatasets, ctx: &Ctx<'_>) -> Result<BeamRead, magg_h5::Error> {
     // Reads narrow down: latitude and longitude near the shard (the
     // along-track search), then the other datasets in the shard's rows.
     let file = ds.lat.file();
@@ -409,14 +432,12 @@ async fn read_beam(
         &ctx.target,
         ctx.opts.merge_gap_rows,
         ctx.search,
-        hint,
     )
     .await?;
     let mut read = BeamRead {
         rows: None,
         rows_read: 0,
         fell_back: found.fell_back,
-        nearest_fraction: found.nearest_fraction,
     };
     let (lat_fill, lon_fill) = (fill_of(&ds.lat), fill_of(&ds.lon));
     // The shard's row runs, each inside one segment: (segment, rows of it).
@@ -442,7 +463,7 @@ async fn read_beam(
         .map(|(seg, r)| seg.start + r.start as u64..seg.start + r.end as u64)
         .collect();
     let mut datasets: Vec<&Dataset> = ds.vars.iter().collect();
-    datasets.extend(ds.quality.as_ref());
+    datasets.extend(&ds.filters);
     let reqs: Vec<(&Dataset, Range<u64>)> = datasets
         .iter()
         .flat_map(|ds| runs.iter().map(move |r| (*ds, r.clone())))
@@ -454,10 +475,11 @@ async fn read_beam(
         .iter()
         .map(|d| (columns.next().unwrap_or_default(), fill_of(d)))
         .collect();
-    let quality = ds
-        .quality
-        .as_ref()
-        .map(|_| columns.next().unwrap_or_default());
+    let filters = ds
+        .filters
+        .iter()
+        .map(|_| columns.next().unwrap_or_default())
+        .collect();
     let pick = |column: fn(&crate::rows::Segment) -> &[f64]| {
         local
             .iter()
@@ -471,7 +493,7 @@ async fn read_beam(
         lat_fill,
         lon_fill,
         vars,
-        quality,
+        filters,
     });
     Ok(read)
 }

@@ -25,7 +25,7 @@ fn batch<'a>(lat: &'a [f64], lon: &'a [f64], h: &'a [f32], s: &'a [f32], q: &'a 
             SourceSlice::with_fill(h, f64::from(f32::MAX)),
             SourceSlice::with_fill(s, f64::from(f32::MAX)),
         ],
-        quality: Some(Values::I8(q)),
+        filters: vec![Values::I8(q)],
     }
 }
 
@@ -56,9 +56,12 @@ fn malformed_batches_are_errors_naming_the_column() {
         "{err}"
     );
     let mut b = batch(&lat, &lon, &h, &h, &q);
-    b.quality = None;
+    b.filters.clear();
     let err = acc.push(&b).unwrap_err().to_string();
-    assert!(err.contains("no quality column"), "{err}");
+    assert!(
+        err.contains("0 filter columns given, the config has 1 filters"),
+        "{err}"
+    );
     b.variables.pop();
     let err = acc.push(&b).unwrap_err().to_string();
     assert!(
@@ -96,7 +99,7 @@ fn filters_count_what_they_drop() {
     assert_eq!(
         (
             st.rows,
-            st.rejected_quality,
+            st.rejected_filters,
             st.rejected_values,
             st.rejected_coordinates,
             st.outside_shard,
@@ -108,6 +111,44 @@ fn filters_count_what_they_drop() {
     assert_eq!(grid.column("count"), Some(&Column::I32(vec![1])));
     assert_eq!(grid.column("h_mean"), Some(&Column::F32(vec![1.0])));
     assert_eq!(grid.column("h_variance"), Some(&Column::F32(vec![0.0])));
+}
+
+#[test]
+fn a_region_keeps_only_the_observations_of_its_child_cells() {
+    // Points spread over the shard; the region is the child cells of
+    // every third point, given as one order-12 word each, plus one
+    // order-14 word inside a fourth point's child cell.
+    let shard = shard();
+    let n = 300;
+    let lat: Vec<f64> = (0..n).map(|i| -80.0 + 0.002 * f64::from(i)).collect();
+    let lon: Vec<f64> = (0..n).map(|i| 120.0 + 0.003 * f64::from(i)).collect();
+    let (h, s, q) = (vec![1.0f32; 300], vec![0.1f32; 300], vec![0i8; 300]);
+    let child = |i: usize| magg_morton::geo_to_nested(lat[i], lon[i], 12).unwrap();
+    let mut words: Vec<u64> = (0..300)
+        .step_by(3)
+        .map(|i| magg_morton::encode(12, child(i)).unwrap())
+        .collect();
+    words.push(magg_morton::geo_to_morton(lat[4], lon[4], 14).unwrap());
+    let region = magg_agg::ShardRegion::Cells(words);
+    let mut acc = ShardAccumulator::in_region(&atl06(), shard, &region).unwrap();
+    let mut whole = ShardAccumulator::new(&atl06(), shard).unwrap();
+    let st = acc.push(&batch(&lat, &lon, &h, &s, &q)).unwrap();
+    let all = whole.push(&batch(&lat, &lon, &h, &s, &q)).unwrap();
+    let selected: std::collections::BTreeSet<u64> =
+        (0..300).step_by(3).chain([4]).map(child).collect();
+    let expect = (0..300).filter(|&i| selected.contains(&child(i))).count() as u64;
+    assert!(all.kept > expect && expect > 100, "{all:?} {expect}");
+    assert_eq!(st.kept, expect);
+    assert_eq!(st.outside_region, all.kept - expect);
+    assert_eq!(st.outside_shard, all.outside_shard);
+    let grid = acc.finish().reduce(12).unwrap();
+    let first = magg_morton::child_nested_range(shard, 12).unwrap().start;
+    let Some(Column::I32(count)) = grid.column("count") else {
+        panic!("count is int32")
+    };
+    for (i, &c) in count.iter().enumerate() {
+        assert_eq!(c > 0, selected.contains(&(first + i as u64)), "cell {i}");
+    }
 }
 
 #[test]

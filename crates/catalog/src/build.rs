@@ -1,10 +1,13 @@
 //! Building a shard map: region cells ∩ footprint cells, per granule.
 //!
-//! A shard is listed for a granule only when some cell of the *match
-//! order* (default: the child order) inside that shard is touched both by
-//! the region and by the granule's footprint (buffered by `buffer_km`),
-//! or, for local files, holds one of the granule's points. Intersecting at
-//! the match order rather than the shard order keeps shards out where the
+//! A shard is listed for a granule exactly when the granule may have an
+//! observation there that counts under the [`RegionRule`]: some cell of the
+//! rule's test order (the child order, or the shard order for
+//! `all_observations`) inside that shard is touched both by the region
+//! (its cover at the *match order*, default the child order) and by the
+//! granule's footprint (covered at the match order, buffered by
+//! `buffer_km`), or, for local files, holds one of the granule's points.
+//! Testing child cells rather than whole shards keeps shards out where the
 //! region and the footprint touch the same shard but not each other.
 
 use std::collections::BTreeMap;
@@ -15,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::granule::GranuleRef;
+use crate::rule::RegionRule;
 use crate::shardmap::{Query, RegionInfo, ShardMap};
 
 /// Default margin around catalog footprints, km (measured in the crate
@@ -34,6 +38,8 @@ pub struct BuildSpec {
     pub match_order: u8,
     /// Margin around each footprint, km.
     pub buffer_km: f64,
+    /// Which observations count, so which pairs are listed.
+    pub rule: RegionRule,
 }
 
 impl Default for BuildSpec {
@@ -43,6 +49,7 @@ impl Default for BuildSpec {
             child_order: 12,
             match_order: 12,
             buffer_km: DEFAULT_BUFFER_KM,
+            rule: RegionRule::default(),
         }
     }
 }
@@ -77,6 +84,12 @@ impl BuildSpec {
         Ok(region.cover(self.match_order)?)
     }
 
+    /// The order whose cells are tested against the region (the rule's:
+    /// the child order, or the shard order).
+    pub fn test_order(&self) -> u8 {
+        self.rule.test_order(self.parent_order, self.child_order)
+    }
+
     /// A [`Query`] skeleton describing the region and this spec.
     pub fn query(&self, source: &str, region: &Region, region_moc: &Moc) -> Result<Query, Error> {
         Ok(Query {
@@ -93,6 +106,7 @@ impl BuildSpec {
             },
             match_order: self.match_order,
             buffer_km: self.buffer_km,
+            region_rule: self.rule,
         })
     }
 }
@@ -106,33 +120,43 @@ pub struct FootprintGranule {
     pub footprint: Footprint,
 }
 
-/// Shard words (parent order) where the buffered footprint meets the region.
-pub fn footprint_shards(
+/// Shard words (parent order) where a cell of the test order touches both
+/// the buffered footprint (covered at the match order) and the region.
+/// `region_at_test_order` is the region's cover widened to whole cells of
+/// [`BuildSpec::test_order`]: a child cell may meet the footprint and the
+/// region in different match-order cells of its own, and still count.
+fn footprint_shards(
     fp: &Footprint,
-    region_moc: &Moc,
+    region_at_test_order: &Moc,
     spec: &BuildSpec,
 ) -> Result<Vec<u64>, Error> {
-    let cover = fp.cover(spec.match_order, spec.buffer_km)?;
-    Ok(cover.intersection(region_moc).words(spec.parent_order)?)
+    let cover = fp
+        .cover(spec.match_order, spec.buffer_km)?
+        .degrade(spec.test_order())?;
+    Ok(cover
+        .intersection(region_at_test_order)
+        .words(spec.parent_order)?)
 }
 
-/// Shard words (parent order) holding at least one point whose
-/// match-order cell the region touches.
+/// Shard words (parent order) holding at least one point whose cell at the
+/// rule's test order ([`BuildSpec::test_order`]) touches the region: the
+/// shards where the points give an observation under the rule.
 pub fn point_shards(
     lats: &[f64],
     lons: &[f64],
     region_moc: &Moc,
     spec: &BuildSpec,
 ) -> Result<Vec<u64>, Error> {
+    let order = spec.test_order();
     let mut cells = vec![0u64; lats.len()];
-    morton::geo_to_nested_batch(lats, lons, spec.match_order, &mut cells)
+    morton::geo_to_nested_batch(lats, lons, order, &mut cells)
         .map_err(|e| Error::Parameter(format!("point {}: {}", e.index, e.error)))?;
     cells.sort_unstable();
     cells.dedup();
-    let shift = 2 * u32::from(spec.match_order - spec.parent_order);
+    let shift = 2 * u32::from(order - spec.parent_order);
     let mut shards: Vec<u64> = cells
         .into_iter()
-        .filter(|&c| region_moc.touches(spec.match_order, c))
+        .filter(|&c| region_moc.touches(order, c))
         .map(|c| c >> shift)
         .collect();
     shards.dedup();
@@ -152,10 +176,11 @@ pub fn from_footprints(
     spec: &BuildSpec,
 ) -> Result<ShardMap, Error> {
     spec.validate()?;
+    let region = region_moc.degrade(spec.test_order())?;
     let per: Vec<Vec<u64>> = granules
         .par_iter()
         .map(|g| {
-            footprint_shards(&g.footprint, region_moc, spec).map_err(|e| Error::Granule {
+            footprint_shards(&g.footprint, &region, spec).map_err(|e| Error::Granule {
                 granule: g.granule.id.clone(),
                 reason: e.to_string(),
             })
@@ -185,4 +210,69 @@ pub fn assemble<'a>(
     };
     map.normalize();
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::granule::{BBox, GranuleUrls};
+
+    fn listed(region: &Moc, rule: RegionRule, point: (f64, f64)) -> (Vec<u64>, Vec<u64>) {
+        let spec = BuildSpec {
+            match_order: 14,
+            buffer_km: 0.0,
+            rule,
+            ..BuildSpec::default()
+        };
+        let granule = FootprintGranule {
+            granule: GranuleRef {
+                id: "g".into(),
+                urls: GranuleUrls {
+                    file: Some("g.h5".into()),
+                    ..GranuleUrls::default()
+                },
+                bbox: BBox {
+                    west: point.1,
+                    south: point.0,
+                    east: point.1,
+                    north: point.0,
+                },
+                time_start: None,
+                time_end: None,
+                concept_id: None,
+            },
+            footprint: Footprint::Points(vec![point]),
+        };
+        let query = spec
+            .query("test", &Region::new("r", vec![]), region)
+            .unwrap();
+        let map = from_footprints(&[granule], region, query, &spec).unwrap();
+        let points = point_shards(&[point.0], &[point.1], region, &spec).unwrap();
+        (map.shards.keys().copied().collect(), points)
+    }
+
+    /// With a match order finer than the child order, a footprint and a
+    /// region meeting in one child cell but in different match-order cells
+    /// still list the shard (the observation there counts); a region cell
+    /// elsewhere in the shard lists it only for `all_observations`.
+    #[test]
+    fn both_rules_hold_at_a_match_order_finer_than_the_child_order() {
+        let point = (-80.0, 120.0);
+        let b = morton::geo_to_nested(point.0, point.1, 14).unwrap();
+        let shard = morton::encode(6, b >> 16).unwrap();
+        let sibling = Moc::from_cells(14, [b ^ 1]).unwrap();
+        let far = Moc::from_cells(14, [(b ^ (1 << 10)) & !0xF]).unwrap();
+        assert_eq!(far.words(6).unwrap(), vec![shard]);
+        for rule in [RegionRule::ChildCells, RegionRule::AllObservations] {
+            assert_eq!(listed(&sibling, rule, point), (vec![shard], vec![shard]));
+        }
+        assert_eq!(
+            listed(&far, RegionRule::ChildCells, point),
+            (vec![], vec![])
+        );
+        assert_eq!(
+            listed(&far, RegionRule::AllObservations, point),
+            (vec![shard], vec![shard])
+        );
+    }
 }

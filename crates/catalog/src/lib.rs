@@ -15,15 +15,19 @@
 //!
 //! Footprint ∩ region is exact on the sphere (`magg-coverage`), at the
 //! match order (default the child order), with an explicit footprint
-//! margin `buffer_km` ([`BuildSpec`], default [`DEFAULT_BUFFER_KM`]).
+//! margin `buffer_km` ([`BuildSpec`], default [`DEFAULT_BUFFER_KM`]). The
+//! [`RegionRule`] decides which observations count and so which pairs are
+//! listed: those whose child cell touches the region (default), or every
+//! observation of a shard that touches it; [`ShardMap::shard_cells`] gives
+//! each shard's region cells under the map's rule ([`ShardCells`]).
 //! Regions: [`regions::region`] (`antarctica`, `greenland`, or a GeoJSON
 //! file).
 //!
-//! # Shard map JSON (`"magg_shardmap": 1`)
+//! # Shard map JSON (`"magg_shardmap": 2`)
 //!
 //! ```json
 //! {
-//!   "magg_shardmap": 1,
+//!   "magg_shardmap": 2,
 //!   "query": {
 //!     "source": "cmr",                       // or "local"
 //!     "short_name": "ATL06", "version": "006",  // when known
@@ -33,7 +37,8 @@
 //!     "region": {"name": "antarctica", "moc_order": 12,
 //!                "moc": [10376293541461622788, ...]},  // compact mortie words
 //!     "match_order": 12,
-//!     "buffer_km": 2.0
+//!     "buffer_km": 2.0,
+//!     "region_rule": "child_cells"          // or "all_observations"
 //!   },
 //!   "parent_order": 6,
 //!   "child_order": 12,
@@ -50,8 +55,10 @@
 //! ```
 //!
 //! Granules under a shard are sorted by `id`; optional fields are omitted
-//! when unknown. [`ShardMap::from_json`] / [`ShardMap::read`] reject another
-//! version, missing or unknown fields, a repeated shard, a key that is not
+//! when unknown. [`ShardMap::from_json`] / [`ShardMap::read`] also read
+//! version 1 (no `region_rule`: read as `child_cells`, refused if its match
+//! order is finer than its child order), and reject another version,
+//! missing or unknown fields, a repeated shard, a key that is not
 //! a parent-order cell, a granule without URL, and totals that do not add
 //! up, naming the problem. [`ShardMap::iter`] yields `(shard, &[GranuleRef])`.
 
@@ -63,9 +70,11 @@ mod granule;
 pub mod local;
 pub mod regions;
 mod rings;
+mod rule;
 mod shardmap;
 
 pub use build::{BuildSpec, DEFAULT_BUFFER_KM, FootprintGranule};
 pub use error::Error;
 pub use granule::{Access, BBox, GranuleRef, GranuleUrls, NameFields, parse_name};
+pub use rule::{RegionRule, ShardCells};
 pub use shardmap::{FORMAT_VERSION, Query, RegionInfo, ShardMap, Totals};

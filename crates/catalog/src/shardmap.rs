@@ -11,12 +11,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::Error;
 use crate::granule::GranuleRef;
+use crate::rule::{RegionRule, ShardCells};
 
-/// The JSON format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The JSON format version this build writes. It also reads version 1
+/// (before `query.region_rule`), as the `child_cells` rule it was built by.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The region a map was built for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RegionInfo {
     /// Its name (`antarctica`, `greenland`, or a file name).
     pub name: String,
@@ -28,6 +31,7 @@ pub struct RegionInfo {
 
 /// What was asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Query {
     /// `cmr` or `local`.
     pub source: String,
@@ -52,10 +56,15 @@ pub struct Query {
     pub match_order: u8,
     /// Margin added around each footprint, km.
     pub buffer_km: f64,
+    /// Which observations count, so which (shard, granule) pairs are
+    /// listed (`"child_cells"` or `"all_observations"`).
+    #[serde(default)]
+    pub region_rule: RegionRule,
 }
 
 /// Counts over the map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Totals {
     /// Shards listed.
     pub shards: u64,
@@ -99,6 +108,17 @@ impl ShardMap {
         }
     }
 
+    /// The cells each shard keeps under the map's rule (the region cover
+    /// restricted to the shard; nothing for an interior shard).
+    pub fn shard_cells(&self) -> Result<ShardCells, Error> {
+        ShardCells::new(
+            &self.query.region.moc,
+            self.query.region_rule,
+            self.parent_order,
+            self.child_order,
+        )
+    }
+
     /// Sorts every shard's granules by id (the canonical order).
     pub fn normalize(&mut self) {
         for v in self.shards.values_mut() {
@@ -129,19 +149,44 @@ impl ShardMap {
         };
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
-        match value
+        let version = match value
             .get("magg_shardmap")
             .and_then(serde_json::Value::as_u64)
         {
-            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) if v == 1 || v == u64::from(FORMAT_VERSION) => v,
             Some(v) => {
                 return Err(bad(format!(
-                    "\"magg_shardmap\": format version {v} is not supported (this build reads {FORMAT_VERSION})"
+                    "\"magg_shardmap\": format version {v} is not supported (this build reads 1 and {FORMAT_VERSION})"
                 )));
             }
             None => return Err(bad("missing \"magg_shardmap\" version field".to_string())),
+        };
+        let has_rule = value
+            .get("query")
+            .is_some_and(|q| q.get("region_rule").is_some());
+        match (version, has_rule) {
+            (1, true) => {
+                return Err(bad(
+                    "query.region_rule: not a field of format version 1".to_string()
+                ));
+            }
+            (1, false) | (_, true) => {}
+            (_, false) => return Err(bad("query: missing field `region_rule`".to_string())),
         }
-        let doc: Doc = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let mut doc: Doc = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        if version == 1 {
+            // Version 1 listed a pair when a match-order cell touched both
+            // the region and the granule: the child-cell rule, unless the
+            // match order was finer than the child order.
+            if doc.query.match_order > doc.child_order {
+                return Err(bad(format!(
+                    "format version 1 with match order {} finer than child order {} may miss \
+                     pairs the region rule needs: rebuild the map with `magg catalog`",
+                    doc.query.match_order, doc.child_order
+                )));
+            }
+            doc.query.region_rule = RegionRule::ChildCells;
+        }
         let map = ShardMap {
             query: doc.query,
             parent_order: doc.parent_order,

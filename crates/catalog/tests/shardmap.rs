@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use magg_catalog::{BBox, GranuleRef, GranuleUrls, Query, RegionInfo, ShardMap};
+use magg_catalog::{BBox, GranuleRef, GranuleUrls, Query, RegionInfo, RegionRule, ShardMap};
 
 fn granule(id: &str) -> GranuleRef {
     GranuleRef {
@@ -52,6 +52,7 @@ fn sample_map() -> ShardMap {
             },
             match_order: 12,
             buffer_km: 2.0,
+            region_rule: RegionRule::AllObservations,
         },
         parent_order: 6,
         child_order: 12,
@@ -67,7 +68,8 @@ fn round_trip_and_deterministic_text() {
     assert_eq!(back, map);
     assert_eq!(back.to_json(), text);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["magg_shardmap"], 1);
+    assert_eq!(v["magg_shardmap"], 2);
+    assert_eq!(v["query"]["region_rule"], "all_observations");
     assert_eq!(v["totals"]["shards"], 2);
     assert_eq!(v["totals"]["granules"], 2);
     assert_eq!(v["totals"]["pairs"], 3);
@@ -103,10 +105,10 @@ fn err_of(text: &str) -> String {
 fn validation_errors_name_the_problem() {
     let good = sample_map().to_json();
     // Wrong version.
-    let e = err_of(&good.replace("\"magg_shardmap\": 1", "\"magg_shardmap\": 2"));
-    assert!(e.contains("m.json") && e.contains("version 2"), "{e}");
+    let e = err_of(&good.replace("\"magg_shardmap\": 2", "\"magg_shardmap\": 3"));
+    assert!(e.contains("m.json") && e.contains("version 3"), "{e}");
     // Missing version.
-    let e = err_of(&good.replace("\"magg_shardmap\": 1,", ""));
+    let e = err_of(&good.replace("\"magg_shardmap\": 2,", ""));
     assert!(e.contains("magg_shardmap"), "{e}");
     // Missing field.
     let e = err_of(&good.replace("\"parent_order\": 6,", ""));
@@ -133,6 +135,39 @@ fn validation_errors_name_the_problem() {
     // Unknown field.
     let e = err_of(&good.replacen('{', "{\n  \"extra\": 1,", 1));
     assert!(e.contains("extra"), "{e}");
+    // Unknown fields inside the query are refused too.
+    let e = err_of(&good.replacen("\"source\":", "\"sorce\": 1,\n    \"source\":", 1));
+    assert!(e.contains("sorce"), "{e}");
+    // No rule, or an unknown one.
+    let rule = "\"region_rule\": \"all_observations\"";
+    let e = err_of(&good.replace(&format!(",\n    {rule}"), ""));
+    assert!(e.contains("m.json") && e.contains("region_rule"), "{e}");
+    let e = err_of(&good.replace(rule, "\"region_rule\": \"some\""));
+    assert!(e.contains("some") && e.contains("child_cells"), "{e}");
+}
+
+/// A version-1 map (before the region rule) reads as the `child_cells`
+/// rule it was built by, unless its match order was finer than its child
+/// order (then it may lack pairs): refused, saying to rebuild.
+#[test]
+fn version_1_maps_read_as_the_child_cell_rule() {
+    let mut map = sample_map();
+    map.query.region_rule = RegionRule::ChildCells;
+    let v1 = map
+        .to_json()
+        .replace("\"magg_shardmap\": 2", "\"magg_shardmap\": 1")
+        .replace(",\n    \"region_rule\": \"child_cells\"", "");
+    assert!(!v1.contains("region_rule"), "{v1}");
+    assert_eq!(ShardMap::from_json(&v1, "old.json").unwrap(), map);
+    let fine = v1.replace("\"match_order\": 12", "\"match_order\": 14");
+    let e = err_of(&fine);
+    assert!(e.contains("version 1") && e.contains("rebuild"), "{e}");
+    let e = err_of(
+        &sample_map()
+            .to_json()
+            .replace("\"magg_shardmap\": 2", "\"magg_shardmap\": 1"),
+    );
+    assert!(e.contains("region_rule") && e.contains("version 1"), "{e}");
 }
 
 /// Every input the `shardmap_json` fuzzer once broke us with: a parsed map

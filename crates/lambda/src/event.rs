@@ -1,7 +1,7 @@
 //! What travels between the orchestrator and a worker: the invocation event
 //! (one shard) and the response (the shard's [`ShardStatus`]).
 
-use magg_agg::AggConfig;
+use magg_agg::{AggConfig, ShardRegion};
 use magg_objects::IoPolicy;
 use magg_run::{GranuleSource, Task};
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,11 @@ pub struct ShardEvent {
     pub shard: u64,
     /// The granules to read, with their URLs (`s3://` in the cloud).
     pub granules: Vec<GranuleSource>,
+    /// The region's cells inside the shard ([`Task::region`]): absent
+    /// when every observation of the shard counts, else at most a few
+    /// hundred words for a boundary shard.
+    #[serde(default, skip_serializing_if = "ShardRegion::is_whole")]
+    pub region: ShardRegion,
     /// The pipeline config (validated again by the worker).
     pub config: AggConfig,
     /// The output store URL (`s3://bucket/prefix`); its template exists.
@@ -23,7 +28,7 @@ pub struct ShardEvent {
     /// (`object_store` key names, e.g. `aws_region`, `aws_endpoint`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub store_options: Vec<(String, String)>,
-    /// Granules read concurrently in the worker.
+    /// At most this many granules read at once in the worker (default: all).
     #[serde(default = "default_granule_concurrency")]
     pub granule_concurrency: usize,
     /// Retries and timeouts of the worker's granule reads and store writes
@@ -38,7 +43,7 @@ pub struct ShardEvent {
 }
 
 fn default_granule_concurrency() -> usize {
-    4
+    magg_agg::DEFAULT_GRANULE_CONCURRENCY
 }
 
 impl ShardEvent {
@@ -47,6 +52,7 @@ impl ShardEvent {
         Task {
             shard: self.shard,
             granules: self.granules.clone(),
+            region: self.region.clone(),
         }
     }
 }
@@ -74,6 +80,7 @@ impl EventTemplate {
         ShardEvent {
             shard: task.shard,
             granules: task.granules.clone(),
+            region: task.region.clone(),
             config: self.config.clone(),
             store: self.store.clone(),
             store_options: self.store_options.clone(),
@@ -110,6 +117,7 @@ mod tests {
                 id: "g".into(),
                 url: "s3://in/g.h5".into(),
             }],
+            region: ShardRegion::Cells(vec![magg_morton::encode(12, 5).unwrap()]),
         };
         let json = serde_json::to_string(&t.event(&task)).unwrap();
         let back: ShardEvent = serde_json::from_str(&json).unwrap();
@@ -118,6 +126,7 @@ mod tests {
         assert_eq!(back.granule_concurrency, 3);
         assert_eq!(back.io, t.io);
         assert!(!json.contains("credentials"));
+        assert!(json.contains("\"region\":["), "{json}");
     }
 
     #[test]
@@ -136,6 +145,7 @@ mod tests {
         let task = Task {
             shard: 7,
             granules: vec![],
+            region: ShardRegion::Whole,
         };
         let mut v = serde_json::to_value(t.event(&task)).unwrap();
         assert_eq!(v["io"]["max_retries"], 0);
@@ -143,5 +153,8 @@ mod tests {
         v.as_object_mut().unwrap().remove("io");
         let old: ShardEvent = serde_json::from_value(v).unwrap();
         assert_eq!(old.io, IoPolicy::default());
+        // A whole shard travels without a region (so do older events).
+        assert!(old.region.is_whole());
+        assert!(!serde_json::to_string(&old).unwrap().contains("region"));
     }
 }

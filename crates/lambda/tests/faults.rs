@@ -27,6 +27,7 @@ async fn retries_recover_and_the_rest_are_listed_failed() {
     tasks.extend(empty.iter().map(|&shard| Task {
         shard,
         granules: vec![],
+        region: magg_agg::ShardRegion::Whole,
     }));
     let data = tasks[0].shard;
     let faults = vec![
@@ -153,6 +154,7 @@ async fn unknown_function_fails_fast_without_retries() {
         vec![Task {
             shard,
             granules: vec![],
+            region: magg_agg::ShardRegion::Whole,
         }],
         Arc::new(worker),
         1,

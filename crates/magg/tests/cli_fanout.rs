@@ -114,14 +114,21 @@ fn fanout_past_the_quota_from_ulimit_256_fails_only_the_crashing_shard() {
     // The open-file limit is said once, with what it allows.
     assert_eq!(err.matches("leaves room for").count(), 1, "{err}");
     assert!(err.contains("not the 1700 asked"), "{err}");
-    assert!(!err.contains("Too many open files") && !err.contains("os error 24"), "{err}");
+    assert!(
+        !err.contains("Too many open files") && !err.contains("os error 24"),
+        "{err}"
+    );
 
     // The results JSON: beside the store in its bucket, and a local copy
     // named after the store; both the same.
     let local = d.join("out_runs_fanout.zarr.results.json");
-    assert!(err.contains("results: s3://out/runs/fanout.zarr.results.json"), "{err}");
+    assert!(
+        err.contains("results: s3://out/runs/fanout.zarr.results.json"),
+        "{err}"
+    );
     let report = results(&local);
-    let beside = s3_object(&s3, "runs/fanout.zarr.results.json").expect("the object beside the store");
+    let beside =
+        s3_object(&s3, "runs/fanout.zarr.results.json").expect("the object beside the store");
     assert_eq!(serde_json::from_str::<Value>(&beside).unwrap(), report);
     assert!(!d.join("magg-results.json").exists());
 
@@ -136,11 +143,17 @@ fn fanout_past_the_quota_from_ulimit_256_fails_only_the_crashing_shard() {
         .collect();
     assert_eq!(failed[0]["shard"], crashing);
     let why = failed[0]["error"].as_str().unwrap();
-    assert!(why.contains("failed after 2 attempts") && why.contains("Runtime.ExitError"), "{why}");
+    assert!(
+        why.contains("failed after 2 attempts") && why.contains("Runtime.ExitError"),
+        "{why}"
+    );
     assert!(err.contains("1 shard(s) failed and 0 not started"), "{err}");
     // Its record is in the store for --retry-failed.
-    let record = s3_object(&s3, &format!("runs/fanout.zarr/_magg/status/{crashing}.json"))
-        .expect("the failed shard's record");
+    let record = s3_object(
+        &s3,
+        &format!("runs/fanout.zarr/_magg/status/{crashing}.json"),
+    )
+    .expect("the failed shard's record");
     assert!(record.contains("Runtime.ExitError"), "{record}");
 
     // The concurrency: capped by the open files, throttled by the quota,
@@ -150,12 +163,19 @@ fn fanout_past_the_quota_from_ulimit_256_fails_only_the_crashing_shard() {
     assert!(max > QUOTA as u64 && max < 256, "{c}");
     assert_eq!(c["requested"], 1700);
     assert_eq!(c["open_files"], 256);
-    assert!(c["throttles"].as_u64().unwrap() > 0, "the quota was reached: {c}");
+    assert!(
+        c["throttles"].as_u64().unwrap() > 0,
+        "the quota was reached: {c}"
+    );
     assert_eq!(c["throttles"].as_u64().unwrap(), emu.throttled());
     let peak = c["peak_in_flight"].as_u64().unwrap();
     assert!(peak <= max, "{c}");
     assert_eq!(c["connections"].as_u64(), Some(emu.connections()), "{c}");
-    assert!(emu.connections() <= peak, "{} connections: {c}", emu.connections());
+    assert!(
+        emu.connections() <= peak,
+        "{} connections: {c}",
+        emu.connections()
+    );
     assert!(emu.peak_running() <= QUOTA);
     assert!(err.contains("concurrency: 1700 asked"), "{err}");
 }

@@ -13,9 +13,10 @@ use std::path::Path;
 
 use common::{DEMO_GRANULE, Variant, clean, magg, magg_env, results};
 
-/// Granule `x` is damaged: the shards reading it fail (naming it), the
-/// others equal the clean run, and the exit code is non-zero.
-fn assert_only_shards_of_failed(v: &Variant, needle: &str) {
+/// Granule `x` is damaged: the shards reading it fail (naming it, and
+/// saying each of `needles`), the others equal the clean run, and the exit
+/// code is non-zero.
+fn assert_only_shards_of_failed(v: &Variant, needles: &[&str]) {
     let (ok, _, err) = v.run(&[]);
     assert!(!ok, "a damaged granule must fail the run: {err}");
     assert!(err.contains("failed"), "{err}");
@@ -26,8 +27,8 @@ fn assert_only_shards_of_failed(v: &Variant, needle: &str) {
     for s in &failed {
         let e = s["error"].as_str().unwrap();
         assert!(
-            e.contains(DEMO_GRANULE) && e.contains(needle),
-            "shard {}: {e}",
+            e.contains(DEMO_GRANULE) && needles.iter().all(|n| e.contains(n)),
+            "shard {}: {e}\nexpected: {needles:?}",
             s["shard"]
         );
     }
@@ -52,7 +53,10 @@ fn truncated_granule_fails_only_its_shards() {
         .unwrap()
         .set_len(len / 2)
         .unwrap();
-    assert_only_shards_of_failed(&v, "");
+    // `<file>: <HDF5 object path>: <what>`: here the root group's symbol
+    // table node, which lies in the cut half.
+    let object = format!("{DEMO_GRANULE}: /");
+    assert_only_shards_of_failed(&v, &[&object, "past the end of the file"]);
 }
 
 #[test]
@@ -62,7 +66,9 @@ fn corrupt_granule_fails_only_its_shards() {
     let mut bytes = std::fs::read(&f).unwrap();
     bytes[..64].fill(0xAB); // the superblock
     std::fs::write(&f, bytes).unwrap();
-    assert_only_shards_of_failed(&v, "");
+    // No object can be found without a superblock: the error names the
+    // file and says what is at its start.
+    assert_only_shards_of_failed(&v, &["not an HDF5 file", "address 0x0"]);
 }
 
 #[test]
@@ -90,7 +96,7 @@ fn missing_beam_is_normal() {
 fn missing_dataset_names_file_and_dataset() {
     let v = Variant::new("nodataset");
     v.h5py(DEMO_GRANULE, "del f['gt1r/land_ice_segments/h_li_sigma']");
-    assert_only_shards_of_failed(&v, "gt1r/land_ice_segments/h_li_sigma");
+    assert_only_shards_of_failed(&v, &["gt1r/land_ice_segments/h_li_sigma"]);
 }
 
 #[test]
@@ -102,7 +108,7 @@ fn unequal_lengths_name_the_dataset() {
          del f[p]; n = f.create_dataset(p, data=d[:-7], chunks=True, compression='gzip')\n\
          for k, x in a.items(): n.attrs[k] = x",
     );
-    assert_only_shards_of_failed(&v, "gt1l/land_ice_segments/h_li");
+    assert_only_shards_of_failed(&v, &["gt1l/land_ice_segments/h_li"]);
 }
 
 #[test]
@@ -174,9 +180,14 @@ fn malformed_shard_maps_name_file_and_key() {
     let text = std::fs::read_to_string(c.join("magg-demo/shardmap.json")).unwrap();
     let map: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut wrong_version = map.clone();
-    wrong_version["magg_shardmap"] = 2.into();
+    wrong_version["magg_shardmap"] = 3.into();
     let mut missing = map.clone();
     missing.as_object_mut().unwrap().remove("child_order");
+    let mut no_rule = map.clone();
+    no_rule["query"]
+        .as_object_mut()
+        .unwrap()
+        .remove("region_rule");
     // A repeated key (serde_json::Value would fold it): splice text.
     let (key, list) = map["shards"].as_object().unwrap().iter().next().unwrap();
     let dup = text.replacen(
@@ -188,6 +199,7 @@ fn malformed_shard_maps_name_file_and_key() {
     let cases = [
         ("version.json", wrong_version.to_string(), "magg_shardmap"),
         ("missing.json", missing.to_string(), "child_order"),
+        ("norule.json", no_rule.to_string(), "region_rule"),
         ("dup.json", dup.clone(), &format!("duplicate shard {key}")),
         (
             "truncated.json",

@@ -172,6 +172,7 @@ mod tests {
                     };
                     shard as usize % 3
                 ],
+                region: magg_agg::ShardRegion::Whole,
             })
             .collect()
     }

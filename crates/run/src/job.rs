@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::execute::{ExecOptions, ShardWorker, execute};
 use crate::mode::StoreMode;
+use crate::region::{check_rule, shard_region};
 use crate::report::RunReport;
 use crate::spec::store_spec;
 use crate::task::{GranuleSource, Selection, Task, plan};
@@ -24,9 +25,10 @@ pub struct JobOptions {
     pub store: String,
     /// Shards in flight.
     pub workers: usize,
-    /// Granules read at once per shard.
+    /// At most this many granules of a shard read at once
+    /// ([`magg_agg::ReadOptions::granule_concurrency`]; `usize::MAX`: all).
     pub granule_concurrency: usize,
-    /// Beams read at once per granule, after the first
+    /// At most this many beams of a granule read at once
     /// ([`magg_agg::ReadOptions::beam_concurrency`]; local workers only:
     /// a Lambda worker reads every beam at once).
     pub beam_concurrency: usize,
@@ -71,8 +73,12 @@ pub enum JobError {
     },
 }
 
-/// One task per shard of the map, reading each granule from its best URL.
+/// One task per shard of the map, reading each granule from its best URL,
+/// with the shard's region cells under the map's rule.
 pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobError> {
+    let cells = map
+        .shard_cells()
+        .map_err(|e| JobError::Input(e.to_string()))?;
     map.iter()
         .map(|(shard, granules)| {
             let granules = granules
@@ -87,7 +93,12 @@ pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobEr
                     })
                 })
                 .collect::<Result<_, JobError>>()?;
-            Ok(Task { shard, granules })
+            let region = shard_region(&cells, shard)?;
+            Ok(Task {
+                shard,
+                granules,
+                region,
+            })
         })
         .collect()
 }
@@ -111,6 +122,7 @@ pub fn planned(
     opts: &JobOptions,
 ) -> Result<Vec<Task>, JobError> {
     check_orders(map, config)?;
+    check_rule(map, config)?;
     Ok(plan(tasks_from_map(map, Access::Direct)?, &opts.selection))
 }
 
@@ -167,16 +179,29 @@ pub async fn run_with(
     make_worker: impl FnOnce(AggConfig, Arc<OutputStore>) -> Result<Arc<dyn ShardWorker>, JobError>,
 ) -> Result<RunReport, JobError> {
     let tasks = planned(map, &config, opts)?;
-    let spec = store_spec(&config, &opts.pyramid, run_attrs(map)).map_err(JobError::Input)?;
+    // The store spans every shard of the map, whatever this run selects.
+    let shards: Vec<u64> = map.iter().map(|(s, _)| s).collect();
+    let spec =
+        store_spec(&config, &opts.pyramid, &shards, run_attrs(map)).map_err(JobError::Input)?;
     let store_err = |source| JobError::Store {
         store: opts.store.clone(),
         source,
     };
+    let started = std::time::Instant::now();
     let store = Arc::new(
         OutputStore::create_at(location, &spec, opts.mode.create_mode())
             .await
             .map_err(store_err)?,
     );
+    if !opts.quiet {
+        eprintln!(
+            "store {}: {} shards at orders {:?} ready in {:.2} s",
+            opts.store,
+            store.chunks().len(),
+            store.spec().orders,
+            started.elapsed().as_secs_f64()
+        );
+    }
     let records = if opts.mode.reads_status() {
         store.list_status().await.map_err(store_err)?
     } else {

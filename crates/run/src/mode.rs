@@ -80,6 +80,7 @@ mod tests {
             .map(|&shard| Task {
                 shard,
                 granules: Vec::new(),
+                region: magg_agg::ShardRegion::Whole,
             })
             .collect()
     }

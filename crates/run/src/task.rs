@@ -1,5 +1,6 @@
 //! Tasks: one per shard, planned costliest first.
 
+use magg_agg::ShardRegion;
 use serde::{Deserialize, Serialize};
 
 /// One granule a shard reads.
@@ -18,6 +19,11 @@ pub struct Task {
     pub shard: u64,
     /// Granules whose footprint intersects the shard.
     pub granules: Vec<GranuleSource>,
+    /// Which of the shard's observations count: the region's cells inside
+    /// it (a boundary shard under the default rule), or all of them
+    /// (absent in JSON).
+    #[serde(default, skip_serializing_if = "ShardRegion::is_whole")]
+    pub region: ShardRegion,
 }
 
 impl Task {
@@ -62,7 +68,11 @@ mod tests {
                 url: format!("/data/g{i}.h5"),
             })
             .collect();
-        Task { shard, granules }
+        Task {
+            shard,
+            granules,
+            region: ShardRegion::Whole,
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use magg_agg::{AggConfig, Plan, ReadOptions, ShardGrid, read_shard};
+use magg_agg::{AggConfig, Plan, ReadOptions, ShardGrid, read_shard_in_region};
 use magg_h5::IoStats;
 use magg_store::{OutputStore, ShardStatus};
 
@@ -40,7 +40,7 @@ impl LocalWorker {
         let mut read = self.read.clone();
         read.open.stats = Some(Arc::clone(stats));
         let urls: Vec<String> = task.granules.iter().map(|g| g.url.clone()).collect();
-        let output = read_shard(task.shard, &urls, &self.config, &read)
+        let output = read_shard_in_region(task.shard, &task.region, &urls, &self.config, &read)
             .await
             .map_err(|e| e.to_string())?;
         let failures: Vec<String> = output
@@ -105,6 +105,7 @@ impl ShardWorker for LocalWorker {
         status.granules_read = task.granules.len() as u64;
         status.bytes_read = io.bytes_fetched;
         status.requests = io.requests;
+        status.rounds = io.rounds;
         match result {
             Ok((observations, cells)) => {
                 status.observations = observations;

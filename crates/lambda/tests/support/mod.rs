@@ -45,13 +45,21 @@ pub(crate) fn sample_tasks(granules: &[GranuleSource]) -> Vec<Task> {
         .map(|&n| Task {
             shard: magg_morton::encode(6, n).unwrap(),
             granules: granules.to_vec(),
+            region: magg_agg::ShardRegion::Whole,
         })
         .collect()
 }
 
 /// A new store at `s3://out/{name}` for the default config.
 pub(crate) async fn new_store(s3: &S3Server, name: &str) -> Arc<OutputStore> {
-    let spec = store_spec(&AggConfig::atl06_default(), &[], serde_json::Map::new()).unwrap();
+    let shards = SHARDS.map(|n| magg_morton::encode(6, n).unwrap());
+    let spec = store_spec(
+        &AggConfig::atl06_default(),
+        &[],
+        &shards,
+        serde_json::Map::new(),
+    )
+    .unwrap();
     let location = Location::parse_with(&s3.url("out", name), s3.store_options()).unwrap();
     Arc::new(
         OutputStore::create_at(&location, &spec, CreateMode::New)

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Args as ClapArgs;
 use magg_catalog::cmr::{CmrClient, DEFAULT_CMR_URL, GranuleQuery};
-use magg_catalog::{BuildSpec, DEFAULT_BUFFER_KM, build, local, regions};
+use magg_catalog::{BuildSpec, DEFAULT_BUFFER_KM, RegionRule, build, local, regions};
 use magg_coverage::Footprint;
 
 /// Arguments of `magg catalog`.
@@ -55,13 +55,19 @@ pub(crate) struct Args {
     /// the date window and the file-name check still apply.
     #[arg(long)]
     no_track_search: bool,
-    /// Build from granule files instead of CMR: a directory of `.h5`, a
-    /// text file listing paths/URLs, or one file.
+    /// Build from granule files instead of CMR: a directory of `.h5`, an
+    /// `s3://bucket/prefix/` (its `.h5` objects), a text file listing
+    /// paths/URLs, or one file.
     #[arg(long, conflicts_with_all = ["cycle", "temporal"])]
     granules: Option<String>,
     /// Granule files read at once (with `--granules`).
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// List every granule with a point in a shard that touches the region
+    /// (for `magg run --all-observations`); by default a granule is listed
+    /// under a shard only where one of its child cells touches the region.
+    #[arg(long)]
+    all_observations: bool,
 }
 
 pub(crate) fn run(args: &Args) -> Result<()> {
@@ -72,12 +78,13 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         child_order: args.child_order,
         match_order: args.match_order.unwrap_or(args.child_order),
         buffer_km: args.buffer_km,
+        rule: RegionRule::from_all_observations(args.all_observations),
     };
     spec.validate()?;
     let region_moc = spec.region_moc(&region)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let (map, note) = if let Some(list) = &args.granules {
-        let urls = local::granule_list(list)?;
+        let urls = runtime.block_on(local::granule_list(list))?;
         if urls.is_empty() {
             bail!("no granule files in {list}");
         }
@@ -129,10 +136,11 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     map.write(&args.out)?;
     let totals = map.totals();
     println!(
-        "catalog: {} shards, {} granules, {} (shard, granule) pairs in {:.2} s ({note}) -> {}",
+        "catalog: {} shards, {} granules, {} (shard, granule) pairs ({} rule) in {:.2} s ({note}) -> {}",
         totals.shards,
         totals.granules,
         totals.pairs,
+        spec.rule.name(),
         t0.elapsed().as_secs_f64(),
         args.out.display()
     );

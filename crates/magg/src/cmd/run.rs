@@ -27,13 +27,15 @@ pub(crate) struct Args {
     /// lambda`, 1700).
     #[arg(long)]
     workers: Option<usize>,
-    /// Granules read at once per shard.
-    #[arg(long, default_value_t = 4)]
-    granule_concurrency: usize,
-    /// Beams read at once per granule after the first (local executor;
-    /// more overlaps requests, each beam in flight holds its coordinates).
-    #[arg(long, default_value_t = magg_agg::DEFAULT_BEAM_CONCURRENCY)]
-    beam_concurrency: usize,
+    /// At most this many granules of a shard read at once (default: all;
+    /// a shard's requests in flight and the bytes its reads hold are
+    /// bounded anyway).
+    #[arg(long)]
+    granule_concurrency: Option<usize>,
+    /// At most this many beams of a granule read at once (local executor;
+    /// default: all).
+    #[arg(long)]
+    beam_concurrency: Option<usize>,
     /// Run at most K shards (the costliest).
     #[arg(long)]
     max_shards: Option<usize>,
@@ -53,6 +55,13 @@ pub(crate) struct Args {
     /// Replace an existing store.
     #[arg(long)]
     overwrite: bool,
+    /// Aggregate every observation of each listed shard, also those whose
+    /// child cell lies outside the region (config `output.all_observations:
+    /// true`); the shard map must be built with `magg catalog
+    /// --all-observations`. By default only observations whose child cell
+    /// touches the region count.
+    #[arg(long)]
+    all_observations: bool,
     /// Also write coarser orders, e.g. `6..11` or `8,10` (exact, from the
     /// observations).
     #[arg(long)]
@@ -127,18 +136,23 @@ pub(crate) fn stop_on_signal() -> Arc<AtomicBool> {
 }
 
 pub(crate) fn run(args: &Args) -> Result<()> {
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(p) => AggConfig::from_path(p)?,
         None => AggConfig::atl06_default(),
     };
+    config.output.all_observations |= args.all_observations;
     let map = ShardMap::read(&args.catalog)?;
     let opts = JobOptions {
         store: args.store.clone(),
         workers: args
             .workers
             .unwrap_or_else(|| args.lambda.default_workers()),
-        granule_concurrency: args.granule_concurrency,
-        beam_concurrency: args.beam_concurrency,
+        granule_concurrency: args
+            .granule_concurrency
+            .unwrap_or(magg_agg::DEFAULT_GRANULE_CONCURRENCY),
+        beam_concurrency: args
+            .beam_concurrency
+            .unwrap_or(magg_agg::DEFAULT_BEAM_CONCURRENCY),
         selection: Selection {
             shard: args.shard.as_deref().map(parse_shard).transpose()?,
             max_shards: args.max_shards,
@@ -236,6 +250,13 @@ fn dry_run(map: &ShardMap, config: &AggConfig, opts: &JobOptions) -> Result<()> 
         tasks.len(),
         pairs,
         opts.workers
+    );
+    let boundary = tasks.iter().filter(|t| !t.region.is_whole()).count();
+    let rule = magg_run::config_rule(config);
+    println!(
+        "region rule {}: {}; {boundary} boundary shards keep only their cells in the region",
+        rule.name(),
+        rule.describe()
     );
     println!("costliest first:");
     for t in tasks.iter().take(10) {
