@@ -177,6 +177,7 @@ impl OutputStore {
         if let Some(array) = arrays.coordinate(name) {
             // Coordinate chunks hold several shards: read this shard's cells.
             let cells = self.chunks.chunk_len(order);
+            #[allow(clippy::single_range_in_vec_init)] // a 1-D subset: one range per dimension
             let subset = [index * cells..(index + 1) * cells];
             let chunk = self.coordinate_chunk(order, index);
             return array

@@ -50,13 +50,21 @@ pub(crate) fn sample_tasks(granules: &[GranuleSource]) -> Vec<Task> {
         .collect()
 }
 
-/// A new store at `s3://out/{name}` for the default config.
+/// A new store at `s3://out/{name}` for the default config, spanning the
+/// sample shards.
+#[allow(dead_code)] // not every test binary uses both
 pub(crate) async fn new_store(s3: &S3Server, name: &str) -> Arc<OutputStore> {
     let shards = SHARDS.map(|n| magg_morton::encode(6, n).unwrap());
+    new_store_for(s3, name, &shards).await
+}
+
+/// A new store at `s3://out/{name}` for the default config, spanning
+/// `shards` (order-6 morton words).
+pub(crate) async fn new_store_for(s3: &S3Server, name: &str, shards: &[u64]) -> Arc<OutputStore> {
     let spec = store_spec(
         &AggConfig::atl06_default(),
         &[],
-        &shards,
+        shards,
         serde_json::Map::new(),
     )
     .unwrap();
