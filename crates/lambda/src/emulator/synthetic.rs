@@ -159,7 +159,7 @@ pub fn shard_map(shards: usize, granules: RangeInclusive<usize>) -> ShardMap {
             },
             match_order: 6,
             buffer_km: 0.0,
-            region_rule: Default::default(),
+            region_rule: magg_catalog::RegionRule::default(),
         },
         parent_order: 6,
         child_order: 12,
