@@ -228,6 +228,7 @@ impl Dataset {
                     ChunkIndex::FixedArray => "fixed array",
                     ChunkIndex::ExtensibleArray(_) => "extensible array",
                     ChunkIndex::BTreeV2 { .. } => "v2 B-tree",
+                    ChunkIndex::Listed(_) => "listed by an index",
                 },
             },
         }

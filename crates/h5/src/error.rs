@@ -87,6 +87,10 @@ pub enum ErrorKind {
     /// A background decode task failed to run.
     #[error("decode task failed: {0}")]
     Task(String),
+    /// The object is not the version an index described (size or ETag
+    /// differ): its recorded layout cannot be trusted.
+    #[error("stale index entry: {0}")]
+    Stale(String),
     /// A URL could not be turned into a store and path.
     #[error("bad url: {0}")]
     Url(String),

@@ -177,25 +177,13 @@ impl File {
         opts: &OpenOptions,
     ) -> Result<File> {
         let wrap = |k| Error::new(&name, "/", k);
-        let sem = opts
-            .limiter
-            .clone()
-            .unwrap_or_else(|| Arc::new(Semaphore::new(opts.concurrency.max(1))));
-        let cfg = IoConfig {
-            first_block: opts.first_block,
-            read_ahead: opts.read_ahead.max(512),
-            read_behind: opts.read_behind,
-            max_gap: opts.max_gap,
-            max_request: opts.max_request.max(1),
-            cache_limit: 256 << 20,
-        };
         let src = Source::open(
             store,
             path,
             opts.size,
-            sem,
+            limiter_of(opts),
             StatSink::new(opts.stats.clone()),
-            cfg,
+            io_config(opts),
         )
         .await
         .map_err(wrap)?;
@@ -215,6 +203,39 @@ impl File {
         };
         file.header(file.inner.sb.root).await.map_err(wrap)?;
         Ok(file)
+    }
+
+    /// A file whose superblock facts and identity are known (an index's
+    /// [`crate::FileDesc`]): no request is made.
+    pub(crate) fn assemble(
+        name: String,
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+        identity: &crate::Identity,
+        sb: Superblock,
+        opts: &OpenOptions,
+    ) -> File {
+        let src = Source::described(
+            store,
+            path,
+            identity,
+            limiter_of(opts),
+            StatSink::new(opts.stats.clone()),
+            io_config(opts),
+        );
+        src.set_base(sb.base);
+        File {
+            inner: Arc::new(Inner {
+                sizes: sb.sizes,
+                name,
+                src,
+                sb,
+                opts: opts.clone(),
+                budget: opts.budget.clone(),
+                headers: Arc::default(),
+                groups: Arc::default(),
+            }),
+        }
     }
 
     /// The same open file for another user: parsed headers, group tables
@@ -456,6 +477,25 @@ impl File {
             crate::dataset::read_attributes(self, &h).await
         };
         run.await.map_err(|k| self.err(&path, k))
+    }
+}
+
+/// The request limiter a file opened with `opts` uses.
+fn limiter_of(opts: &OpenOptions) -> Arc<Semaphore> {
+    opts.limiter
+        .clone()
+        .unwrap_or_else(|| Arc::new(Semaphore::new(opts.concurrency.max(1))))
+}
+
+/// The byte source's tuning from `opts`.
+fn io_config(opts: &OpenOptions) -> IoConfig {
+    IoConfig {
+        first_block: opts.first_block,
+        read_ahead: opts.read_ahead.max(512),
+        read_behind: opts.read_behind,
+        max_gap: opts.max_gap,
+        max_request: opts.max_request.max(1),
+        cache_limit: 256 << 20,
     }
 }
 

@@ -14,11 +14,64 @@ use tokio::sync::Semaphore;
 use super::stats::StatSink;
 use crate::error::{ErrorKind, KResult};
 
-/// The object: a store and a path in it (shared by every view of a file).
+/// The object: a store and a path in it (shared by every view of a file),
+/// and, for a file described by an index instead of opened, the identity
+/// every response must show (so bytes of a rewritten object are refused).
 #[derive(Debug)]
 pub(crate) struct Backend {
     pub(crate) store: Arc<dyn ObjectStore>,
     pub(crate) path: Path,
+    pub(crate) expect: Option<Identity>,
+}
+
+/// What identifies one version of an object: its size, and its ETag and
+/// last-modified time when the store gives them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Identity {
+    /// Bytes.
+    pub size: u64,
+    /// The store's entity tag (S3's ETag; derived from inode, time and size
+    /// on local disk), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// Last modification time (RFC 3339), if the store gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+impl Identity {
+    /// An identity that is only a size.
+    pub fn sized(size: u64) -> Identity {
+        Identity {
+            size,
+            etag: None,
+            last_modified: None,
+        }
+    }
+
+    fn of(meta: &object_store::ObjectMeta) -> Identity {
+        Identity {
+            size: meta.size,
+            etag: meta.e_tag.clone(),
+            last_modified: Some(meta.last_modified.to_rfc3339()),
+        }
+    }
+
+    /// Whether `got` can be the same object version: equal sizes, and equal
+    /// ETags when both have one (else equal modification times when both
+    /// have one).
+    pub fn matches(&self, got: &Identity) -> bool {
+        if self.size != got.size {
+            return false;
+        }
+        match (&self.etag, &got.etag) {
+            (Some(a), Some(b)) => a == b,
+            _ => match (&self.last_modified, &got.last_modified) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            },
+        }
+    }
 }
 
 /// One view's request path: backend → limiter → meter. Cheap to clone;
@@ -48,11 +101,28 @@ impl Reader {
             .meter
             .measure(async {
                 let _permit = self.permit().await?;
-                Ok(self
+                let Some(expect) = &self.backend.expect else {
+                    return Ok(self
+                        .backend
+                        .store
+                        .get_range(&self.backend.path, range)
+                        .await?);
+                };
+                // Checked against the identity the index recorded: the
+                // response's size (Content-Range) and ETag come with it.
+                let opts = GetOptions::new().with_range(Some(GetRange::Bounded(range)));
+                let r = self
                     .backend
                     .store
-                    .get_range(&self.backend.path, range)
-                    .await?)
+                    .get_opts(&self.backend.path, opts)
+                    .await?;
+                let got = Identity::of(&r.meta);
+                if !expect.matches(&got) {
+                    return Err(ErrorKind::Stale(format!(
+                        "the object is not the one indexed (indexed: {expect:?}; now: {got:?})"
+                    )));
+                }
+                Ok(r.bytes().await?)
             })
             .await?;
         if bytes.len() as u64 != want {
@@ -68,7 +138,7 @@ impl Reader {
     /// in one request (a ranged GET answers the object's size in its
     /// `Content-Range`): no HEAD round before the first read. (An empty
     /// object has no byte to read: the store's range error names it.)
-    pub(crate) async fn first(&self, len: u64) -> KResult<(Bytes, u64)> {
+    pub(crate) async fn first(&self, len: u64) -> KResult<(Bytes, Identity)> {
         let opts = GetOptions::new().with_range(Some(GetRange::Bounded(0..len.max(1))));
         let Sized(bytes, size) = self
             .meter
@@ -79,7 +149,7 @@ impl Reader {
                     .store
                     .get_opts(&self.backend.path, opts)
                     .await?;
-                let (size, want) = (r.meta.size, r.range.clone());
+                let (id, want) = (Identity::of(&r.meta), r.range.clone());
                 let bytes = r.bytes().await?;
                 if want.start != 0 || bytes.len() as u64 != want.end {
                     return Err(ErrorKind::Truncated {
@@ -87,7 +157,7 @@ impl Reader {
                         addr: 0,
                     });
                 }
-                Ok(Sized(bytes, size))
+                Ok(Sized(bytes, id))
             })
             .await?;
         Ok((bytes, size))
@@ -101,8 +171,8 @@ impl Reader {
     }
 }
 
-/// Bytes with the size of the object they come from.
-struct Sized(Bytes, u64);
+/// Bytes with the identity of the object they come from.
+struct Sized(Bytes, Identity);
 
 impl super::stats::Fetched for Sized {
     fn fetched(&self) -> u64 {

@@ -14,7 +14,7 @@ use object_store::ObjectStore;
 use object_store::path::Path;
 use tokio::sync::Semaphore;
 
-use super::reader::{Backend, Reader};
+use super::reader::{Backend, Identity, Reader};
 use super::stats::StatSink;
 use crate::error::{ErrorKind, KResult};
 
@@ -60,6 +60,9 @@ pub(crate) struct State {
     backend: Arc<Backend>,
     /// Object size in bytes.
     pub(crate) size: u64,
+    /// The object's identity: as the open's response told it (only the
+    /// size when the size was given), or as an index gave it.
+    pub(crate) identity: Identity,
     /// Base address: file addresses are relative to it.
     base: std::sync::atomic::AtomicU64,
     cache: Mutex<Cache>,
@@ -175,18 +178,30 @@ impl Source {
         stats: StatSink,
         cfg: IoConfig,
     ) -> KResult<Self> {
-        let backend = Arc::new(Backend { store, path });
+        let backend = Arc::new(Backend {
+            store,
+            path,
+            expect: None,
+        });
         let reader = Reader::new(Arc::clone(&backend), sem, stats);
         let want = cfg.first_block.max(cfg.read_ahead);
-        let (first, size) = match size {
-            Some(size) if size.min(want) == 0 => (Bytes::new(), size),
-            Some(size) => (reader.read(0..size.min(want)).await?, size),
-            None => reader.first(want).await?,
+        let (first, size, identity) = match size {
+            Some(size) if size.min(want) == 0 => (Bytes::new(), size, Identity::sized(size)),
+            Some(size) => (
+                reader.read(0..size.min(want)).await?,
+                size,
+                Identity::sized(size),
+            ),
+            None => {
+                let (b, id) = reader.first(want).await?;
+                (b, id.size, id)
+            }
         };
         let src = Self {
             state: Arc::new(State {
                 backend,
                 size,
+                identity,
                 base: std::sync::atomic::AtomicU64::new(0),
                 cache: Mutex::new(Cache::default()),
                 inflight: Mutex::new(Vec::new()),
@@ -197,6 +212,38 @@ impl Source {
         };
         src.insert_meta(0, &first);
         Ok(src)
+    }
+
+    /// The object as an index described it, without a request: every
+    /// response is checked against `identity` (a mismatch is
+    /// [`ErrorKind::Stale`]).
+    pub(crate) fn described(
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+        identity: &Identity,
+        sem: Arc<Semaphore>,
+        stats: StatSink,
+        cfg: IoConfig,
+    ) -> Self {
+        let backend = Arc::new(Backend {
+            store,
+            path,
+            expect: Some(identity.clone()),
+        });
+        let reader = Reader::new(Arc::clone(&backend), sem, stats);
+        Self {
+            state: Arc::new(State {
+                backend,
+                size: identity.size,
+                identity: identity.clone(),
+                base: std::sync::atomic::AtomicU64::new(0),
+                cache: Mutex::new(Cache::default()),
+                inflight: Mutex::new(Vec::new()),
+                cfg,
+            }),
+            reader,
+            spare: Mutex::default(),
+        }
     }
 
     /// The same file with another request limiter and other counters
