@@ -531,6 +531,25 @@ impl AggConfig {
     }
 }
 
+impl AggConfig {
+    /// What a chunk index for this config describes: its beam groups,
+    /// coordinates, variables and filter datasets (`magg-index`), with
+    /// summaries at `summary_order`.
+    pub fn index_spec(&self, summary_order: u8) -> magg_index::IndexSpec {
+        let ds = &self.data_source;
+        let mut datasets: Vec<String> = ds.variables.0.iter().map(|(_, p)| p.clone()).collect();
+        datasets.extend(ds.quality_filter.iter().map(|q| q.dataset.clone()));
+        datasets.extend(ds.filters.iter().map(|f| f.dataset.clone()));
+        magg_index::IndexSpec {
+            groups: ds.groups.clone(),
+            latitude: ds.coordinates.latitude.clone(),
+            longitude: ds.coordinates.longitude.clone(),
+            datasets,
+            summary_order,
+        }
+    }
+}
+
 /// serde_norway prefixes its messages with the path of the mapping
 /// (`a.b: unknown field ...`); the key is reported separately, so drop it.
 fn strip_path_prefix(message: &str, key: &str) -> String {

@@ -81,6 +81,7 @@ mod error;
 mod expr;
 mod filter;
 mod fingerprint;
+mod indexed;
 mod named;
 mod plan;
 mod read;

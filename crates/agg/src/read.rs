@@ -57,6 +57,11 @@ pub struct ReadOptions {
     /// Opened files kept for the next shards (clones of these options
     /// share it; `None`: every shard opens its granules afresh).
     pub files: Option<Arc<FileCache>>,
+    /// A chunk index (`magg-index`): a granule it lists is read from its
+    /// entry, with no metadata request, and the coordinates of only the
+    /// row blocks its summary places in the shard (`index.rs`). `None`, or
+    /// a granule it does not list: the metadata is read.
+    pub index: Option<Arc<magg_index::ChunkIndex>>,
 }
 
 /// Range requests in flight per shard by default. Measured on the dense
@@ -86,6 +91,7 @@ impl Default for ReadOptions {
             merge_gap_rows: 4096,
             open: OpenOptions::default(),
             files: Some(Arc::new(FileCache::new(DEFAULT_CACHED_FILES))),
+            index: None,
         }
     }
 }
@@ -104,6 +110,12 @@ pub struct GranuleReport {
     /// Beams whose latitudes contradicted the along-track model of
     /// `row_search: along_track`, so their whole latitude column was read.
     pub row_search_fallbacks: u32,
+    /// Whether the granule was read from its chunk index entry.
+    pub indexed: bool,
+    /// Why its index entry could not be used (stale, corrupt, lacking a
+    /// dataset, ...), when there was one: the granule was then read
+    /// through its metadata.
+    pub index_fallback: Option<String>,
     /// Requests, bytes and rounds of this granule.
     pub io: Counters,
     /// Why the granule contributed nothing, if it failed.
@@ -126,6 +138,15 @@ impl ShardOutput {
     /// Granules that failed.
     pub fn failed(&self) -> impl Iterator<Item = &GranuleReport> {
         self.granules.iter().filter(|g| g.error.is_some())
+    }
+
+    /// Granules whose index entry could not be used (read through their
+    /// metadata instead).
+    pub fn index_fallbacks(&self) -> u32 {
+        self.granules
+            .iter()
+            .filter(|g| g.index_fallback.is_some())
+            .count() as u32
     }
 
     /// I/O of all granules: the sums of theirs, and the shard's rounds
@@ -226,16 +247,20 @@ pub async fn read_shard_in_region(
                     rows_read: g.rows_read,
                     stats,
                     row_search_fallbacks: g.fallbacks,
+                    indexed: g.indexed,
+                    index_fallback: g.index_fallback,
                     io: g.io,
                     error,
                 }
             }
-            Err((io, e)) => GranuleReport {
+            Err((io, fallback, e)) => GranuleReport {
                 url,
                 beams: 0,
                 rows_read: 0,
                 stats: FilterStats::default(),
                 row_search_fallbacks: 0,
+                indexed: false,
+                index_fallback: fallback,
                 io,
                 error: Some(e),
             },
@@ -249,24 +274,26 @@ pub async fn read_shard_in_region(
     })
 }
 
-struct Ctx<'a> {
-    beams: &'a [(String, GroupPaths)],
-    parent_order: u8,
-    shard_nested: u64,
+pub(crate) struct Ctx<'a> {
+    pub(crate) beams: &'a [(String, GroupPaths)],
+    pub(crate) parent_order: u8,
+    pub(crate) shard_nested: u64,
     /// Where the shard is: its hull, latitude band and longitude window.
     target: crate::rows::Target,
     /// The along-track search (else whole latitude columns).
     search: bool,
-    opts: &'a ReadOptions,
+    pub(crate) opts: &'a ReadOptions,
 }
 
 /// One granule's in-shard rows, per beam.
-struct GranuleRows {
-    present: u32,
+pub(crate) struct GranuleRows {
+    pub(crate) present: u32,
     rows_read: u64,
     fallbacks: u32,
+    indexed: bool,
+    index_fallback: Option<String>,
     beams: Vec<BeamRows>,
-    io: Counters,
+    pub(crate) io: Counters,
 }
 
 /// One beam's rows inside the shard's runs.
@@ -296,9 +323,35 @@ impl BeamRows {
     }
 }
 
-type GranuleError = (Counters, AggError);
+/// A failed granule: its I/O, why its index entry was not used (if it
+/// had one), and the error.
+type GranuleError = (Counters, Option<String>, AggError);
 
 async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleError> {
+    let Some(index) = &ctx.opts.index else {
+        return read_granule_opened(url, ctx).await;
+    };
+    let Some(entry) = index.granule(url) else {
+        return read_granule_opened(url, ctx).await;
+    };
+    let tried = match entry {
+        Ok(g) => crate::indexed::read_granule(url, g, index.summary_order, ctx).await,
+        Err(e) => Err(e.to_string()),
+    };
+    match tried {
+        Ok(rows) => Ok(rows),
+        Err(reason) => match read_granule_opened(url, ctx).await {
+            Ok(mut rows) => {
+                rows.index_fallback = Some(reason);
+                Ok(rows)
+            }
+            Err((io, _, e)) => Err((io, Some(reason), e)),
+        },
+    }
+}
+
+/// [`read_granule`] through the granule's metadata.
+async fn read_granule_opened(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleError> {
     let read_err = |e: magg_h5::Error| AggError::Read {
         granule: url.to_string(),
         source: Box::new(e),
@@ -307,8 +360,8 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
         Some(cache) => cache.open_url(url, &ctx.opts.open).await,
         None => File::open_url(url, &ctx.opts.open).await,
     };
-    let file = opened.map_err(|e| (Counters::default(), read_err(e)))?;
-    let fail = |e: magg_h5::Error| (file.counters(), read_err(e));
+    let file = opened.map_err(|e| (Counters::default(), None, read_err(e)))?;
+    let fail = |e: magg_h5::Error| (file.counters(), None, read_err(e));
     // Names only: the beam groups' headers are read when their datasets
     // are opened, all at once.
     let root: Vec<String> = file.names("/").await.map_err(fail)?;
@@ -333,6 +386,8 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
         present: present.len() as u32,
         rows_read: 0,
         fallbacks: 0,
+        indexed: false,
+        index_fallback: None,
         beams: Vec::new(),
         io: Counters::default(),
     };
@@ -345,27 +400,46 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
     // makes the future's `Send` bound higher-ranked (see `read_shard`).
     let sets = &sets;
     let beams: Vec<_> = futures::stream::iter(0..sets.len())
-        .map(move |i| read_beam(&sets[i], ctx))
+        .map(move |i| read_beam(&sets[i], ctx, None))
         .buffered(ctx.opts.beam_concurrency.max(1))
         .collect()
         .await;
     for beam in beams {
-        let beam = beam.map_err(fail)?;
-        out.rows_read += beam.rows_read;
-        out.fallbacks += u32::from(beam.fell_back);
-        out.beams.extend(beam.rows);
+        out.add(beam.map_err(fail)?);
     }
     out.io = file.counters();
     Ok(out)
 }
 
+impl GranuleRows {
+    /// Rows of a granule read from its index entry, before its beams.
+    pub(crate) fn indexed(present: u32) -> GranuleRows {
+        GranuleRows {
+            present,
+            rows_read: 0,
+            fallbacks: 0,
+            indexed: true,
+            index_fallback: None,
+            beams: Vec::new(),
+            io: Counters::default(),
+        }
+    }
+
+    /// Adds one beam's rows.
+    pub(crate) fn add(&mut self, beam: BeamRead) {
+        self.rows_read += beam.rows_read;
+        self.fallbacks += u32::from(beam.fell_back);
+        self.beams.extend(beam.rows);
+    }
+}
+
 /// One beam's datasets, opened (metadata only).
-struct BeamDatasets {
-    lat: Dataset,
-    lon: Dataset,
-    vars: Vec<Dataset>,
+pub(crate) struct BeamDatasets {
+    pub(crate) lat: Dataset,
+    pub(crate) lon: Dataset,
+    pub(crate) vars: Vec<Dataset>,
     /// The filters' flag datasets (a 2-D one narrowed to its column).
-    filters: Vec<Dataset>,
+    pub(crate) filters: Vec<Dataset>,
 }
 
 impl BeamDatasets {
@@ -380,15 +454,32 @@ impl BeamDatasets {
             futures::future::join_all(paths.variables.iter().map(|p| file.dataset(p))),
             futures::future::join_all(paths.filters.iter().map(|(p, _)| file.dataset(p))),
         );
-        let set = BeamDatasets {
-            lat: lat?,
-            lon: lon?,
-            vars: vars.into_iter().collect::<Result<_, _>>()?,
-            filters: filters
+        BeamDatasets::checked(
+            file,
+            lat?,
+            lon?,
+            vars.into_iter().collect::<Result<_, _>>()?,
+            filters
                 .into_iter()
                 .zip(&paths.filters)
                 .map(|(ds, (_, column))| crate::datasets::filter_values(ds?, *column))
                 .collect::<Result<_, _>>()?,
+        )
+    }
+
+    /// A beam's datasets, checked: one value per row, equal lengths.
+    pub(crate) fn checked(
+        file: &File,
+        lat: Dataset,
+        lon: Dataset,
+        vars: Vec<Dataset>,
+        filters: Vec<Dataset>,
+    ) -> Result<Self, magg_h5::Error> {
+        let set = BeamDatasets {
+            lat,
+            lon,
+            vars,
+            filters,
         };
         for ds in [&set.lat, &set.lon].into_iter().chain(&set.vars) {
             crate::datasets::one_per_row(ds)?;
@@ -415,25 +506,38 @@ impl BeamDatasets {
 }
 
 /// What reading one beam gave.
-struct BeamRead {
+pub(crate) struct BeamRead {
     /// The beam's rows in the shard, if any.
     rows: Option<BeamRows>,
     rows_read: u64,
     fell_back: bool,
 }
 
-async fn read_beam(ds: &BeamDatasets, ctx: &Ctx<'_>) -> Result<BeamRead, magg_h5::Error> {
+/// Reads one beam's rows in the shard. `blocks`: the row ranges an index
+/// places near the shard (their coordinates are read whole); `None`: the
+/// row search finds them.
+pub(crate) async fn read_beam(
+    ds: &BeamDatasets,
+    ctx: &Ctx<'_>,
+    blocks: Option<&[Range<u64>]>,
+) -> Result<BeamRead, magg_h5::Error> {
     // Reads narrow down: latitude and longitude near the shard (the
-    // along-track search), then the other datasets in the shard's rows.
+    // along-track search, or the index's blocks), then the other datasets
+    // in the shard's rows.
     let file = ds.lat.file();
-    let found = crate::rows::shard_positions(
-        &ds.lat,
-        &ds.lon,
-        &ctx.target,
-        ctx.opts.merge_gap_rows,
-        ctx.search,
-    )
-    .await?;
+    let found = match blocks {
+        Some(b) => crate::rows::block_positions(&ds.lat, &ds.lon, b).await?,
+        None => {
+            crate::rows::shard_positions(
+                &ds.lat,
+                &ds.lon,
+                &ctx.target,
+                ctx.opts.merge_gap_rows,
+                ctx.search,
+            )
+            .await?
+        }
+    };
     let mut read = BeamRead {
         rows: None,
         rows_read: 0,

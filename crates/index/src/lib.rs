@@ -277,7 +277,8 @@ fn checksum(g: &GranuleIndex) -> String {
     let mut s = String::with_capacity(7 + 64);
     s.push_str("sha256:");
     for b in digest {
-        s.push_str(&format!("{b:02x}"));
+        use std::fmt::Write;
+        let _ = write!(s, "{b:02x}");
     }
     s
 }

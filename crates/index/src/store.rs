@@ -11,11 +11,19 @@ use crate::{ChunkIndex, IndexError};
 /// Bytes of a decompressed index at most (guards against a gzip bomb).
 const MAX_INDEX_BYTES: u64 = 4 << 30;
 
+/// Whether the index at `location` is gzip-compressed (its name ends in
+/// `.gz`, any case).
+fn gzipped(location: &str) -> bool {
+    std::path::Path::new(location)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
 impl ChunkIndex {
     /// The index as stored at `location` (gzip when it ends in `.gz`).
     pub fn to_bytes(&self, location: &str) -> Vec<u8> {
         let json = serde_json::to_vec(self).expect("an index serializes");
-        if !location.ends_with(".gz") {
+        if !gzipped(location) {
             return json;
         }
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
@@ -25,7 +33,7 @@ impl ChunkIndex {
 
     /// Parses stored bytes (gunzipped when `location` ends in `.gz`).
     pub fn from_bytes(location: &str, bytes: &[u8]) -> Result<ChunkIndex, IndexError> {
-        if !location.ends_with(".gz") {
+        if !gzipped(location) {
             return ChunkIndex::from_json(location, bytes);
         }
         let mut json = Vec::new();
