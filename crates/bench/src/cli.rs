@@ -51,6 +51,10 @@ enum What {
         /// (whole latitude columns, the behaviour before the search).
         #[arg(long, default_value = "along_track")]
         row_search: String,
+        /// Build the chunk index of the granules first (timed and counted
+        /// apart) and read the shard from it (`ReadOptions::index`).
+        #[arg(long)]
+        chunk_index: bool,
         #[command(flatten)]
         read: ReadArgs,
     },
@@ -244,6 +248,7 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             repeat,
             python,
             row_search,
+            chunk_index,
             read,
         } => {
             let shard = parse_shard(shard)?;
@@ -274,6 +279,16 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             } else {
                 (local.clone(), "local disk".to_string(), None)
             };
+            let mut index_line = String::new();
+            if *chunk_index {
+                let (ix, pass) = runtime.block_on(crate::chunk_index::build(
+                    &granules,
+                    &magg_agg::AggConfig::atl06_default(),
+                    &read.open,
+                ))?;
+                read.index = Some(std::sync::Arc::new(ix));
+                index_line = crate::chunk_index::render(&pass);
+            }
             let opts = ShardOptions {
                 shard,
                 granules,
@@ -285,7 +300,7 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
                 read,
             };
             let report = runtime.block_on(crate::shard::run(&opts))?;
-            Ok(render::shard(&report))
+            Ok(index_line + &render::shard(&report))
         }
         What::S3Server {
             server,

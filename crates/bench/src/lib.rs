@@ -20,6 +20,7 @@
 //! Each figure says how it is obtained ([`Stage::how`]): stages that the
 //! library does not time separately are measured by separate passes.
 
+pub mod chunk_index;
 pub mod cli;
 pub mod open;
 pub mod python;

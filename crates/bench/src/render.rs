@@ -70,6 +70,13 @@ pub fn shard(r: &ShardReport) -> String {
         "row search: {:?}, {} beam(s) fell back to whole latitude columns",
         r.row_search, r.row_search_fallbacks
     );
+    if r.indexed > 0 || r.index_fallbacks > 0 {
+        let _ = writeln!(
+            s,
+            "chunk index: {} of {} granules read from it, {} fell back to their metadata",
+            r.indexed, r.granules, r.index_fallbacks
+        );
+    }
     if let Some(rss) = r.peak_rss {
         let during = r.pipeline_peak_rss.map_or_else(String::new, |p| {
             format!("; during the pipeline passes: {:.0} MB", mb(p))

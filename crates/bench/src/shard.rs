@@ -84,6 +84,10 @@ pub struct ShardReport {
     pub row_search: RowSearch,
     /// Beams whose latitude search fell back to a whole-column read.
     pub row_search_fallbacks: u32,
+    /// Granules read from the chunk index (`ReadOptions::index`).
+    pub indexed: usize,
+    /// Granules whose index entry could not be used.
+    pub index_fallbacks: u32,
     /// Child cells with data.
     pub cells: u64,
     /// I/O of the kept read_shard pass (requests, bytes, the shard's rounds).
@@ -142,6 +146,8 @@ struct Pass {
     granule_rounds: u64,
     rows_read: u64,
     fallbacks: u32,
+    /// Granules read from the index, and those that fell back.
+    indexed: (usize, u32),
 }
 
 impl Pass {
@@ -194,6 +200,10 @@ async fn pipeline_pass(
     let granule_rounds = out.granules.iter().map(|g| g.io.rounds).max().unwrap_or(0);
     let rows_read = out.granules.iter().map(|g| g.rows_read).sum();
     let fallbacks = out.granules.iter().map(|g| g.row_search_fallbacks).sum();
+    let indexed = (
+        out.granules.iter().filter(|g| g.indexed).count(),
+        out.index_fallbacks(),
+    );
     let grouped = out.grouped;
     let child_order = config.output.grid.child_order;
     let (reduce_t, grid) = timed(async {
@@ -213,6 +223,7 @@ async fn pipeline_pass(
         granule_rounds,
         rows_read,
         fallbacks,
+        indexed,
     })
 }
 
@@ -319,6 +330,8 @@ pub async fn run(opts: &ShardOptions) -> Result<ShardReport, BenchError> {
         rows_read: pass.rows_read,
         row_search: opts.row_search,
         row_search_fallbacks: pass.fallbacks,
+        indexed: pass.indexed.0,
+        index_fallbacks: pass.indexed.1,
         cells: pass.grid.populated,
         io: pass.io,
         granule_rounds: pass.granule_rounds,
