@@ -63,6 +63,7 @@ pub async fn run(
         pyramid: Vec::new(),
         quiet: true,
         io: magg_h5::IoPolicy::default(),
+        chunk_index: None,
     };
     let report = magg_run::run_local(
         &map,

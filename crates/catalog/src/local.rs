@@ -6,7 +6,8 @@ use std::path::Path;
 
 use futures::{StreamExt, TryStreamExt};
 use magg_coverage::{Moc, Region};
-use magg_h5::{File, OpenOptions};
+use magg_h5::{Counters, File, IoStats, OpenOptions};
+use magg_index::{ChunkIndex, Entry, IndexSpec, index_granule};
 
 use crate::build::{BuildSpec, assemble, point_shards};
 use crate::error::Error;
@@ -216,12 +217,109 @@ pub async fn build(
     layout: &Layout,
     concurrency: usize,
 ) -> Result<ShardMap, Error> {
+    let read = |url: String| async move {
+        let (lats, lons) = read_coordinates(&url, layout).await?;
+        Ok((lats, lons, None))
+    };
+    let (map, _) = build_with(urls, region, region_moc, spec, concurrency, read).await?;
+    Ok(map)
+}
+
+/// What [`build_indexed`] gives besides the shard map.
+#[derive(Debug)]
+pub struct IndexPass {
+    /// The chunk index of the granules (every granule read, also those
+    /// outside the region).
+    pub index: ChunkIndex,
+    /// Requests, bytes and rounds of reading the granules (coordinates and
+    /// the index's metadata together).
+    pub io: Counters,
+    /// Granules that could not be indexed (their coordinates were read
+    /// without the index), with why.
+    pub skipped: Vec<String>,
+}
+
+/// [`build`], also building the chunk index of the datasets `index`
+/// names from the same reads: the coordinates the shard map needs are the
+/// ones the index's summaries are made of, so the index costs only the
+/// other datasets' metadata. A granule that cannot be indexed (a beam
+/// lacking one of the datasets, say) is read as [`build`] reads it, left
+/// out of the index and named in [`IndexPass::skipped`].
+pub async fn build_indexed(
+    urls: &[String],
+    region: &Region,
+    region_moc: &Moc,
+    spec: &BuildSpec,
+    (layout, index): (&Layout, &IndexSpec),
+    concurrency: usize,
+) -> Result<(ShardMap, IndexPass), Error> {
+    let stats = IoStats::new();
+    let open = OpenOptions {
+        stats: Some(stats.clone()),
+        ..OpenOptions::default()
+    };
+    let open = &open;
+    let read = |url: String| async move {
+        match index_granule(&url, index, open).await {
+            Ok(g) => {
+                let (mut lats, mut lons) = (Vec::new(), Vec::new());
+                for (la, lo) in g.coordinates {
+                    lats.extend(la);
+                    lons.extend(lo);
+                }
+                Ok((lats, lons, Some(Ok(g.entry))))
+            }
+            Err(e) => {
+                let (lats, lons) = read_coordinates(&url, layout).await?;
+                Ok((lats, lons, Some(Err(e.to_string()))))
+            }
+        }
+    };
+    let (map, entries) = build_with(urls, region, region_moc, spec, concurrency, read).await?;
+    let mut ok = Vec::new();
+    let mut skipped = Vec::new();
+    for e in entries {
+        match e {
+            Ok(e) => ok.push(e),
+            Err(why) => skipped.push(why),
+        }
+    }
+    // In input order, whatever order the reads finished in.
+    ok.sort_by_key(|e| urls.iter().position(|u| *u == e.url));
+    let pass = IndexPass {
+        index: ChunkIndex::new(index.summary_order, ok),
+        io: stats.snapshot(),
+        skipped,
+    };
+    Ok((map, pass))
+}
+
+/// One granule's coordinates, and its index entry (or why it has none)
+/// when indexing.
+type Read = (Vec<f64>, Vec<f64>, Option<Result<Entry, String>>);
+
+async fn build_with<F, Fut>(
+    urls: &[String],
+    region: &Region,
+    region_moc: &Moc,
+    spec: &BuildSpec,
+    concurrency: usize,
+    read: F,
+) -> Result<(ShardMap, Vec<Result<Entry, String>>), Error>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Read, Error>>,
+{
     spec.validate()?;
-    let results: Vec<(GranuleRef, Vec<u64>)> = futures::stream::iter(urls)
+    let read = &read;
+    let results: Vec<(
+        Option<(GranuleRef, Vec<u64>)>,
+        Option<Result<Entry, String>>,
+    )> = futures::stream::iter(urls)
         .map(|url| async move {
-            let (lats, lons) = read_coordinates(url, layout).await?;
+            let (lats, lons, entry) = read(url.clone()).await?;
             let Some(bbox) = points_bbox(&lats, &lons) else {
-                return Ok::<_, Error>(None);
+                return Ok::<_, Error>((None, entry));
             };
             let spec = *spec;
             let moc = region_moc.clone();
@@ -229,20 +327,22 @@ pub async fn build(
                 tokio::task::spawn_blocking(move || point_shards(&lats, &lons, &moc, &spec))
                     .await
                     .map_err(|e| Error::Parameter(format!("indexing task failed: {e}")))??;
-            Ok(Some((record(url, bbox), shards)))
+            Ok((Some((record(url, bbox), shards)), entry))
         })
         .buffer_unordered(concurrency.max(1))
-        .try_filter_map(|x| async move { Ok(x) })
         .try_collect()
         .await?;
+    let mut entries = Vec::new();
+    let mut listed = Vec::new();
+    for (g, e) in results {
+        listed.extend(g);
+        entries.extend(e);
+    }
     let mut query = spec.query("local", region, region_moc)?;
-    let ids: Vec<&str> = results.iter().map(|(g, _)| g.id.as_str()).collect();
+    let ids: Vec<&str> = listed.iter().map(|(g, _)| g.id.as_str()).collect();
     (query.short_name, query.version, query.cycle) = common_name_fields(&ids);
-    Ok(assemble(
-        results.iter().map(|(g, s)| (g, s.clone())),
-        query,
-        spec,
-    ))
+    let map = assemble(listed.iter().map(|(g, s)| (g, s.clone())), query, spec);
+    Ok((map, entries))
 }
 
 #[cfg(test)]

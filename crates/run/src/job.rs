@@ -42,6 +42,9 @@ pub struct JobOptions {
     pub quiet: bool,
     /// Retries and timeouts of remote reads and writes (granules, store).
     pub io: magg_h5::IoPolicy,
+    /// A chunk index of the granules (local workers read the granules it
+    /// lists without metadata requests; `magg_agg::ReadOptions::index`).
+    pub chunk_index: Option<Arc<magg_index::ChunkIndex>>,
 }
 
 impl JobOptions {
@@ -162,6 +165,7 @@ pub async fn run_local(
         worker.read.granule_concurrency = granule_concurrency;
         worker.read.beam_concurrency = beam_concurrency;
         worker.read.open.io = opts.io.clone();
+        worker.read.index.clone_from(&opts.chunk_index);
         Ok(Arc::new(worker))
     })
     .await

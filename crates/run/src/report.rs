@@ -102,6 +102,10 @@ pub struct Totals {
     /// Rounds summed over the shards (divided by `shards`: the mean).
     #[serde(default)]
     pub rounds: u64,
+    /// Granules read through their metadata because their chunk index
+    /// entry could not be used, over all shards.
+    #[serde(default)]
+    pub index_fallbacks: u64,
     /// Sum of per-shard wall times, seconds.
     pub shard_seconds: f64,
 }
@@ -123,6 +127,7 @@ impl Totals {
             t.requests += s.requests;
             t.rounds += s.rounds;
             t.max_rounds = t.max_rounds.max(s.rounds);
+            t.index_fallbacks += s.index_fallbacks;
             t.shard_seconds += s.seconds;
         }
         t
@@ -199,6 +204,13 @@ impl RunReport {
             t.rounds as f64 / t.shards.max(1) as f64,
             t.max_rounds
         );
+        if t.index_fallbacks > 0 {
+            let _ = writeln!(
+                s,
+                "chunk index: {} granule reads fell back to the granules' metadata (stale or corrupt entries)",
+                t.index_fallbacks
+            );
+        }
         let _ = writeln!(
             s,
             "throughput: {} observations/s wall{}",

@@ -36,6 +36,12 @@ pub(crate) struct Args {
     /// default: all).
     #[arg(long)]
     beam_concurrency: Option<usize>,
+    /// A chunk index of the granules (`magg catalog --granules` writes one
+    /// beside the shard map): granules it lists are read without metadata
+    /// requests; a stale or corrupt entry falls back to the metadata
+    /// (counted). Local executor only for now.
+    #[arg(long)]
+    chunk_index: Option<String>,
     /// Run at most K shards (the costliest).
     #[arg(long)]
     max_shards: Option<usize>,
@@ -142,7 +148,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     };
     config.output.all_observations |= args.all_observations;
     let map = ShardMap::read(&args.catalog)?;
-    let opts = JobOptions {
+    let mut opts = JobOptions {
         store: args.store.clone(),
         workers: args
             .workers
@@ -166,6 +172,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             .unwrap_or_default(),
         quiet: args.quiet,
         io: io_policy(args)?,
+        chunk_index: None,
     };
     if args.dry_run && args.lambda.is_lambda() {
         return super::lambda::dry_run(&map, &config, &opts, &args.lambda);
@@ -176,6 +183,14 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let place = ResultsPlace::for_store(&args.store, args.results.as_deref());
     let runtime = tokio::runtime::Runtime::new()?;
     let (report, written) = runtime.block_on(async {
+        if let Some(at) = &args.chunk_index {
+            if args.lambda.is_lambda() {
+                bail!("--chunk-index: the Lambda worker does not read a chunk index yet");
+            }
+            let ix = magg_index::ChunkIndex::load(at).await?;
+            eprintln!("chunk index: {} granules ({at})", ix.len());
+            opts.chunk_index = Some(std::sync::Arc::new(ix));
+        }
         let stop = stop_on_signal();
         let report = if args.lambda.is_lambda() {
             super::lambda::run(&map, config, &opts, &args.lambda, stop).await?
