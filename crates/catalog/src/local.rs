@@ -298,6 +298,13 @@ pub async fn build_indexed(
 /// when indexing.
 type Read = (Vec<f64>, Vec<f64>, Option<Result<Entry, String>>);
 
+/// One granule read: its record and shards (`None` without a point), and
+/// its index entry (or why it has none) when indexing.
+type Listed = (
+    Option<(GranuleRef, Vec<u64>)>,
+    Option<Result<Entry, String>>,
+);
+
 async fn build_with<F, Fut>(
     urls: &[String],
     region: &Region,
@@ -312,10 +319,7 @@ where
 {
     spec.validate()?;
     let read = &read;
-    let results: Vec<(
-        Option<(GranuleRef, Vec<u64>)>,
-        Option<Result<Entry, String>>,
-    )> = futures::stream::iter(urls)
+    let results: Vec<Listed> = futures::stream::iter(urls)
         .map(|url| async move {
             let (lats, lons, entry) = read(url.clone()).await?;
             let Some(bbox) = points_bbox(&lats, &lons) else {
