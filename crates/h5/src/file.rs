@@ -188,19 +188,7 @@ impl File {
         .await
         .map_err(wrap)?;
         let sb = superblock::read(&src).await.map_err(wrap)?;
-        src.set_base(sb.base);
-        let file = File {
-            inner: Arc::new(Inner {
-                sizes: sb.sizes,
-                name: name.clone(),
-                src,
-                sb,
-                opts: opts.clone(),
-                budget: opts.budget.clone(),
-                headers: Arc::default(),
-                groups: Arc::default(),
-            }),
-        };
+        let file = File::over(name.clone(), src, sb, opts);
         file.header(file.inner.sb.root).await.map_err(wrap)?;
         Ok(file)
     }
@@ -223,6 +211,11 @@ impl File {
             StatSink::new(opts.stats.clone()),
             io_config(opts),
         );
+        File::over(name, src, sb, opts)
+    }
+
+    /// A file over `src` with superblock `sb` (empty header and group caches).
+    fn over(name: String, src: Source, sb: Superblock, opts: &OpenOptions) -> File {
         src.set_base(sb.base);
         File {
             inner: Arc::new(Inner {

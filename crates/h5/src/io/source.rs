@@ -185,31 +185,12 @@ impl Source {
         });
         let reader = Reader::new(Arc::clone(&backend), sem, stats);
         let want = cfg.first_block.max(cfg.read_ahead);
-        let (first, size, identity) = match size {
-            Some(size) if size.min(want) == 0 => (Bytes::new(), size, Identity::sized(size)),
-            Some(size) => (
-                reader.read(0..size.min(want)).await?,
-                size,
-                Identity::sized(size),
-            ),
-            None => {
-                let (b, id) = reader.first(want).await?;
-                (b, id.size, id)
-            }
+        let (first, identity) = match size {
+            Some(size) if size.min(want) == 0 => (Bytes::new(), Identity::sized(size)),
+            Some(size) => (reader.read(0..size.min(want)).await?, Identity::sized(size)),
+            None => reader.first(want).await?,
         };
-        let src = Self {
-            state: Arc::new(State {
-                backend,
-                size,
-                identity,
-                base: std::sync::atomic::AtomicU64::new(0),
-                cache: Mutex::new(Cache::default()),
-                inflight: Mutex::new(Vec::new()),
-                cfg,
-            }),
-            reader,
-            spare: Mutex::default(),
-        };
+        let src = Self::fresh(backend, reader, identity, cfg);
         src.insert_meta(0, &first);
         Ok(src)
     }
@@ -231,11 +212,16 @@ impl Source {
             expect: Some(identity.clone()),
         });
         let reader = Reader::new(Arc::clone(&backend), sem, stats);
+        Self::fresh(backend, reader, identity.clone(), cfg)
+    }
+
+    /// A source with nothing cached yet.
+    fn fresh(backend: Arc<Backend>, reader: Reader, identity: Identity, cfg: IoConfig) -> Self {
         Self {
             state: Arc::new(State {
                 backend,
                 size: identity.size,
-                identity: identity.clone(),
+                identity,
                 base: std::sync::atomic::AtomicU64::new(0),
                 cache: Mutex::new(Cache::default()),
                 inflight: Mutex::new(Vec::new()),
