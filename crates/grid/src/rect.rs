@@ -419,7 +419,12 @@ impl Grid for RectilinearGrid {
                 ("bounds", json!([x0, y0, x1, y1])),
                 ("chunk_shape", json!([self.chunk_rows, self.chunk_cols])),
             ]),
-            variable_attrs: attrs([("grid_mapping", GRID_MAPPING.into())]),
+            // `coordinates` too, so a plain `xr.open_zarr` makes the
+            // grid mapping a coordinate, where rioxarray looks for it.
+            variable_attrs: attrs([
+                ("grid_mapping", GRID_MAPPING.into()),
+                ("coordinates", GRID_MAPPING.into()),
+            ]),
             coordinates: vec![
                 axis(
                     "y",

@@ -39,7 +39,7 @@ use crate::seam::ShardBound;
 
 /// The default buffer around a tile, projected metres: far below any cell
 /// a catalog intersects at (order 12 is ~1.5 km; order 20 ~6 m).
-pub const DEFAULT_BUFFER_M: f64 = 5.0;
+pub const DEFAULT_BUFFER_M: f64 = 1.0;
 
 /// The longest first segment, projected metres (then halved as needed).
 const MAX_SEGMENT_M: f64 = 10_000.0;
