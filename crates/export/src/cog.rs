@@ -26,25 +26,21 @@ mod sealed {
     impl Sealed for f64 {}
 }
 
-impl Band for f32 {
-    fn nodata_text(self) -> String {
-        if self.is_nan() {
-            "nan".into()
-        } else {
-            format!("{self:?}")
+macro_rules! band {
+    ($t:ty) => {
+        impl Band for $t {
+            fn nodata_text(self) -> String {
+                if self.is_nan() {
+                    "nan".into()
+                } else {
+                    format!("{self:?}")
+                }
+            }
         }
-    }
+    };
 }
-
-impl Band for f64 {
-    fn nodata_text(self) -> String {
-        if self.is_nan() {
-            "nan".into()
-        } else {
-            format!("{self:?}")
-        }
-    }
-}
+band!(f32);
+band!(f64);
 
 /// How to write the COG.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

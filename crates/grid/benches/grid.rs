@@ -82,14 +82,26 @@ fn tile(c: &mut Criterion) {
     let mut g = c.benchmark_group("tile_1280km");
     g.sample_size(10);
     g.bench_function("geometry", |b| {
-        b.iter_custom(|n| cpu(n, || drop(black_box(grid.tile_geometry(7).unwrap()))));
+        b.iter_custom(|n| {
+            cpu(n, || {
+                black_box(grid.tile_geometry(7).unwrap());
+            })
+        });
     });
     g.bench_function("bound", |b| {
-        b.iter_custom(|n| cpu(n, || drop(black_box(grid.shard_bound(7).unwrap()))));
+        b.iter_custom(|n| {
+            cpu(n, || {
+                black_box(grid.shard_bound(7).unwrap());
+            })
+        });
     });
     for order in [8u8, 12] {
         g.bench_with_input(BenchmarkId::new("cover", order), &order, |b, &o| {
-            b.iter_custom(|n| cpu(n, || drop(black_box(grid.shard_cover(7, o).unwrap()))));
+            b.iter_custom(|n| {
+                cpu(n, || {
+                    black_box(grid.shard_cover(7, o).unwrap());
+                })
+            });
         });
     }
     g.finish();

@@ -10,23 +10,15 @@
 //! whole coordinates span the shape, and fixed chunk positions are
 //! distinct and inside the shape.
 
+mod common;
+
+use common::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 
 use magg_grid::{
     CoordValues, Crs, Grid, HealpixGrid, NOT_IN_SHARD, RectilinearGrid, RectilinearSpec, Resolution,
 };
 use magg_morton as morton;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// Runs the suite on `grid` with points from `sample`, checking covers at
 /// `cover_order` on at most `max_shards` shards.

@@ -5,20 +5,11 @@
 //! id minus the shard's first child, `locate_in_shard` agrees, and the
 //! per-shard coordinates are the children's nested ids and mortie words.
 
+mod common;
+
+use common::Rng;
 use magg_grid::{CellRef, Grid, HealpixGrid, NOT_IN_SHARD};
 use magg_morton as morton;
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// Random points (uniform on the sphere, a polar cluster) and points a
 /// hair from corners of order-`order` cells.

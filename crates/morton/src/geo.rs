@@ -280,13 +280,17 @@ fn sampled_edge(word: u64) -> Result<(Vec<[f64; 3]>, f64), Error> {
         .iter()
         .map(|p| unit(authalic_to_geodetic(p.lat.to_degrees()), p.lon.to_degrees()))
         .collect();
-    let step = edge
-        .iter()
+    let step = largest_step(&edge);
+    Ok((edge, step))
+}
+
+/// The largest chord between neighbouring samples of a closed ring.
+fn largest_step(edge: &[[f64; 3]]) -> f64 {
+    edge.iter()
         .zip(edge.iter().cycle().skip(1))
         .map(|(a, b)| chord2(a, b))
         .fold(0.0, f64::max)
-        .sqrt();
-    Ok((edge, step))
+        .sqrt()
 }
 
 /// The unit vector of `word`'s cell centre (geodetic, as on a sphere).
@@ -430,12 +434,7 @@ impl Hull {
             .iter()
             .map(|&p| point(p))
             .collect::<Result<Vec<_>, Error>>()?;
-        let step = edge
-            .iter()
-            .zip(edge.iter().cycle().skip(1))
-            .map(|(a, b)| chord2(a, b))
-            .fold(0.0, f64::max)
-            .sqrt();
+        let step = largest_step(&edge);
         let hull = Self::holding(point(center)?, &edge, step, boundary.len() / 4);
         if hull.cap.radius >= std::f64::consts::SQRT_2 {
             return bad("the region is not smaller than a hemisphere around its centre");
