@@ -92,12 +92,20 @@ impl RectilinearGrid {
             let raw = (span / res - 1e-9).ceil().max(1.0);
             (raw < 2f64.powi(40)).then(|| (raw as u64).div_ceil(chunk) * chunk)
         };
+        // Cell ids `row · width + col` stay below 2^53, exact as doubles
+        // (for Python users) and far from u64 overflow.
         let (Some(width), Some(height)) = (
             cells(xmax - xmin, res_x, cols),
             cells(ymax - ymin, res_y, rows),
         ) else {
             return err("resolution", format!("{res_x}, {res_y}: too many cells"));
         };
+        if width.checked_mul(height).is_none_or(|n| n > 1 << 53) {
+            return err(
+                "resolution",
+                format!("{res_x}, {res_y}: {width} × {height} cells, more than 2^53"),
+            );
+        }
         let grid = RectilinearGrid {
             spec: *spec,
             proj: spec.crs.projection(),
@@ -593,6 +601,13 @@ mod tests {
             (
                 RectilinearSpec {
                     resolution: Resolution::Square(1e-6),
+                    ..ok
+                },
+                "resolution",
+            ),
+            (
+                RectilinearSpec {
+                    resolution: Resolution::Square(0.01),
                     ..ok
                 },
                 "resolution",
