@@ -16,6 +16,7 @@
 use crate::accumulate::{FilterStats, ShardAccumulator};
 use crate::batch::{Batch, SourceSlice, Values};
 use crate::config::{AggConfig, GroupPaths, RowSearch};
+use crate::datasets::fill_of;
 use crate::error::AggError;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
@@ -250,7 +251,7 @@ struct BeamRows {
     lat_fill: Option<f64>,
     lon_fill: Option<f64>,
     vars: Vec<(Vec<f64>, Option<f64>)>,
-    quality: Option<Vec<f64>>,
+    filters: Vec<Vec<f64>>,
 }
 
 impl BeamRows {
@@ -265,7 +266,7 @@ impl BeamRows {
             latitude: slice(&self.lat, self.lat_fill),
             longitude: slice(&self.lon, self.lon_fill),
             variables: self.vars.iter().map(|(v, f)| slice(v, *f)).collect(),
-            quality: self.quality.as_deref().map(Values::F64),
+            filters: self.filters.iter().map(|v| Values::F64(v)).collect(),
         }
     }
 }
@@ -338,19 +339,13 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
     Ok(out)
 }
 
-/// The `_FillValue` attribute, else the HDF5 fill value property.
-fn fill_of(ds: &Dataset) -> Option<f64> {
-    ds.attribute("_FillValue")
-        .and_then(magg_h5::Attribute::as_f64)
-        .or_else(|| ds.fill_value())
-}
-
 /// One beam's datasets, opened (metadata only).
 struct BeamDatasets {
     lat: Dataset,
     lon: Dataset,
     vars: Vec<Dataset>,
-    quality: Option<Dataset>,
+    /// The filters' flag datasets (a 2-D one narrowed to its column).
+    filters: Vec<Dataset>,
 }
 
 impl BeamDatasets {
@@ -359,26 +354,28 @@ impl BeamDatasets {
     /// that they have one row per segment each: a mismatch is a malformed
     /// granule, refused whether or not this shard's rows are hit.
     async fn open(file: &File, paths: &GroupPaths) -> Result<Self, magg_h5::Error> {
-        let (lat, lon, vars, quality) = futures::join!(
+        let (lat, lon, vars, filters) = futures::join!(
             file.dataset(&paths.latitude),
             file.dataset(&paths.longitude),
             futures::future::join_all(paths.variables.iter().map(|p| file.dataset(p))),
-            async {
-                match &paths.quality {
-                    Some(p) => file.dataset(p).await.map(Some),
-                    None => Ok(None),
-                }
-            },
+            futures::future::join_all(paths.filters.iter().map(|(p, _)| file.dataset(p))),
         );
         let set = BeamDatasets {
             lat: lat?,
             lon: lon?,
             vars: vars.into_iter().collect::<Result<_, _>>()?,
-            quality: quality?,
+            filters: filters
+                .into_iter()
+                .zip(&paths.filters)
+                .map(|(ds, (_, column))| crate::datasets::filter_values(ds?, *column))
+                .collect::<Result<_, _>>()?,
         };
+        for ds in [&set.lat, &set.lon].into_iter().chain(&set.vars) {
+            crate::datasets::one_per_row(ds)?;
+        }
         let others = std::iter::once(&set.lon)
             .chain(&set.vars)
-            .chain(set.quality.as_ref());
+            .chain(&set.filters);
         for ds in others {
             if ds.rows() != set.lat.rows() {
                 return Err(magg_h5::Error {
@@ -455,7 +452,7 @@ async fn read_beam(
         .map(|(seg, r)| seg.start + r.start as u64..seg.start + r.end as u64)
         .collect();
     let mut datasets: Vec<&Dataset> = ds.vars.iter().collect();
-    datasets.extend(ds.quality.as_ref());
+    datasets.extend(&ds.filters);
     let reqs: Vec<(&Dataset, Range<u64>)> = datasets
         .iter()
         .flat_map(|ds| runs.iter().map(move |r| (*ds, r.clone())))
@@ -467,10 +464,11 @@ async fn read_beam(
         .iter()
         .map(|d| (columns.next().unwrap_or_default(), fill_of(d)))
         .collect();
-    let quality = ds
-        .quality
-        .as_ref()
-        .map(|_| columns.next().unwrap_or_default());
+    let filters = ds
+        .filters
+        .iter()
+        .map(|_| columns.next().unwrap_or_default())
+        .collect();
     let pick = |column: fn(&crate::rows::Segment) -> &[f64]| {
         local
             .iter()
@@ -484,7 +482,7 @@ async fn read_beam(
         lat_fill,
         lon_fill,
         vars,
-        quality,
+        filters,
     });
     Ok(read)
 }

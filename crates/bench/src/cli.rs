@@ -57,6 +57,19 @@ enum What {
         #[arg(long, default_value_t = magg_agg::DEFAULT_BEAM_CONCURRENCY)]
         beam_concurrency: usize,
     },
+    /// Open a local store with xarray + xdggs as `magg demo` prints it, then
+    /// select the cells with data: time and peak memory, a fresh Python
+    /// process per pass.
+    Open {
+        /// The store (a local path; any layout version).
+        store: String,
+        /// The order group to open.
+        #[arg(long, default_value = "12")]
+        group: String,
+        /// Passes (each in a new Python process).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
     /// K shards of a directory's shard map through the local executor.
     Slice {
         /// Directory of `.h5` granules.
@@ -154,6 +167,14 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             };
             let report = runtime.block_on(crate::shard::run(&opts))?;
             Ok(render::shard(&report))
+        }
+        What::Open {
+            store,
+            group,
+            repeat,
+        } => {
+            let passes = crate::open::run(store, group, *repeat)?;
+            Ok(crate::open::render(store, group, &passes))
         }
         What::Slice {
             data,

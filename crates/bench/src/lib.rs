@@ -11,6 +11,9 @@
 //!   chunk index) to compare with the bytes fetched.
 //! - [`slice::run`]: K shards of a local shard map end to end through the
 //!   local executor, with the run report's totals.
+//! - [`open`]: opening a store with xarray + xdggs as `magg demo` prints
+//!   it, and selecting the cells with data (`py/open_store.py`): time and
+//!   peak memory.
 //! - [`cli`]: the command line of `magg bench` and of the standalone
 //!   `magg-bench` binary (no Lambda crates: quick to build in release).
 //!
@@ -18,6 +21,7 @@
 //! library does not time separately are measured by separate passes.
 
 pub mod cli;
+pub mod open;
 pub mod python;
 pub mod render;
 pub mod rss;

@@ -298,7 +298,7 @@ async fn open_pass(
             let paths = [&p.latitude, &p.longitude]
                 .into_iter()
                 .chain(&p.variables)
-                .chain(p.quality.as_ref());
+                .chain(p.filters.iter().map(|(path, _)| path));
             for path in paths {
                 file.dataset(path)
                     .await
@@ -352,8 +352,8 @@ async fn write_pass(
     grouped: &GroupedShard,
     grid: &magg_agg::ShardGrid,
 ) -> Result<(), BenchError> {
-    let spec =
-        magg_run::store_spec(config, &[], serde_json::Map::new()).map_err(BenchError::Input)?;
+    let spec = magg_run::store_spec(config, &[], &[grid.shard], serde_json::Map::new())
+        .map_err(BenchError::Input)?;
     let url = dir.join(format!(
         "store-{}.zarr",
         Instant::now().elapsed().as_nanos()

@@ -40,9 +40,12 @@
 //! Superblocks 0–3; object headers v1 and v2 with continuations; old-style
 //! groups (symbol table, v1 B-tree, local heap), new-style groups (link
 //! messages) and dense links (fractal heap + v2 B-tree); soft links;
-//! integers and IEEE floats of any size and byte order, fixed- and
-//! variable-length strings; rank ≤ 2 row reads (any rank for contiguous and
-//! compact data); compact, contiguous and chunked layouts with every chunk
+//! integers and IEEE floats of any size and byte order, enumerations (read
+//! as their base integer, as h5py does; [`Dtype::Enum`] keeps the member
+//! names), fixed- and variable-length strings; rank ≤ 2 row reads (any rank
+//! for contiguous and compact data), and column selections of rank-2
+//! datasets ([`Dataset::select_columns`], [`Dataset::column`]: only the
+//! chunks holding the columns are fetched); compact, contiguous and chunked layouts with every chunk
 //! index (v1 B-tree, single chunk, implicit, fixed array, extensible array,
 //! v2 B-tree); filters deflate, shuffle, Fletcher-32; compact and dense
 //! attributes; fill values. Other filters, datatypes, external files and

@@ -178,16 +178,29 @@ pub async fn run_with(
     make_worker: impl FnOnce(AggConfig, Arc<OutputStore>) -> Result<Arc<dyn ShardWorker>, JobError>,
 ) -> Result<RunReport, JobError> {
     let tasks = planned(map, &config, opts)?;
-    let spec = store_spec(&config, &opts.pyramid, run_attrs(map)).map_err(JobError::Input)?;
+    // The store spans every shard of the map, whatever this run selects.
+    let shards: Vec<u64> = map.iter().map(|(s, _)| s).collect();
+    let spec =
+        store_spec(&config, &opts.pyramid, &shards, run_attrs(map)).map_err(JobError::Input)?;
     let store_err = |source| JobError::Store {
         store: opts.store.clone(),
         source,
     };
+    let started = std::time::Instant::now();
     let store = Arc::new(
         OutputStore::create_at(location, &spec, opts.mode.create_mode())
             .await
             .map_err(store_err)?,
     );
+    if !opts.quiet {
+        eprintln!(
+            "store {}: {} shards at orders {:?} ready in {:.2} s",
+            opts.store,
+            store.chunks().len(),
+            store.spec().orders,
+            started.elapsed().as_secs_f64()
+        );
+    }
     let records = if opts.mode.reads_status() {
         store.list_status().await.map_err(store_err)?
     } else {

@@ -50,9 +50,24 @@ pub(crate) fn sample_tasks(granules: &[GranuleSource]) -> Vec<Task> {
         .collect()
 }
 
-/// A new store at `s3://out/{name}` for the default config.
+/// A new store at `s3://out/{name}` for the default config, spanning the
+/// sample shards.
+#[allow(dead_code)] // not every test binary uses both
 pub(crate) async fn new_store(s3: &S3Server, name: &str) -> Arc<OutputStore> {
-    let spec = store_spec(&AggConfig::atl06_default(), &[], serde_json::Map::new()).unwrap();
+    let shards = SHARDS.map(|n| magg_morton::encode(6, n).unwrap());
+    new_store_for(s3, name, &shards).await
+}
+
+/// A new store at `s3://out/{name}` for the default config, spanning
+/// `shards` (order-6 morton words).
+pub(crate) async fn new_store_for(s3: &S3Server, name: &str, shards: &[u64]) -> Arc<OutputStore> {
+    let spec = store_spec(
+        &AggConfig::atl06_default(),
+        &[],
+        shards,
+        serde_json::Map::new(),
+    )
+    .unwrap();
     let location = Location::parse_with(&s3.url("out", name), s3.store_options()).unwrap();
     Arc::new(
         OutputStore::create_at(&location, &spec, CreateMode::New)

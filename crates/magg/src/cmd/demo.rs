@@ -106,11 +106,22 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     super::run::finish(&report, &out.join("results.json"))?;
     println!("store: {store}");
     println!("open it in Python:");
-    println!("    import xarray as xr, xdggs");
-    println!(
-        "    ds = xr.open_zarr({store:?}, group=\"12\", consolidated=False).pipe(xdggs.decode)"
-    );
-    println!("    print(ds.h_mean.dropna(\"cells\") if \"cells\" in ds.dims else ds)");
+    for line in python_snippet(&store) {
+        println!("    {line}");
+    }
     super::plot::demo_map(&store, &out.join("demo.png"))?;
     Ok(())
+}
+
+/// The Python lines `magg demo` prints: open the order-12 group as a user
+/// would (no flags; the store's consolidated metadata makes it one read),
+/// decode the DGGS coordinate, keep the cells with data. The same steps are
+/// what `magg bench open` times.
+pub(crate) fn python_snippet(store: &str) -> [String; 4] {
+    [
+        "import xarray as xr, xdggs".to_string(),
+        format!("ds = xr.open_zarr({store:?}, group=\"12\").pipe(xdggs.decode)"),
+        "cells = ds.isel(cells=ds[\"count\"].values > 0)  # the cells with data".to_string(),
+        "print(cells.h_mean)".to_string(),
+    ]
 }
