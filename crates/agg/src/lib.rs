@@ -107,7 +107,8 @@ pub use filter::RowFilter;
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{
-    DEFAULT_BEAM_CONCURRENCY, DEFAULT_CACHED_FILES, GranuleReport, ReadOptions, ShardOutput,
+    DEFAULT_BEAM_CONCURRENCY, DEFAULT_CACHED_FILES, DEFAULT_GRANULE_CONCURRENCY,
+    DEFAULT_MEMORY_BUDGET, DEFAULT_REQUESTS_IN_FLIGHT, GranuleReport, ReadOptions, ShardOutput,
     read_shard, read_shard_in_region,
 };
 pub use reduce::{GroupedShard, ShardGrid};

@@ -22,20 +22,32 @@ use crate::plan::Plan;
 use crate::reduce::GroupedShard;
 use crate::region::ShardRegion;
 use futures::StreamExt;
-use magg_h5::{Counters, Dataset, File, FileCache, OpenOptions};
+use magg_h5::{Counters, Dataset, File, FileCache, IoStats, OpenOptions};
 use magg_morton as morton;
 use std::ops::Range;
 use std::sync::Arc;
 
 /// How a shard's granules are read.
+///
+/// Every granule of a shard is read at once, every beam of a granule at
+/// once: from S3 a shard's wall time is its rounds of dependent requests
+/// times the latency, so the reads overlap as far as the files allow. What
+/// bounds them is one request limiter and one memory budget per shard,
+/// shared by all its files, not a count of granules.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
-    /// Granules read at the same time.
+    /// Range requests in flight at once for one shard, over all its
+    /// granules (unless `open.limiter` is set).
+    pub requests_in_flight: usize,
+    /// Bytes the shard's row reads may hold in flight at once: stored
+    /// bytes being fetched plus chunks being decoded (unless `open.budget`
+    /// is set; see [`magg_h5::Budget`]). The rows kept (the shard's own
+    /// observations, and the coordinates a beam's search has read until
+    /// the beam is done) are not counted.
+    pub memory_budget: u64,
+    /// At most this many granules read at once (default: no cap).
     pub granule_concurrency: usize,
-    /// Beams of a granule read at the same time, after the first (whose
-    /// search seeds theirs). Their requests overlap, which from S3
-    /// shortens a shard's wall time; each beam in flight holds the
-    /// coordinates it read and its rows in the shard.
+    /// Beams of a granule read at once (default: all).
     pub beam_concurrency: usize,
     /// In-shard row runs closer than this are read as one range (the rows
     /// between are read and then dropped as outside the shard).
@@ -47,15 +59,18 @@ pub struct ReadOptions {
     pub files: Option<Arc<FileCache>>,
 }
 
-/// Beams in flight per granule by default: measured on the dense shard
-/// with 25 ms per GET (`magg-bench shard --s3 --s3-latency-ms 25
-/// --beam-concurrency N`; BENCHMARKS.md), 1 → 2 took read_shard from 18.6 s
-/// to 15.8 s and all at once to 14.7 s (before the cap search; after it,
-/// 13.3 s with 2 and 12.5 s with all). On local disk a 50-shard slice
-/// (`magg-bench slice --shards 50 --beam-concurrency N`, 4 shards in
-/// flight) runs in 4.36 s at 312 MB peak RSS with 2, and in 5.25 s at
-/// 437 MB with all at once.
-pub const DEFAULT_BEAM_CONCURRENCY: usize = 2;
+/// Range requests in flight per shard by default. Measured on the dense
+/// shard (40 granules) at 25 ms per request: see BENCHMARKS.md.
+pub const DEFAULT_REQUESTS_IN_FLIGHT: usize = 256;
+
+/// Bytes a shard's reads may hold in flight by default.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 192 << 20;
+
+/// Granules in flight per shard by default: all (no cap).
+pub const DEFAULT_GRANULE_CONCURRENCY: usize = usize::MAX;
+
+/// Beams in flight per granule by default: all (no cap).
+pub const DEFAULT_BEAM_CONCURRENCY: usize = usize::MAX;
 
 /// Files a [`ReadOptions::default`] cache keeps: a granule's parsed metadata
 /// and cached metadata takes well under 1 MB.
@@ -64,7 +79,9 @@ pub const DEFAULT_CACHED_FILES: usize = 64;
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
-            granule_concurrency: 4,
+            requests_in_flight: DEFAULT_REQUESTS_IN_FLIGHT,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
+            granule_concurrency: DEFAULT_GRANULE_CONCURRENCY,
             beam_concurrency: DEFAULT_BEAM_CONCURRENCY,
             merge_gap_rows: 4096,
             open: OpenOptions::default(),
@@ -87,7 +104,7 @@ pub struct GranuleReport {
     /// Beams whose latitudes contradicted the along-track model of
     /// `row_search: along_track`, so their whole latitude column was read.
     pub row_search_fallbacks: u32,
-    /// Requests and bytes of this granule.
+    /// Requests, bytes and rounds of this granule.
     pub io: Counters,
     /// Why the granule contributed nothing, if it failed.
     pub error: Option<AggError>,
@@ -101,6 +118,8 @@ pub struct ShardOutput {
     pub grouped: GroupedShard,
     /// One report per granule given.
     pub granules: Vec<GranuleReport>,
+    /// The shard's I/O (all granules), with its rounds.
+    io: Counters,
 }
 
 impl ShardOutput {
@@ -109,16 +128,11 @@ impl ShardOutput {
         self.granules.iter().filter(|g| g.error.is_some())
     }
 
-    /// I/O of all granules.
+    /// I/O of all granules: the sums of theirs, and the shard's rounds
+    /// (its longest chain of dependent requests, counted over all its
+    /// granules: at least the most of any one granule).
     pub fn io(&self) -> Counters {
-        self.granules
-            .iter()
-            .fold(Counters::default(), |a, g| Counters {
-                requests: a.requests + g.io.requests,
-                bytes_fetched: a.bytes_fetched + g.io.bytes_fetched,
-                bytes_decompressed: a.bytes_decompressed + g.io.bytes_decompressed,
-                chunks_decoded: a.chunks_decoded + g.io.chunks_decoded,
-            })
+        self.io
     }
 }
 
@@ -147,6 +161,16 @@ pub async fn read_shard_in_region(
 ) -> Result<ShardOutput, AggError> {
     let plan = Plan::new(config)?;
     let mut acc = ShardAccumulator::in_region(&plan, shard, region)?;
+    // One limiter, budget and set of counters for the shard's files.
+    let mut opts = opts.clone();
+    opts.open
+        .share_limits(opts.requests_in_flight, opts.memory_budget);
+    let shard_io = match &opts.open.stats {
+        Some(caller) => IoStats::within(caller),
+        None => IoStats::new(),
+    };
+    opts.open.stats = Some(Arc::clone(&shard_io));
+    let opts = &opts;
     let shard_nested = morton::decode(shard)
         .map_err(|e| AggError::Shard {
             word: shard,
@@ -221,6 +245,7 @@ pub async fn read_shard_in_region(
     Ok(ShardOutput {
         grouped: acc.finish(),
         granules: reports,
+        io: shard_io.snapshot(),
     })
 }
 
@@ -284,13 +309,9 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
     };
     let file = opened.map_err(|e| (Counters::default(), read_err(e)))?;
     let fail = |e: magg_h5::Error| (file.counters(), read_err(e));
-    let root: Vec<String> = file
-        .list("/")
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    // Names only: the beam groups' headers are read when their datasets
+    // are opened, all at once.
+    let root: Vec<String> = file.names("/").await.map_err(fail)?;
     // Beams without data are omitted from granules.
     let present: Vec<&GroupPaths> = ctx
         .beams
@@ -308,9 +329,6 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
     for set in opened.await {
         sets.push(set.map_err(fail)?);
     }
-    // The first beam's latitude search tells the others (side by side,
-    // kilometres apart) where the band is; they then run
-    // `beam_concurrency` at a time.
     let mut out = GranuleRows {
         present: present.len() as u32,
         rows_read: 0,
@@ -318,18 +336,20 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
         beams: Vec::new(),
         io: Counters::default(),
     };
-    let Some((first, rest)) = sets.split_first() else {
-        out.io = file.counters();
-        return Ok(out);
-    };
-    let lead = read_beam(first, ctx, None).await.map_err(fail)?;
-    let hint = lead.nearest_fraction;
-    let others: Vec<_> = futures::stream::iter(0..rest.len())
-        .map(move |i| read_beam(&rest[i], ctx, hint))
+    // Every beam at once (`beam_concurrency` at most), each search from the
+    // middle of its track: a search's probes are dependent rounds, and the
+    // beams' rounds overlap. (Starting the other beams where the first came
+    // nearest the shard read 7 % fewer bytes on the dense shard, but added
+    // the first beam's rounds to theirs: 24 rounds instead of 16.)
+    // Indices, not references, into the stream: a closure over `&BeamDatasets`
+    // makes the future's `Send` bound higher-ranked (see `read_shard`).
+    let sets = &sets;
+    let beams: Vec<_> = futures::stream::iter(0..sets.len())
+        .map(move |i| read_beam(&sets[i], ctx))
         .buffered(ctx.opts.beam_concurrency.max(1))
         .collect()
         .await;
-    for beam in std::iter::once(Ok(lead)).chain(others) {
+    for beam in beams {
         let beam = beam.map_err(fail)?;
         out.rows_read += beam.rows_read;
         out.fallbacks += u32::from(beam.fell_back);
@@ -400,16 +420,9 @@ struct BeamRead {
     rows: Option<BeamRows>,
     rows_read: u64,
     fell_back: bool,
-    /// Row fraction where the beam came nearest the shard (a search start
-    /// for the granule's other beams).
-    nearest_fraction: Option<f64>,
 }
 
-async fn read_beam(
-    ds: &BeamDatasets,
-    ctx: &Ctx<'_>,
-    hint: Option<f64>,
-) -> Result<BeamRead, magg_h5::Error> {
+async fn read_beam(ds: &BeamDatasets, ctx: &Ctx<'_>) -> Result<BeamRead, magg_h5::Error> {
     // Reads narrow down: latitude and longitude near the shard (the
     // along-track search), then the other datasets in the shard's rows.
     let file = ds.lat.file();
@@ -419,14 +432,12 @@ async fn read_beam(
         &ctx.target,
         ctx.opts.merge_gap_rows,
         ctx.search,
-        hint,
     )
     .await?;
     let mut read = BeamRead {
         rows: None,
         rows_read: 0,
         fell_back: found.fell_back,
-        nearest_fraction: found.nearest_fraction,
     };
     let (lat_fill, lon_fill) = (fill_of(&ds.lat), fill_of(&ds.lon));
     // The shard's row runs, each inside one segment: (segment, rows of it).

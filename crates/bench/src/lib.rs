@@ -2,8 +2,8 @@
 //! (issue 9), as `magg bench` runs them.
 //!
 //! - [`shard::run`] ([`ShardOptions`] → [`ShardReport`]): one shard over a
-//!   set of granules, from local disk or from a moto S3 server on loopback
-//!   ([`s3`]), stage by stage (metadata/open, fetch, inflate + decode +
+//!   set of granules, from local disk or from an S3 server on loopback
+//!   (`s3`, feature `s3-fixture`), stage by stage (metadata/open, fetch, inflate + decode +
 //!   filter + group, index, reduce, write) with wall and CPU seconds,
 //!   observations/s per core, bytes and requests, peak RSS; optionally the
 //!   same shard through the h5py + numpy + mortie reference ([`python`]) in
@@ -25,6 +25,7 @@ pub mod open;
 pub mod python;
 pub mod render;
 pub mod rss;
+#[cfg(feature = "s3-fixture")]
 pub mod s3;
 pub mod shard;
 pub mod slice;

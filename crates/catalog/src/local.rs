@@ -37,18 +37,24 @@ impl Layout {
     }
 }
 
-/// The granule files named by `arg`: a directory (its `*.h5`, sorted), a
-/// text file listing one path or URL per line (`#` comments), or a single
-/// `.h5` path or URL.
-pub fn granule_list(arg: &str) -> Result<Vec<String>, Error> {
+/// The granule files named by `arg`: a directory (its `*.h5`, sorted), an
+/// `s3://bucket/prefix/` (its `*.h5` objects under the prefix, sorted; S3
+/// settings from the `AWS_*` environment), a text file listing one path or
+/// URL per line (`#` comments), or a single `.h5` path or URL. An
+/// `http(s)://` location must name a file: plain HTTP has no listing.
+pub async fn granule_list(arg: &str) -> Result<Vec<String>, Error> {
     let io = |source| Error::Io {
         path: arg.to_string(),
         source,
     };
     let path = Path::new(arg);
-    if arg.contains("://") || path.extension().is_some_and(|e| e == "h5") {
+    if path.extension().is_some_and(|e| e == "h5") {
         return Ok(vec![arg.to_string()]);
     }
+    if arg.contains("://") && !arg.starts_with("file://") {
+        return list_prefix(arg).await;
+    }
+    let path = Path::new(arg.strip_prefix("file://").unwrap_or(arg));
     if path.is_dir() {
         let mut v: Vec<String> = std::fs::read_dir(path)
             .map_err(io)?
@@ -69,19 +75,75 @@ pub fn granule_list(arg: &str) -> Result<Vec<String>, Error> {
         .collect())
 }
 
-/// Every beam's latitudes and longitudes of one granule, concatenated.
+/// The `*.h5` objects under an `s3://bucket/prefix`, as `s3://` URLs,
+/// sorted (ListObjectsV2, every page).
+async fn list_prefix(location: &str) -> Result<Vec<String>, Error> {
+    let bad = |reason: String| Error::Listing {
+        location: location.to_string(),
+        reason,
+    };
+    let target = magg_objects::Target::parse(location).map_err(|e| bad(e.reason))?;
+    let magg_objects::Target::S3 { bucket, key } = target else {
+        return Err(bad(
+            "only s3:// prefixes can be listed (plain HTTP has no listing): give a .h5 URL, \
+             or a text file with one URL per line"
+                .into(),
+        ));
+    };
+    let store = magg_objects::s3_bucket(&bucket, &[], &magg_objects::IoPolicy::default())
+        .map_err(|e| bad(e.reason))?;
+    let prefix = key.trim_matches('/');
+    let prefix = (!prefix.is_empty())
+        .then(|| magg_objects::Path::from_url_path(prefix))
+        .transpose()
+        .map_err(|e| bad(e.to_string()))?;
+    let mut keys: Vec<String> = store
+        .list(prefix.as_ref())
+        .map_ok(|meta| meta.location.to_string())
+        .try_filter(|k| std::future::ready(Path::new(k).extension().is_some_and(|e| e == "h5")))
+        .try_collect()
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    keys.sort();
+    Ok(keys
+        .into_iter()
+        .map(|k| format!("s3://{bucket}/{k}"))
+        .collect())
+}
+
+/// Every beam's latitudes and longitudes of one granule, concatenated (in
+/// beam order). All beams' datasets are opened at once and read in one
+/// coalesced read: from S3, a granule costs a few rounds of requests.
 pub async fn read_coordinates(url: &str, layout: &Layout) -> Result<(Vec<f64>, Vec<f64>), Error> {
     let file = File::open_url(url, &OpenOptions::default()).await?;
+    let opened = futures::future::join_all(layout.beams.iter().map(|beam| {
+        let file = &file;
+        async move {
+            let lat = match file.dataset(&format!("/{beam}/{}", layout.lat)).await {
+                Ok(d) => d,
+                Err(e) if e.is_not_found() => return Ok(None), // beams without data are omitted
+                Err(e) => return Err(e),
+            };
+            let lon = file.dataset(&format!("/{beam}/{}", layout.lon)).await?;
+            Ok(Some((lat, lon)))
+        }
+    }))
+    .await;
+    let mut reqs = Vec::new();
+    for beam in opened {
+        if let Some((lat, lon)) = beam? {
+            reqs.push((lat, lon));
+        }
+    }
+    let ranges: Vec<(&magg_h5::Dataset, std::ops::Range<u64>)> = reqs
+        .iter()
+        .flat_map(|(lat, lon)| [(lat, 0..lat.rows()), (lon, 0..lon.rows())])
+        .collect();
+    let cols: Vec<Vec<f64>> = file.read_many(&ranges).await?;
     let (mut lats, mut lons) = (Vec::new(), Vec::new());
-    for beam in &layout.beams {
-        let lat = match file.dataset(&format!("/{beam}/{}", layout.lat)).await {
-            Ok(d) => d,
-            Err(e) if e.is_not_found() => continue, // beams without data are omitted
-            Err(e) => return Err(e.into()),
-        };
-        let lon = file.dataset(&format!("/{beam}/{}", layout.lon)).await?;
-        lats.extend(lat.read_all::<f64>().await?);
-        lons.extend(lon.read_all::<f64>().await?);
+    for pair in cols.chunks(2) {
+        lats.extend_from_slice(&pair[0]);
+        lons.extend_from_slice(&pair[1]);
     }
     Ok((lats, lons))
 }

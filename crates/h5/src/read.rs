@@ -113,7 +113,6 @@ async fn run<T: Copy + Default + Send + 'static>(
                 n * k
             ))));
         }
-        prefill(ds, out, k, conv).map_err(|e| ds.err(e))?;
         shapes.push(Shape {
             info: ds.info.clone(),
             rows: rows.clone(),
@@ -130,9 +129,42 @@ async fn run<T: Copy + Default + Send + 'static>(
             .map(|(i, (ds, rows))| plan(file, i, ds, rows.clone())),
     )
     .await;
-    let mut jobs = Vec::new();
+    let mut planned = Vec::with_capacity(reqs.len());
     for ((ds, _), p) in reqs.iter().zip(plans) {
-        match p.map_err(|e| ds.err(e))? {
+        planned.push(p.map_err(|e| ds.err(e))?);
+    }
+    // The read's share of the budget: its stored bytes, their decoded size
+    // and the output, held until every value is placed (the output's pages
+    // are first written by the prefill below).
+    let _share = match &file.inner.budget {
+        Some(b) => {
+            let out_bytes = outs
+                .iter()
+                .map(|o| std::mem::size_of_val(*o) as u64)
+                .sum::<u64>();
+            let stored: u64 = planned
+                .iter()
+                .filter_map(|p| match p {
+                    Planned::Jobs(j) => Some(j),
+                    Planned::Compact(..) => None,
+                })
+                .flatten()
+                .map(|j| footprint(&shapes[j.req], j))
+                .sum();
+            Some(
+                b.take(stored.saturating_add(out_bytes))
+                    .await
+                    .map_err(|e| file.err("/", e))?,
+            )
+        }
+        None => None,
+    };
+    for (((ds, _), out), shape) in reqs.iter().zip(outs.iter_mut()).zip(&shapes) {
+        prefill(ds, out, shape.items, conv).map_err(|e| ds.err(e))?;
+    }
+    let mut jobs = Vec::new();
+    for ((ds, _), p) in reqs.iter().zip(planned) {
+        match p {
             Planned::Jobs(j) => jobs.extend(j),
             Planned::Compact(i, data) => {
                 let piece = decode_contiguous(&shapes[i], i, shapes[i].rows.clone(), &data, conv)
@@ -149,7 +181,7 @@ async fn run<T: Copy + Default + Send + 'static>(
         let paths: Vec<&str> = reqs.iter().map(|(d, _)| d.path.as_str()).collect();
         Error::new(&file.inner.name, &paths.join(", "), e)
     })?;
-    let stats = file.inner.src.stats.clone();
+    let stats = file.inner.src.stats().clone();
     // Decode off the reactor, in batches of about 1 MiB of stored bytes so
     // that tiny chunks do not cost one blocking task each.
     let mut batches: Vec<Vec<(Job, Bytes)>> = vec![Vec::new()];
@@ -194,6 +226,19 @@ async fn run<T: Copy + Default + Send + 'static>(
         }
     }
     Ok(())
+}
+
+/// Bytes a job holds while in flight: what is fetched, and what it
+/// decodes to.
+fn footprint(s: &Shape, job: &Job) -> u64 {
+    let stored = job.range.end - job.range.start;
+    let decoded = match (&job.part, &s.info.layout) {
+        (Part::Chunk(_), Layout::Chunked { chunk, .. }) => chunk
+            .iter()
+            .fold(s.info.dtype.size() as u64, |a, &c| a.saturating_mul(c)),
+        _ => stored,
+    };
+    stored.saturating_add(decoded)
 }
 
 enum Planned {

@@ -25,9 +25,10 @@ pub struct JobOptions {
     pub store: String,
     /// Shards in flight.
     pub workers: usize,
-    /// Granules read at once per shard.
+    /// At most this many granules of a shard read at once
+    /// ([`magg_agg::ReadOptions::granule_concurrency`]; `usize::MAX`: all).
     pub granule_concurrency: usize,
-    /// Beams read at once per granule, after the first
+    /// At most this many beams of a granule read at once
     /// ([`magg_agg::ReadOptions::beam_concurrency`]; local workers only:
     /// a Lambda worker reads every beam at once).
     pub beam_concurrency: usize,

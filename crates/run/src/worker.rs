@@ -105,6 +105,7 @@ impl ShardWorker for LocalWorker {
         status.granules_read = task.granules.len() as u64;
         status.bytes_read = io.bytes_fetched;
         status.requests = io.requests;
+        status.rounds = io.rounds;
         match result {
             Ok((observations, cells)) => {
                 status.observations = observations;

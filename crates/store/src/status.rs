@@ -49,6 +49,11 @@ pub struct ShardStatus {
     pub bytes_read: u64,
     /// Range requests issued.
     pub requests: u64,
+    /// Rounds: the longest chain of those requests each asked after the
+    /// previous one was answered (`magg_h5::IoStats`); 0 in records that
+    /// predate it.
+    #[serde(default)]
+    pub rounds: u64,
     /// Wall time for the shard, seconds.
     pub seconds: f64,
     /// Why the shard failed; `None` when it completed.
@@ -68,6 +73,7 @@ impl ShardStatus {
             granules_read: 0,
             bytes_read: 0,
             requests: 0,
+            rounds: 0,
             seconds: 0.0,
             error: None,
             extra: Map::new(),

@@ -55,8 +55,9 @@ pub(crate) struct Args {
     /// the date window and the file-name check still apply.
     #[arg(long)]
     no_track_search: bool,
-    /// Build from granule files instead of CMR: a directory of `.h5`, a
-    /// text file listing paths/URLs, or one file.
+    /// Build from granule files instead of CMR: a directory of `.h5`, an
+    /// `s3://bucket/prefix/` (its `.h5` objects), a text file listing
+    /// paths/URLs, or one file.
     #[arg(long, conflicts_with_all = ["cycle", "temporal"])]
     granules: Option<String>,
     /// Granule files read at once (with `--granules`).
@@ -83,7 +84,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let region_moc = spec.region_moc(&region)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let (map, note) = if let Some(list) = &args.granules {
-        let urls = local::granule_list(list)?;
+        let urls = runtime.block_on(local::granule_list(list))?;
         if urls.is_empty() {
             bail!("no granule files in {list}");
         }

@@ -92,7 +92,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         let opts = JobOptions {
             store: store.clone(),
             workers: args.workers.unwrap_or_else(super::run::default_workers),
-            granule_concurrency: 4,
+            granule_concurrency: magg_agg::DEFAULT_GRANULE_CONCURRENCY,
             beam_concurrency: magg_agg::DEFAULT_BEAM_CONCURRENCY,
             selection: Selection::default(),
             mode: StoreMode::Overwrite,
@@ -103,7 +103,12 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         let stop = super::run::stop_on_signal();
         anyhow::Ok(magg_run::run_local(&map, AggConfig::atl06_default(), &opts, stop).await?)
     })?;
-    super::run::finish(&report, &out.join("results.json"))?;
+    let results = out.join("results.json");
+    let written = report
+        .write_json(&results)
+        .map(|()| vec![results.display().to_string()])
+        .map_err(|e| format!("writing results JSON {}: {e}", results.display()));
+    super::run::finish(&report, written)?;
     println!("store: {store}");
     println!("open it in Python:");
     for line in python_snippet(&store) {
