@@ -14,19 +14,27 @@ use ndarray::ArrayView2;
 use crate::error::ExportError;
 use crate::raster::{GeoRef, Raster};
 
-/// A band element type a COG is written in: `f32` or `f64`.
+/// A band element type a COG is written in: `f32`, `f64` (deflate with
+/// the floating-point predictor), `i32`, `u32`, `i64`, `u64` (deflate with
+/// the horizontal predictor).
 pub trait Band: geotiff_writer::NumericSample + Copy + sealed::Sealed {
     /// The nodata value as GDAL's `GDAL_NODATA` tag text.
     fn nodata_text(self) -> String;
+    /// The TIFF predictor that suits the type.
+    fn predictor() -> Predictor;
 }
 
 mod sealed {
     pub trait Sealed {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
+    impl Sealed for i32 {}
+    impl Sealed for u32 {}
+    impl Sealed for i64 {}
+    impl Sealed for u64 {}
 }
 
-macro_rules! band {
+macro_rules! float_band {
     ($t:ty) => {
         impl Band for $t {
             fn nodata_text(self) -> String {
@@ -36,11 +44,31 @@ macro_rules! band {
                     format!("{self:?}")
                 }
             }
+            fn predictor() -> Predictor {
+                Predictor::FloatingPoint
+            }
         }
     };
 }
-band!(f32);
-band!(f64);
+float_band!(f32);
+float_band!(f64);
+
+macro_rules! int_band {
+    ($t:ty) => {
+        impl Band for $t {
+            fn nodata_text(self) -> String {
+                self.to_string()
+            }
+            fn predictor() -> Predictor {
+                Predictor::Horizontal
+            }
+        }
+    };
+}
+int_band!(i32);
+int_band!(u32);
+int_band!(i64);
+int_band!(u64);
 
 /// How to write the COG.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +76,8 @@ pub struct CogOptions {
     /// Tile edge, pixels (a multiple of 16; GDAL's COG default is 512, 256
     /// suits rasters of a few thousand pixels).
     pub tile_size: u32,
-    /// Deflate with the floating-point predictor (else uncompressed).
+    /// Deflate with the type's predictor (floating-point or horizontal;
+    /// else uncompressed).
     pub deflate: bool,
     /// Internal overviews (2×, 4×, … until one tile holds the raster),
     /// by nearest neighbour, so no value is invented and nodata stays
@@ -116,7 +145,7 @@ pub fn write_cog<T: Band>(
     if options.deflate {
         gt = gt
             .compression(Compression::Deflate)
-            .predictor(Predictor::FloatingPoint);
+            .predictor(T::predictor());
     }
     if let Some(v) = nodata {
         gt = gt.nodata(&v.nodata_text());

@@ -1,6 +1,7 @@
 //! GIS export: what a glaciologist opens in QGIS or rasterio.
 //!
-//! - [`write_cog`]: one 2-D band ([`Raster`] of `f32` or `f64`) as a
+//! - [`write_cog`]: one 2-D band ([`Raster`] of `f32`, `f64`, `i32`,
+//!   `u32`, `i64` or `u64`) as a
 //!   Cloud-Optimized GeoTIFF with its CRS (EPSG code), geotransform and
 //!   nodata ([`GeoRef`], [`CogOptions`]: 256-pixel tiles, deflate with
 //!   the floating-point predictor, nearest-neighbour internal overviews).
@@ -10,6 +11,11 @@
 //! - [`resample_healpix`]: a HEALPix field at one order onto a polar
 //!   stereographic grid's raster, each pixel the value of the cell holding
 //!   its centre — how a HEALPix store is exported.
+//! - [`export_geotiff`]: `magg export --format geotiff`: one variable of a
+//!   HEALPix store at one order ([`read_cells`]) on a polar stereographic
+//!   raster with defaults for CRS, resolution and bounds
+//!   ([`ExportOptions`], [`ExportSummary`]; the rules in the module docs of
+//!   `store_tiff`).
 //!
 //! ```no_run
 //! use magg_export::{CogOptions, GeoRef, HealpixField, resample_healpix, write_cog};
@@ -27,12 +33,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod cells;
 mod cog;
 mod error;
 mod raster;
 mod resample;
+mod store_tiff;
 
+pub use cells::{Sample, StoreCells, read_cells};
 pub use cog::{Band, CogOptions, overview_levels, write_cog};
 pub use error::ExportError;
 pub use raster::{GeoRef, Raster};
-pub use resample::{HealpixField, resample_healpix};
+pub use resample::{HealpixField, NO_CELL, pixel_cells, resample_healpix};
+pub use store_tiff::{
+    ExportOptions, ExportSummary, MAX_PIXELS, cell_edge_m, crs_of_shards, data_bounds,
+    default_resolution, export_geotiff, raster_size,
+};

@@ -17,48 +17,69 @@ use crate::error::ExportError;
 use crate::raster::Raster;
 
 /// Values of HEALPix cells at one order, by nested id (any order of
-/// entries; each cell at most once).
+/// entries; each cell at most once). `T` is the values' type (`f64` by
+/// default; any `Copy` type: an integer variable keeps its integers).
 #[derive(Debug, Clone, Copy)]
-pub struct HealpixField<'a> {
+pub struct HealpixField<'a, T = f64> {
     /// The cells' order.
     pub order: u8,
     /// Nested ids.
     pub cells: &'a [u64],
     /// One value per cell.
-    pub values: &'a [f64],
+    pub values: &'a [T],
 }
+
+/// In [`pixel_cells`]' raster: the pixel's centre is in no cell of the field.
+pub const NO_CELL: u32 = u32::MAX;
 
 /// The field on `grid`'s full raster (`height × width`, row 0 at the
 /// top), by the rule in the module docs.
-pub fn resample_healpix(
-    field: &HealpixField<'_>,
+pub fn resample_healpix<T: Copy>(
+    field: &HealpixField<'_, T>,
     grid: &RectilinearGrid,
-    nodata: f64,
-) -> Result<Raster<f64>, ExportError> {
-    let bad = |m: String| Err(ExportError::Input(m));
-    if field.order > morton::MAX_ORDER {
-        return bad(format!("order {} is above 29", field.order));
-    }
+    nodata: T,
+) -> Result<Raster<T>, ExportError> {
     if field.cells.len() != field.values.len() {
-        return bad(format!(
+        return Err(ExportError::Input(format!(
             "{} cells but {} values",
             field.cells.len(),
             field.values.len()
-        ));
+        )));
     }
-    let mut table: Vec<(u64, f64)> = field
-        .cells
-        .iter()
-        .copied()
-        .zip(field.values.iter().copied())
-        .collect();
+    let at = pixel_cells(field.order, field.cells, grid)?;
+    Ok(at.map(|k| {
+        if k == NO_CELL {
+            nodata
+        } else {
+            field.values[k as usize]
+        }
+    }))
+}
+
+/// For each pixel of `grid`'s full raster, the position in `cells` (nested
+/// ids at `order`, each at most once, fewer than [`NO_CELL`]) of the cell
+/// holding the pixel's centre, or [`NO_CELL`]: the rule of the module docs,
+/// as indexes, so a caller can count the cells that got a pixel.
+pub fn pixel_cells(
+    order: u8,
+    cells: &[u64],
+    grid: &RectilinearGrid,
+) -> Result<Raster<u32>, ExportError> {
+    let bad = |m: String| Err(ExportError::Input(m));
+    if order > morton::MAX_ORDER {
+        return bad(format!("order {order} is above 29"));
+    }
+    let Ok(n) = u32::try_from(cells.len()) else {
+        return bad(format!("{} cells: too many", cells.len()));
+    };
+    if n == NO_CELL {
+        return bad(format!("{n} cells: too many"));
+    }
+    let mut table: Vec<(u64, u32)> = cells.iter().copied().zip(0..n).collect();
     table.sort_unstable_by_key(|e| e.0);
-    let n_cells = morton::n_cells(field.order);
+    let n_cells = morton::n_cells(order);
     if let Some(&(c, _)) = table.iter().find(|e| e.0 >= n_cells) {
-        return bad(format!(
-            "cell {c} is not a nested id at order {}",
-            field.order
-        ));
+        return bad(format!("cell {c} is not a nested id at order {order}"));
     }
     if let Some(w) = table.windows(2).find(|w| w[0].0 == w[1].0) {
         return bad(format!("cell {} is given twice", w[0].0));
@@ -72,12 +93,12 @@ pub fn resample_healpix(
             let (x, y) = grid.cell_center(row, col as u64);
             (*lat, *lon) = proj.inverse(x, y);
         }
-        morton::geo_to_nested_batch(&lats, &lons, field.order, &mut ids)
+        morton::geo_to_nested_batch(&lats, &lons, order, &mut ids)
             .map_err(|e| ExportError::Input(format!("row {row}: {e}")))?;
         data.extend(ids.iter().map(|id| {
             table
                 .binary_search_by_key(id, |e| e.0)
-                .map_or(nodata, |k| table[k].1)
+                .map_or(NO_CELL, |k| table[k].1)
         }));
     }
     Raster::new(width, height, data)
