@@ -6,7 +6,9 @@
 //!   rasterio with the right EPSG code, transform, nodata, dtype, 256-pixel
 //!   tiles and internal overviews; their values equal what was written
 //!   (NaN where NaN); `rio_cogeo.cog_validate` finds them valid with no
-//!   errors or warnings.
+//!   errors or warnings. Integer COGs (u32 with nodata 0, i32, and i64/u64
+//!   holding values beyond 2^53) keep their type, values and nodata, and
+//!   validate too.
 //! - A HEALPix field at order 8 resampled onto an EPSG:3031 grid equals a
 //!   reference built from pyproj (pixel centres → lat/lon) and mortie
 //!   (`geo2mort`, the cell of each centre), except where a centre lies
@@ -142,6 +144,73 @@ fn cogs_open_in_rasterio_and_validate() {
     let v = check(&tif, &raw, "<f8");
     assert_cog(&v, 3413, gt, "-9999.0", "float64");
     assert_eq!(v["overviews"], serde_json::json!([2]));
+}
+
+/// Writes a 300 × 280 integer COG (values from `value`, `nodata` every
+/// 13th pixel) and checks it as rasterio reads it.
+fn integer_cog<T: magg_export::Band>(
+    name: &str,
+    value: impl Fn(usize) -> T,
+    nodata: T,
+    le: impl Fn(T) -> Vec<u8>,
+    numpy: (&str, &str),
+    nodata_repr: &str,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (300, 280);
+    let data: Vec<T> = (0..w * h)
+        .map(|i| if i % 13 == 4 { nodata } else { value(i) })
+        .collect();
+    let raster = Raster::new(w, h, data.clone()).unwrap();
+    let gt = [-2.0e6, 1000.0, 0.0, 1.5e6, 0.0, -1000.0];
+    let georef = GeoRef {
+        crs: Crs::Epsg3031,
+        geo_transform: gt,
+    };
+    let tif = dir.path().join(format!("{name}.tif"));
+    write_cog(&tif, &raster, &georef, Some(nodata), &CogOptions::default()).unwrap();
+    let raw = dir.path().join(format!("{name}.raw"));
+    write_raw(&raw, &data, le);
+    let v = check(&tif, &raw, numpy.0);
+    assert_cog(&v, 3031, gt, nodata_repr, numpy.1);
+    assert_eq!(v["overviews"], serde_json::json!([2]));
+}
+
+#[test]
+fn integer_cogs_keep_their_type() {
+    // `count`-like: u32 with nodata 0; i32 with −1; 64-bit beyond 2^53.
+    integer_cog(
+        "u32",
+        |i| (i % 1000) as u32 + 1,
+        0u32,
+        |v| v.to_le_bytes().to_vec(),
+        ("<u4", "uint32"),
+        "0.0",
+    );
+    integer_cog(
+        "i32",
+        |i| i as i32 - 40_000,
+        -1i32,
+        |v| v.to_le_bytes().to_vec(),
+        ("<i4", "int32"),
+        "-1.0",
+    );
+    integer_cog(
+        "i64",
+        |i| (1i64 << 60) + i as i64,
+        -9i64,
+        |v| v.to_le_bytes().to_vec(),
+        ("<i8", "int64"),
+        "-9.0",
+    );
+    integer_cog(
+        "u64",
+        |i| (1u64 << 62) + i as u64,
+        0u64,
+        |v| v.to_le_bytes().to_vec(),
+        ("<u8", "uint64"),
+        "0.0",
+    );
 }
 
 #[test]
