@@ -11,71 +11,50 @@ const READ_CONCURRENCY: usize = 16;
 
 /// A value type a store variable is exported in: the band type of the
 /// GeoTIFF, with the variable's column and fill value in it.
-pub trait Sample: crate::Band + PartialEq {
+pub trait Sample: crate::Band + PartialOrd {
+    /// The band's nodata for every variable of the type: NaN for floats;
+    /// `None` for integers, whose nodata is the variable's fill value.
+    const NAN: Option<Self>;
     /// The values of a column of this type (`None`: another type).
     fn column(c: Column) -> Option<Vec<Self>>;
     /// The fill value, if of this type.
     fn fill(f: FillValue) -> Option<Self>;
-    /// Whether `self` is data: not the fill value, and not NaN.
-    fn is_data(self, fill: Self) -> bool;
-    /// The band's nodata value for a variable with this fill value: NaN
-    /// for floats, the fill value itself for integers.
-    fn nodata(fill: Self) -> Self;
+    /// Whether `self` is data: not the fill value, and not NaN (the one
+    /// value not ordered against itself).
+    fn is_data(self, fill: Self) -> bool {
+        self != fill && self.partial_cmp(&self).is_some()
+    }
+    /// The band's nodata value for a variable with this fill value.
+    fn nodata(fill: Self) -> Self {
+        Self::NAN.unwrap_or(fill)
+    }
 }
 
 macro_rules! sample {
-    ($t:ty, $col:ident, $fill:ident, float) => {
+    ($t:ty, $variant:ident, $nan:expr) => {
         impl Sample for $t {
+            const NAN: Option<$t> = $nan;
             fn column(c: Column) -> Option<Vec<$t>> {
                 match c {
-                    Column::$col(v) => Some(v),
+                    Column::$variant(v) => Some(v),
                     _ => None,
                 }
             }
             fn fill(f: FillValue) -> Option<$t> {
                 match f {
-                    FillValue::$fill(v) => Some(v),
+                    FillValue::$variant(v) => Some(v),
                     _ => None,
                 }
-            }
-            #[allow(clippy::float_cmp)] // fill values are sentinels
-            fn is_data(self, fill: $t) -> bool {
-                !self.is_nan() && self != fill
-            }
-            fn nodata(_: $t) -> $t {
-                <$t>::NAN
-            }
-        }
-    };
-    ($t:ty, $col:ident, $fill:ident, int) => {
-        impl Sample for $t {
-            fn column(c: Column) -> Option<Vec<$t>> {
-                match c {
-                    Column::$col(v) => Some(v),
-                    _ => None,
-                }
-            }
-            fn fill(f: FillValue) -> Option<$t> {
-                match f {
-                    FillValue::$fill(v) => Some(v),
-                    _ => None,
-                }
-            }
-            fn is_data(self, fill: $t) -> bool {
-                self != fill
-            }
-            fn nodata(fill: $t) -> $t {
-                fill
             }
         }
     };
 }
-sample!(f32, F32, F32, float);
-sample!(f64, F64, F64, float);
-sample!(i32, I32, I32, int);
-sample!(u32, U32, U32, int);
-sample!(i64, I64, I64, int);
-sample!(u64, U64, U64, int);
+sample!(f32, F32, Some(f32::NAN));
+sample!(f64, F64, Some(f64::NAN));
+sample!(i32, I32, None);
+sample!(u32, U32, None);
+sample!(i64, I64, None);
+sample!(u64, U64, None);
 
 /// The cells with data of one variable at one order.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,4 +129,26 @@ pub async fn read_cells<T: Sample + Send>(
         out.values.extend(v);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_is_neither_fill_nor_nan() {
+        assert!(1.5f32.is_data(f32::NAN));
+        assert!(!f32::NAN.is_data(f32::NAN));
+        assert!(!f64::NAN.is_data(-9999.0));
+        assert!(!(-9999.0f64).is_data(-9999.0));
+        assert!(3u32.is_data(0) && !0u32.is_data(0));
+        assert!(0i32.is_data(-1) && !(-1i32).is_data(-1));
+        assert!(f32::nodata(-9999.0).is_nan());
+        assert_eq!(u32::nodata(0), 0);
+        assert_eq!(i64::nodata(-9), -9);
+        assert_eq!(u64::column(Column::U64(vec![7])), Some(vec![7]));
+        assert_eq!(u64::column(Column::U32(vec![7])), None);
+        assert_eq!(i32::fill(FillValue::I32(-1)), Some(-1));
+        assert_eq!(i32::fill(FillValue::U32(0)), None);
+    }
 }

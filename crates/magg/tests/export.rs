@@ -112,13 +112,11 @@ fn exports_equal_the_store_through_rasterio_pyproj_mortie_and_zarr() {
     );
     assert_eq!(v["nodata"], 0.0);
     let b: Vec<f64> = bounds.split(',').map(|x| x.parse().unwrap()).collect();
-    let t: Vec<f64> = v["transform"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    assert_eq!(t, vec![b[0], 1000.0, 0.0, b[3], 0.0, -1000.0]);
+    assert_eq!(
+        v["transform"],
+        serde_json::json!([b[0], 1000.0, 0.0, b[3], 0.0, -1000.0]),
+        "{v}"
+    );
     let width = ((b[2] - b[0]) / 1000.0).ceil() as u64;
     assert_eq!(v["width"].as_u64().unwrap(), width);
 }
