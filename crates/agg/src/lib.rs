@@ -89,6 +89,7 @@ mod reduce;
 mod region;
 mod rows;
 pub mod stats;
+pub mod trend;
 mod upstream;
 
 pub use accumulate::{FilterStats, ShardAccumulator};

@@ -14,7 +14,7 @@ use magg_lambda::{Arch, RetryPolicy, US_EAST_1};
 use magg_run::{StoreMode, Task};
 use support::{emulator, lambda_worker, new_store, objects, run, s3_with_granules, sample_tasks};
 
-const SECRET: &str = "SeCrEt-xyzzy-0042";
+const SECRET: &str = support::TEMP_SECRET;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_recover_and_the_rest_are_listed_failed() {
@@ -41,7 +41,7 @@ async fn retries_recover_and_the_rest_are_listed_failed() {
     new_store(&s3, "faults.zarr").await;
     let emu = emulator(&s3, 2, faults).await;
     let creds = S3Credentials {
-        access_key_id: "test".into(),
+        access_key_id: support::TEMP_KEY.into(),
         secret_access_key: SECRET.into(),
         session_token: SECRET.into(),
         expiration: "2999-01-01 00:00:00+00:00".into(),

@@ -20,7 +20,7 @@ fn granules_by_shard(map: &Value) -> BTreeMap<String, Vec<String>> {
         .unwrap()
         .iter()
         .map(|(shard, v)| {
-            let mut names: Vec<String> = v["granules"]
+            let mut names: Vec<String> = v
                 .as_array()
                 .unwrap()
                 .iter()

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{results, s3_env_as};
+use common::{outcome, results, s3_env_as};
 use magg_lambda::emulator::{Emulator, EmulatorOptions, Fault, Synthetic, synthetic};
 use magg_testkit::s3::S3Server;
 use serde_json::Value;
@@ -33,19 +33,14 @@ fn magg_ulimit(
     args: &[&str],
     env: &[(String, String)],
 ) -> (bool, String, String) {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_magg"))
-        .args(args)
-        .current_dir(dir)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    outcome(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_magg"))
+            .args(args)
+            .current_dir(dir)
+            .envs(env.iter().map(|(k, v)| (k, v))),
     )
 }
 

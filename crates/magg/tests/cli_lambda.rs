@@ -22,6 +22,9 @@ use magg_testkit::s3::S3Server;
 use serde_json::Value;
 
 const FUNCTION: &str = "magg-worker";
+/// The temporary access key the Earthdata stand-in hands out (the S3
+/// server accepts it with `SECRET`).
+const EARTHDATA_KEY: &str = "ASIAEARTHDATATEST";
 const SECRET: &str = "SeCrEt-7c1e-do-not-print";
 const PASSWORD: &str = "netrc-pw-93ab";
 /// Shards run per executor.
@@ -132,7 +135,7 @@ fn earthdata(rt: &tokio::runtime::Runtime, expiration: &str) -> EarthdataServer 
         user: "magguser".into(),
         password: PASSWORD.into(),
         credentials: S3Credentials {
-            access_key_id: "test".into(),
+            access_key_id: EARTHDATA_KEY.into(),
             secret_access_key: SECRET.into(),
             session_token: format!("{SECRET}-token"),
             expiration: expiration.into(),
@@ -146,7 +149,7 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let s3 = S3Server::start();
+    let s3 = S3Server::start_accepting(&[(EARTHDATA_KEY, SECRET)]);
     s3.create_bucket("granules");
     s3.create_bucket("out");
     let mut list = String::new();

@@ -77,10 +77,24 @@ impl S3Server {
     /// # Panics
     /// When no loopback port or temporary directory can be had.
     pub fn start() -> S3Server {
+        S3Server::start_accepting(&[])
+    }
+
+    /// [`S3Server::start`], also accepting requests signed with each
+    /// `(access key, secret key)` of `keys` (e.g. the temporary
+    /// credentials an Earthdata stand-in hands out).
+    ///
+    /// # Panics
+    /// As [`S3Server::start`].
+    pub fn start_accepting(keys: &[(&str, &str)]) -> S3Server {
         let root = tempfile::tempdir().expect("a temporary directory for the S3 server");
         let fs = s3s_fs::FileSystem::new(root.path()).expect("s3s-fs on the temporary directory");
         let mut builder = s3s::service::S3ServiceBuilder::new(fs);
-        builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+        let mut auth = s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY);
+        for (access, secret) in keys {
+            auth.register((*access).to_string(), (*secret).into());
+        }
+        builder.set_auth(auth);
         builder.set_access(Public);
         let service = builder.build();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");

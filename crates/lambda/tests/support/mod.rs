@@ -20,9 +20,17 @@ use object_store::{ObjectStore, ObjectStoreExt};
 pub(crate) const SHARDS: [u64; 3] = [32771, 32776, 33075];
 pub(crate) const FUNCTION: &str = "magg-worker";
 
-/// moto with the sample granules in `granules/` and an empty `out` bucket.
+/// Temporary credentials (as Earthdata hands out) that the S3 server also
+/// accepts, signed with this secret.
+#[allow(dead_code)] // not every test binary hands out credentials
+pub(crate) const TEMP_KEY: &str = "ASIATEMPORARYTEST";
+/// The secret of [`TEMP_KEY`].
+pub(crate) const TEMP_SECRET: &str = "SeCrEt-xyzzy-0042";
+
+/// The S3 server with the sample granules in `granules/` and an empty
+/// `out` bucket.
 pub(crate) fn s3_with_granules() -> (S3Server, Vec<GranuleSource>) {
-    let s3 = S3Server::start();
+    let s3 = S3Server::start_accepting(&[(TEMP_KEY, TEMP_SECRET)]);
     s3.create_bucket("granules");
     s3.create_bucket("out");
     let granules = magg_testkit::sample_granules()

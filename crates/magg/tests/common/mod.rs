@@ -29,12 +29,17 @@ pub fn magg_ok(args: &[&str]) -> (String, String) {
 
 /// Like [`magg`] with extra environment variables.
 pub fn magg_env(dir: &Path, args: &[&str], env: &[(String, String)]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_magg"))
-        .args(args)
-        .current_dir(dir)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .unwrap();
+    outcome(
+        Command::new(env!("CARGO_BIN_EXE_magg"))
+            .args(args)
+            .current_dir(dir)
+            .envs(env.iter().map(|(k, v)| (k, v))),
+    )
+}
+
+/// Runs `cmd` to its end: (success, stdout, stderr).
+pub fn outcome(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
