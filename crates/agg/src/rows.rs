@@ -496,7 +496,7 @@ impl Target {
     pub(crate) fn of(word: u64) -> Result<Target, magg_morton::Error> {
         Ok(Target {
             hull: magg_morton::Hull::of(word)?,
-            band: lat_band(word)?,
+            band: magg_morton::lat_band(word)?,
             window: magg_morton::LonWindow::of(word)?,
         })
     }
@@ -507,19 +507,6 @@ impl Target {
     pub(crate) fn may_hold(&self, lat: f64, lon: f64) -> bool {
         lat >= self.band.0 && lat <= self.band.1 && self.window.contains(lon)
     }
-}
-
-/// The geodetic latitude band of a cell, from its corners: HEALPix cell
-/// edges are monotonic in latitude between corners (checked by a test).
-/// Widened by 1e-6° against rounding.
-fn lat_band(shard: u64) -> Result<(f64, f64), magg_morton::Error> {
-    let corners = magg_morton::boundary(shard)?;
-    let lo = corners.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
-    let hi = corners
-        .iter()
-        .map(|c| c.0)
-        .fold(f64::NEG_INFINITY, f64::max);
-    Ok((lo - 1e-6, hi + 1e-6))
 }
 
 /// Row ranges where `inside` holds, runs closer than `merge_gap` rows merged.

@@ -294,7 +294,7 @@ impl Grid for HealpixGrid {
         self.check_shard(shard)?;
         Ok(ShardBound {
             hull: morton::Hull::of(shard)?,
-            lat_band: lat_band(shard)?,
+            lat_band: morton::lat_band(shard)?,
             lon_window: morton::LonWindow::of(shard)?,
         })
     }
@@ -329,20 +329,6 @@ impl Grid for HealpixGrid {
     fn shard_label(&self, shard: ShardId) -> String {
         morton::to_label(shard).unwrap_or_else(|_| shard.to_string())
     }
-}
-
-/// The geodetic latitude band of a cell, from its corners: HEALPix cell
-/// edges are monotonic in latitude between corners (the test
-/// `outline_latitudes_stay_in_the_band` checks it on the sampled edges).
-/// Widened by 1e-6° against rounding.
-fn lat_band(shard: u64) -> Result<(f64, f64), GridError> {
-    let corners = morton::boundary(shard)?;
-    let lo = corners.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
-    let hi = corners
-        .iter()
-        .map(|c| c.0)
-        .fold(f64::NEG_INFINITY, f64::max);
-    Ok((lo - 1e-6, hi + 1e-6))
 }
 
 /// The boundary of the cell `word` as geodetic `(lat, lon)` degrees,

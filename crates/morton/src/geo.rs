@@ -545,6 +545,20 @@ fn normalize(a: [f64; 3]) -> [f64; 3] {
     [a[0] / n, a[1] / n, a[2] / n]
 }
 
+/// The geodetic latitude band `(lo, hi)` of the cell `word`, from its
+/// corners: HEALPix cell edges are monotonic in latitude between corners
+/// (magg-grid's `outline_latitudes_stay_in_the_band` and agg's row search
+/// tests check it on sampled edges). Widened by 1e-6° against rounding.
+pub fn lat_band(word: u64) -> Result<(f64, f64), Error> {
+    let corners = boundary(word)?;
+    let lo = corners.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
+    let hi = corners
+        .iter()
+        .map(|c| c.0)
+        .fold(f64::NEG_INFINITY, f64::max);
+    Ok((lo - 1e-6, hi + 1e-6))
+}
+
 /// The four cell corners as geodetic (lat, lon) degrees in mortie's order
 /// N, W, S, E (`mort2polygon` without the closing repeat). Longitudes are
 /// in (-180, 180], except that a cell straddling ±180 keeps its corners on
