@@ -10,8 +10,10 @@ use std::fmt;
 pub enum ErrorKind {
     /// The storage backend failed (network, permissions, missing object).
     /// The message carries the causes (e.g. a timeout under a body error).
+    /// Its causes are in the message, not in `source()`, so a reporter that
+    /// walks the chain (`{:#}`) does not print them twice.
     #[error("storage: {}", with_causes(.0))]
-    Store(#[from] object_store::Error),
+    Store(object_store::Error),
     /// A structure runs past the end of the bytes that hold it.
     #[error("truncated {what} at address {addr:#x}")]
     Truncated {
@@ -156,11 +158,16 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.kind)
+impl From<object_store::Error> for ErrorKind {
+    fn from(e: object_store::Error) -> Self {
+        Self::Store(e)
     }
 }
+
+/// The message already holds the kind and its causes (see
+/// [`ErrorKind::Store`]), so there is no further source to walk: a
+/// reporter printing the chain (`anyhow`'s `{:#}`) prints each part once.
+impl std::error::Error for Error {}
 
 /// Result of the internal parsers.
 pub(crate) type KResult<T> = std::result::Result<T, ErrorKind>;

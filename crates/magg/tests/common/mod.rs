@@ -78,14 +78,37 @@ pub fn results(path: &Path) -> Value {
 pub fn clean() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("clean-{}", std::process::id()));
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        remove_dead_cleans(tmp);
+        let dir = tmp.join(format!("clean-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let (ok, _, err) = magg(&dir, &["demo", "--quiet", "--workers", "2"]);
         assert!(ok, "clean demo run: {err}");
         dir
     })
+}
+
+/// Removes the `clean-<pid>` folders of test processes that have ended (a
+/// static is never dropped, so each test binary leaves its demo run, about
+/// 230 MB, behind). A folder whose process is still running (another test
+/// binary, or this one) is kept.
+fn remove_dead_cleans(tmp: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return; // no process table to ask: keep everything
+    }
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("clean-")) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Data chunk files of order 12 under a store, keyed `var/<shard nested
