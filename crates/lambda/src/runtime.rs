@@ -168,11 +168,11 @@ impl Handler {
     ) -> Result<Option<Arc<ChunkIndex>>, (&'static str, String)> {
         match &event.index {
             None => Ok(None),
-            Some(TaskIndex::Entries(ix)) => {
-                let ix = ix
-                    .clone()
-                    .checked("the event's chunk index entries")
-                    .map_err(|e| ("Magg.InvalidEvent", e.to_string()))?;
+            Some(carried @ TaskIndex::EntriesGz(_)) => {
+                let ix = carried
+                    .carried()
+                    .unwrap_or_else(|| Err("no entries".into()))
+                    .map_err(|e| ("Magg.InvalidEvent", e))?;
                 Ok(Some(Arc::new(ix)))
             }
             Some(TaskIndex::At(at)) => {
