@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use base64::Engine as _;
 use magg_agg::{AggConfig, ShardRegion};
 use magg_index::ChunkIndex;
 use magg_objects::IoPolicy;
 use magg_run::{GranuleSource, Task};
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::S3Credentials;
@@ -388,7 +388,12 @@ mod tests {
         let sizes = EventSizes::of(&t, &[two]);
         assert_eq!((sizes.inline, sizes.pointer), (0, 1));
         // Damaged entries are refused, not read as an empty index.
-        assert!(TaskIndex::EntriesGz("@@".into()).carried().unwrap().is_err());
+        assert!(
+            TaskIndex::EntriesGz("@@".into())
+                .carried()
+                .unwrap()
+                .is_err()
+        );
         let gz = base64::engine::general_purpose::STANDARD.encode(b"not gzip");
         assert!(TaskIndex::EntriesGz(gz).carried().unwrap().is_err());
         assert!(TaskIndex::At("x".into()).carried().is_none());

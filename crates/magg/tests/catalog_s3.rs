@@ -96,8 +96,10 @@ fn an_s3_prefix_is_listed_like_a_directory() {
         &env,
     );
     assert!(ok, "chunk-index: {err}");
-    let listed: std::collections::BTreeSet<String> =
-        granules_by_shard(&from_s3).into_values().flatten().collect();
+    let listed: std::collections::BTreeSet<String> = granules_by_shard(&from_s3)
+        .into_values()
+        .flatten()
+        .collect();
     assert!(
         err.contains(&format!(
             "chunk index of {n} of {n} granules",
