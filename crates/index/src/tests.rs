@@ -68,22 +68,26 @@ fn summaries_list_the_cells_of_each_block() {
     assert_eq!(s.cells, vec![vec![c(-80.0)], vec![c(-70.0)], vec![]]);
 }
 
-#[test]
-fn corrupt_entries_and_foreign_files_are_refused() {
-    let g = GranuleIndex {
+/// A granule of no beam and no dataset, its root group at `root`.
+fn bare(root: u64) -> GranuleIndex {
+    GranuleIndex {
         file: magg_h5::FileDesc {
             identity: magg_h5::Identity::sized(100),
             superblock: 0,
             offset_size: 8,
             length_size: 8,
             base: 0,
-            root: 96,
+            root,
         },
         groups: vec!["gt1l".into()],
         beams: vec![],
         datasets: vec![],
-    };
-    let ix = ChunkIndex::new(6, vec![Entry::new("/data/a/G1.h5", g)]);
+    }
+}
+
+#[test]
+fn corrupt_entries_and_foreign_files_are_refused() {
+    let ix = ChunkIndex::new(6, vec![Entry::new("/data/a/G1.h5", bare(96))]);
     for loc in ["x.json", "x.json.gz"] {
         let back = ChunkIndex::from_bytes(loc, &ix.to_bytes(loc)).unwrap();
         assert!(back.granule("s3://b/other/G1.h5").unwrap().is_ok());
@@ -105,19 +109,7 @@ fn corrupt_entries_and_foreign_files_are_refused() {
 
 #[test]
 fn a_subset_carries_the_tasks_granules_as_they_are() {
-    let g = |root| GranuleIndex {
-        file: magg_h5::FileDesc {
-            identity: magg_h5::Identity::sized(100),
-            superblock: 0,
-            offset_size: 8,
-            length_size: 8,
-            base: 0,
-            root,
-        },
-        groups: vec!["gt1l".into()],
-        beams: vec![],
-        datasets: vec![],
-    };
+    let g = bare;
     let mut ix = ChunkIndex::new(
         7,
         vec![

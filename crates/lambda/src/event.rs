@@ -320,23 +320,16 @@ mod tests {
         assert!(!serde_json::to_string(&old).unwrap().contains("region"));
     }
 
+    /// An entry of a granule with no beam and no dataset, as the index
+    /// file stores it (its checksum computed by `Entry::new`).
     fn entry(url: &str) -> magg_index::Entry {
-        magg_index::Entry::new(
-            url,
-            magg_index::GranuleIndex {
-                file: magg_h5::FileDesc {
-                    identity: magg_h5::Identity::sized(100),
-                    superblock: 0,
-                    offset_size: 8,
-                    length_size: 8,
-                    base: 0,
-                    root: 96,
-                },
-                groups: vec!["gt1l".into()],
-                beams: vec![],
-                datasets: vec![],
-            },
-        )
+        let granule = serde_json::from_value(serde_json::json!({
+            "file": {"identity": {"size": 100}, "superblock": 0, "offset_size": 8,
+                     "length_size": 8, "base": 0, "root": 96},
+            "groups": ["gt1l"], "beams": [], "datasets": []
+        }))
+        .unwrap();
+        magg_index::Entry::new(url, granule)
     }
 
     /// An event carries its granules' entries while they fit, else the
