@@ -209,7 +209,12 @@ pub struct EventSizes {
     pub inline: usize,
     /// Events carrying the index location instead.
     pub pointer: usize,
+    /// Events within the asynchronous Invoke limit ([`ASYNC_PAYLOAD_BYTES`]).
+    pub within_async: usize,
 }
+
+/// The asynchronous Invoke payload limit, bytes (256 KB).
+pub const ASYNC_PAYLOAD_BYTES: usize = 262_144;
 
 impl EventSizes {
     /// The sizes of the events of `tasks` under `template`.
@@ -226,6 +231,7 @@ impl EventSizes {
             sizes.push(serde_json::to_vec(&e).map_or(usize::MAX, |j| j.len()));
         }
         sizes.sort_unstable();
+        out.within_async = sizes.iter().filter(|&&n| n <= ASYNC_PAYLOAD_BYTES).count();
         let rank = |q: f64| {
             // Nearest rank: the smallest size with at least q of the events at or under it.
             let k = ((q * sizes.len() as f64).ceil() as usize).clamp(1, sizes.len());
@@ -245,8 +251,14 @@ impl std::fmt::Display for EventSizes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "events: {}, bytes median {}, p99 {}, max {} (Invoke limits: 6,291,456 synchronous, 262,144 asynchronous); {} carry their granules' chunk index entries, {} the index location",
-            self.events, self.median, self.p99, self.max, self.inline, self.pointer
+            "events: {}, bytes median {}, p99 {}, max {} (Invoke limits: 6,291,456 synchronous, 262,144 asynchronous: {} within); {} carry their granules' chunk index entries, {} the index location",
+            self.events,
+            self.median,
+            self.p99,
+            self.max,
+            self.within_async,
+            self.inline,
+            self.pointer
         )
     }
 }
@@ -371,6 +383,7 @@ mod tests {
         assert!(t.event(&task(&["G9.h5"])).index.is_none());
         let sizes = EventSizes::of(&t, &[two.clone(), task(&["G9.h5"])]);
         assert_eq!((sizes.events, sizes.inline, sizes.pointer), (2, 1, 0));
+        assert_eq!(sizes.within_async, 2);
         assert_eq!(sizes.max, json.len());
         // Over the budget: the location.
         t.index.as_mut().unwrap().inline_bytes = 10;
