@@ -351,9 +351,9 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
         requests(&indexed),
         requests(&lambda)
     );
-    let (c, _) = objects(&s3, "indexed.zarr", SECRET);
+    let (from_index, _) = objects(&s3, "indexed.zarr", SECRET);
     assert_eq!(
-        data_objects(&c),
+        data_objects(&from_index),
         da,
         "the store from the index differs from the local one"
     );
