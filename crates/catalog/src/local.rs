@@ -6,7 +6,7 @@ use std::path::Path;
 
 use futures::{StreamExt, TryStreamExt};
 use magg_coverage::{Moc, Region};
-use magg_h5::{Counters, File, IoStats, OpenOptions};
+use magg_h5::{File, IoStats, OpenOptions};
 use magg_index::{ChunkIndex, Entry, IndexSpec, index_granule};
 
 use crate::build::{BuildSpec, assemble, point_shards};
@@ -225,19 +225,11 @@ pub async fn build(
     Ok(map)
 }
 
-/// What [`build_indexed`] gives besides the shard map.
-#[derive(Debug)]
-pub struct IndexPass {
-    /// The chunk index of the granules (every granule read, also those
-    /// outside the region).
-    pub index: ChunkIndex,
-    /// Requests, bytes and rounds of reading the granules (coordinates and
-    /// the index's metadata together).
-    pub io: Counters,
-    /// Granules that could not be indexed (their coordinates were read
-    /// without the index), with why.
-    pub skipped: Vec<String>,
-}
+/// What [`build_indexed`] gives besides the shard map (every granule
+/// read, also those outside the region; `io` counts the coordinates and the
+/// index's metadata together; `skipped` granules had their coordinates read
+/// without the index).
+pub use magg_index::IndexPass;
 
 /// [`build`], also building the chunk index of the datasets `index`
 /// names from the same reads: the coordinates the shard map needs are the

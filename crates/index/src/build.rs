@@ -4,7 +4,9 @@
 
 use magg_h5::{Counters, Dataset, File, IoStats, OpenOptions};
 
-use crate::{BeamIndex, Entry, GranuleIndex, IndexError, Summary};
+use futures::StreamExt;
+
+use crate::{BeamIndex, ChunkIndex, Entry, GranuleIndex, IndexError, Summary};
 
 /// What to index: beam groups and dataset path templates (`{group}` is
 /// replaced by each group, as in a pipeline config).
@@ -33,6 +35,68 @@ pub struct IndexedGranule {
     pub coordinates: Vec<(Vec<f64>, Vec<f64>)>,
     /// Requests, bytes and rounds of building it.
     pub io: Counters,
+}
+
+/// The index pass over a list of granules ([`index_granules`]).
+#[derive(Debug)]
+pub struct IndexPass {
+    /// The index of the granules that could be indexed, in input order.
+    pub index: ChunkIndex,
+    /// Requests, bytes and rounds of the whole pass (every granule's
+    /// metadata and coordinates, each read once).
+    pub io: Counters,
+    /// Granules that could not be indexed, with why (a shard reads them
+    /// through their metadata).
+    pub skipped: Vec<String>,
+}
+
+/// The index pass of a catalog whose shard map came without reading the
+/// granules (CMR): every granule of `urls` indexed once ([`index_granule`],
+/// duplicates by file name indexed once), `concurrency` at a time, the
+/// coordinates dropped as soon as each granule's summaries are made (so
+/// memory holds at most `concurrency` granules' columns). A granule that
+/// cannot be indexed is named in [`IndexPass::skipped`], not an error of
+/// the pass.
+pub async fn index_granules(
+    urls: &[String],
+    spec: &IndexSpec,
+    opts: &OpenOptions,
+    concurrency: usize,
+) -> IndexPass {
+    let stats = match &opts.stats {
+        Some(parent) => IoStats::within(parent),
+        None => IoStats::new(),
+    };
+    let mut opts = opts.clone();
+    opts.stats = Some(stats.clone());
+    let mut seen = std::collections::HashSet::new();
+    let unique: Vec<(usize, &String)> = urls
+        .iter()
+        .filter(|u| seen.insert(crate::granule_id(u)))
+        .enumerate()
+        .collect();
+    let opts = &opts;
+    let mut built: Vec<(usize, Result<Entry, IndexError>)> =
+        futures::stream::iter(unique.into_iter().map(|(i, url)| async move {
+            (i, index_granule(url, spec, opts).await.map(|g| g.entry))
+        }))
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    built.sort_by_key(|(i, _)| *i);
+    let mut entries = Vec::with_capacity(built.len());
+    let mut skipped = Vec::new();
+    for (_, b) in built {
+        match b {
+            Ok(e) => entries.push(e),
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
+    IndexPass {
+        index: ChunkIndex::new(spec.summary_order, entries),
+        io: stats.snapshot(),
+        skipped,
+    }
 }
 
 /// Rows per summary block when the latitude is not chunked in rows.

@@ -20,7 +20,7 @@
 mod build;
 mod store;
 
-pub use build::{IndexSpec, IndexedGranule, index_granule};
+pub use build::{IndexPass, IndexSpec, IndexedGranule, index_granule, index_granules};
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -173,18 +173,45 @@ impl ChunkIndex {
             location: location.to_string(),
             reason,
         };
-        let mut ix: ChunkIndex = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
-        if ix.format != FORMAT || ix.version != VERSION {
+        let ix: ChunkIndex = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+        ix.checked(location)
+    }
+
+    /// An index deserialized by other means (e.g. inside a task, see
+    /// [`Self::subset`]) made usable: checks the format and version and
+    /// builds the lookup by granule id. `location` names it in errors.
+    pub fn checked(mut self, location: &str) -> Result<ChunkIndex, IndexError> {
+        let bad = |reason: String| IndexError::Format {
+            location: location.to_string(),
+            reason,
+        };
+        if self.format != FORMAT || self.version != VERSION {
             return Err(bad(format!(
                 "format {:?} version {}, expected {FORMAT:?} version {VERSION}",
-                ix.format, ix.version
+                self.format, self.version
             )));
         }
-        if ix.summary_order > magg_morton::MAX_ORDER {
-            return Err(bad(format!("summary order {}", ix.summary_order)));
+        if self.summary_order > magg_morton::MAX_ORDER {
+            return Err(bad(format!("summary order {}", self.summary_order)));
         }
-        ix.reindex();
-        Ok(ix)
+        self.reindex();
+        Ok(self)
+    }
+
+    /// The index of only the granules at `urls` that this one lists (looked
+    /// up by file name, as [`Self::granule`] does; entries copied as they
+    /// are, checksums included, so a corrupt entry stays detectable): what a
+    /// shard task carries instead of the whole index (a read plan).
+    #[must_use]
+    pub fn subset<'a>(&self, urls: impl IntoIterator<Item = &'a str>) -> ChunkIndex {
+        let mut seen = std::collections::HashSet::new();
+        let entries = urls
+            .into_iter()
+            .filter_map(|u| self.by_id.get(granule_id(u)).copied())
+            .filter(|&i| seen.insert(i))
+            .map(|i| self.granules[i].clone())
+            .collect();
+        ChunkIndex::new(self.summary_order, entries)
     }
 
     /// The granule at `url` (looked up by its file name), if indexed:

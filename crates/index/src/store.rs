@@ -47,8 +47,21 @@ impl ChunkIndex {
         ChunkIndex::from_json(location, &json)
     }
 
-    /// Writes the index to `location`.
+    /// Writes the index to `location` (object stores configured from the
+    /// environment, default I/O policy).
     pub async fn write(&self, location: &str) -> Result<(), IndexError> {
+        self.write_with(location, &[], &magg_objects::IoPolicy::default())
+            .await
+    }
+
+    /// Writes the index to `location` with object store `options`
+    /// (`object_store` keys such as `aws_endpoint`) and `policy`.
+    pub async fn write_with(
+        &self,
+        location: &str,
+        options: &[(String, String)],
+        policy: &magg_objects::IoPolicy,
+    ) -> Result<(), IndexError> {
         let io = |reason: String| IndexError::Io {
             location: location.to_string(),
             reason,
@@ -58,8 +71,8 @@ impl ChunkIndex {
             let p = location.strip_prefix("file://").unwrap_or(location);
             return std::fs::write(p, bytes).map_err(|e| io(e.to_string()));
         }
-        let (store, path) = magg_objects::open(location, &[], &magg_objects::IoPolicy::default())
-            .map_err(|e| io(e.to_string()))?;
+        let (store, path) =
+            magg_objects::open(location, options, policy).map_err(|e| io(e.to_string()))?;
         store
             .put(&path, PutPayload::from(bytes))
             .await
@@ -67,8 +80,19 @@ impl ChunkIndex {
         Ok(())
     }
 
-    /// Loads the index at `location`.
+    /// Loads the index at `location` (object stores configured from the
+    /// environment, default I/O policy).
     pub async fn load(location: &str) -> Result<ChunkIndex, IndexError> {
+        ChunkIndex::load_with(location, &[], &magg_objects::IoPolicy::default()).await
+    }
+
+    /// Loads the index at `location` with object store `options` and
+    /// `policy` (a worker reads it as it reads its granules).
+    pub async fn load_with(
+        location: &str,
+        options: &[(String, String)],
+        policy: &magg_objects::IoPolicy,
+    ) -> Result<ChunkIndex, IndexError> {
         let io = |reason: String| IndexError::Io {
             location: location.to_string(),
             reason,
@@ -78,8 +102,7 @@ impl ChunkIndex {
             bytes::Bytes::from(std::fs::read(p).map_err(|e| io(e.to_string()))?)
         } else {
             let (store, path) =
-                magg_objects::open(location, &[], &magg_objects::IoPolicy::default())
-                    .map_err(|e| io(e.to_string()))?;
+                magg_objects::open(location, options, policy).map_err(|e| io(e.to_string()))?;
             store
                 .get(&path)
                 .await

@@ -68,22 +68,26 @@ fn summaries_list_the_cells_of_each_block() {
     assert_eq!(s.cells, vec![vec![c(-80.0)], vec![c(-70.0)], vec![]]);
 }
 
-#[test]
-fn corrupt_entries_and_foreign_files_are_refused() {
-    let g = GranuleIndex {
+/// A granule of no beam and no dataset, its root group at `root`.
+fn bare(root: u64) -> GranuleIndex {
+    GranuleIndex {
         file: magg_h5::FileDesc {
             identity: magg_h5::Identity::sized(100),
             superblock: 0,
             offset_size: 8,
             length_size: 8,
             base: 0,
-            root: 96,
+            root,
         },
         groups: vec!["gt1l".into()],
         beams: vec![],
         datasets: vec![],
-    };
-    let ix = ChunkIndex::new(6, vec![Entry::new("/data/a/G1.h5", g)]);
+    }
+}
+
+#[test]
+fn corrupt_entries_and_foreign_files_are_refused() {
+    let ix = ChunkIndex::new(6, vec![Entry::new("/data/a/G1.h5", bare(96))]);
     for loc in ["x.json", "x.json.gz"] {
         let back = ChunkIndex::from_bytes(loc, &ix.to_bytes(loc)).unwrap();
         assert!(back.granule("s3://b/other/G1.h5").unwrap().is_ok());
@@ -101,4 +105,47 @@ fn corrupt_entries_and_foreign_files_are_refused() {
     v2.version = 2;
     assert!(ChunkIndex::from_bytes("x", &v2.to_bytes("x")).is_err());
     assert!(ChunkIndex::from_bytes("x.gz", b"not gzip").is_err());
+}
+
+#[test]
+fn a_subset_carries_the_tasks_granules_as_they_are() {
+    let g = bare;
+    let mut ix = ChunkIndex::new(
+        7,
+        vec![
+            Entry::new("/d/G1.h5", g(96)),
+            Entry::new("/d/G2.h5", g(97)),
+            Entry::new("/d/G3.h5", g(98)),
+        ],
+    );
+    // A corrupt entry stays corrupt in the subset (its checksum travels).
+    ix.granules[2].granule.file.root = 1;
+    let urls = [
+        "s3://b/G3.h5",
+        "s3://b/G1.h5",
+        "s3://b/G1.h5",
+        "s3://b/G9.h5",
+    ];
+    let sub = ix.subset(urls);
+    assert_eq!(sub.summary_order, 7);
+    let ids: Vec<&str> = sub.granules.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["G3.h5", "G1.h5"],
+        "listed once each, unknown ones left out"
+    );
+    // Through serde (as inside a task) and made usable again.
+    let json = serde_json::to_vec(&sub).unwrap();
+    let back: ChunkIndex = serde_json::from_slice(&json).unwrap();
+    assert!(back.granule("G1.h5").is_none(), "no lookup before checked");
+    let back = back.checked("task").unwrap();
+    assert_eq!(back.granule("x/G1.h5").unwrap().unwrap(), &g(96));
+    assert!(back.granule("G2.h5").is_none());
+    assert!(matches!(
+        back.granule("G3.h5"),
+        Some(Err(IndexError::Checksum { .. }))
+    ));
+    let mut other = sub.clone();
+    other.version = 9;
+    assert!(other.checked("task").is_err());
 }

@@ -11,8 +11,12 @@
 //! - transfer = measured bytes per observation × observations ÷ S3
 //!   throughput per worker (assumed 80 MB/s: one Lambda worker's typical
 //!   single-digit-stream GET throughput within a region);
-//! - latency = measured requests per shard × first-byte latency (assumed
-//!   30 ms within a region) ÷ requests in flight per worker (assumed 8);
+//! - latency = rounds per shard × first-byte latency (assumed 30 ms within
+//!   a region): a round is a step of the longest chain of dependent
+//!   requests (`magg-h5`'s `IoStats` counts them; the shard reader asks all
+//!   the requests of a round at once), measured by the local run; when a
+//!   shard asks more requests than it keeps in flight (256), its requests
+//!   ÷ 256 rounds instead, if more;
 //! - start-up = 0.3 s per invocation (a cold start of a static Rust binary
 //!   plus opening the store), assumed.
 //!
@@ -31,7 +35,8 @@ pub struct Assumptions {
     pub s3_bytes_per_second: f64,
     /// First-byte latency of one range request, seconds.
     pub request_latency_s: f64,
-    /// Range requests in flight per worker.
+    /// Range requests in flight per worker at most (the shard reader's
+    /// request limiter, `magg_agg::ReadOptions`: 256).
     pub requests_in_flight: f64,
     /// Start-up per invocation, seconds.
     pub startup_s: f64,
@@ -42,7 +47,7 @@ impl Default for Assumptions {
         Assumptions {
             s3_bytes_per_second: 80e6,
             request_latency_s: 0.030,
-            requests_in_flight: 8.0,
+            requests_in_flight: magg_agg::DEFAULT_REQUESTS_IN_FLIGHT as f64,
             startup_s: 0.3,
         }
     }
@@ -57,22 +62,31 @@ pub struct Measured {
     pub bytes_per_observation: f64,
     /// Range requests per observation.
     pub requests_per_observation: f64,
+    /// Rounds (longest chains of dependent requests) per shard, the mean
+    /// of the measured shards.
+    pub rounds_per_shard: f64,
 }
 
 impl Measured {
     /// The figures of a local run's report; `None` without observations or
-    /// CPU time, or for another executor's report (a Lambda run's CPU time
-    /// is the orchestrator's, not the workers').
+    /// CPU time, for another executor's report (a Lambda run's CPU time
+    /// is the orchestrator's, not the workers'), or for a report written
+    /// before rounds were counted (requests but no rounds).
     pub fn from_report(r: &RunReport) -> Option<Measured> {
         if r.executor != "local" {
             return None;
         }
         let obs = r.totals.observations as f64;
         let cpu = r.cpu_seconds?;
+        let t = &r.totals;
+        if t.requests > 0 && t.rounds == 0 {
+            return None;
+        }
         (obs > 0.0).then(|| Measured {
             cpu_s_per_observation: cpu / obs,
-            bytes_per_observation: r.totals.bytes_read as f64 / obs,
-            requests_per_observation: r.totals.requests as f64 / obs,
+            bytes_per_observation: t.bytes_read as f64 / obs,
+            requests_per_observation: t.requests as f64 / obs,
+            rounds_per_shard: t.rounds as f64 / t.shards.max(1) as f64,
         })
     }
 }
@@ -108,8 +122,10 @@ pub fn project(
     let vcpu = (f64::from(memory_mb) / 1769.0).min(1.0);
     let cpu = measured.cpu_s_per_observation * per_shard / vcpu;
     let transfer = measured.bytes_per_observation * per_shard / a.s3_bytes_per_second;
-    let latency = measured.requests_per_observation * per_shard * a.request_latency_s
-        / a.requests_in_flight.max(1.0);
+    let rounds = measured
+        .rounds_per_shard
+        .max(measured.requests_per_observation * per_shard / a.requests_in_flight.max(1.0));
+    let latency = rounds * a.request_latency_s;
     let seconds = cpu + transfer + latency + a.startup_s;
     let waves = (shards as f64 / concurrency.max(1) as f64).ceil();
     let billed_ms = (seconds * 1000.0).ceil() as u64 * shards;
@@ -133,15 +149,27 @@ mod tests {
             cpu_s_per_observation: 1e-6,
             bytes_per_observation: 80.0,
             requests_per_observation: 1e-3,
+            rounds_per_shard: 5.0,
         };
         let a = Assumptions::default();
         // 1e6 observations per shard at 1,769 MB: 1 s CPU + 1 s transfer
-        // + 1000 requests × 30 ms / 8 = 3.75 s + 0.3 s.
+        // + 5 rounds × 30 ms (1000 requests fit in 4 rounds of 256) + 0.3 s.
         let p = project(&m, &a, 10, 10_000_000, 1769, Arch::Arm64, 5, &US_EAST_1);
-        assert!((p.seconds_per_shard - 6.05).abs() < 1e-9, "{p:?}");
-        assert!((p.wall_seconds - 2.0 * 6.05).abs() < 1e-9);
+        assert!((p.seconds_per_shard - 2.45).abs() < 1e-9, "{p:?}");
+        assert!((p.wall_seconds - 2.0 * 2.45).abs() < 1e-9);
         assert_eq!(p.cost.invocations, 10);
-        assert!((p.cost.billed_seconds - 60.5).abs() < 1e-9);
+        assert!((p.cost.billed_seconds - 24.5).abs() < 1e-9);
+        // More requests than 5 rounds of 256 can hold: requests ÷ 256
+        // rounds (5e-3 × 1e6 = 5,000 requests: 19.53125 rounds).
+        let busy = Measured {
+            requests_per_observation: 5e-3,
+            ..m
+        };
+        let p = project(&busy, &a, 10, 10_000_000, 1769, Arch::Arm64, 5, &US_EAST_1);
+        assert!(
+            (p.seconds_per_shard - (2.3 + 19.531_25 * 0.03)).abs() < 1e-9,
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -150,10 +178,12 @@ mod tests {
             cpu_s_per_observation: 2e-6,
             bytes_per_observation: 40.0,
             requests_per_observation: 2e-4,
+            rounds_per_shard: 3.0,
         };
         // 5e5 observations per shard at 1,024 MB (1024/1769 of a vCPU):
         // CPU 1 s × 1769/1024 = 1.7275390625 s; transfer 2e7 B / 80 MB/s
-        // = 0.25 s; 100 requests × 30 ms / 8 = 0.375 s; start-up 0.3 s.
+        // = 0.25 s; 3 rounds × 30 ms = 0.09 s (100 requests: one round of
+        // 256); start-up 0.3 s.
         let p = project(
             &m,
             &Assumptions::default(),
@@ -165,17 +195,17 @@ mod tests {
             &US_EAST_1,
         );
         assert!(
-            (p.seconds_per_shard - 2.652_539_062_5).abs() < 1e-12,
+            (p.seconds_per_shard - 2.367_539_062_5).abs() < 1e-12,
             "{p:?}"
         );
         // 3 waves of 40.
-        assert!((p.wall_seconds - 7.957_617_187_5).abs() < 1e-12);
-        // 2,653 ms billed per shard (rounded up), 1 GB.
-        assert!((p.cost.billed_seconds - 265.3).abs() < 1e-9);
-        assert!((p.cost.gb_seconds - 265.3).abs() < 1e-9);
-        assert!((p.cost.compute_usd - 0.004_421_675_51).abs() < 1e-14);
+        assert!((p.wall_seconds - 7.102_617_187_5).abs() < 1e-12);
+        // 2,368 ms billed per shard (rounded up), 1 GB.
+        assert!((p.cost.billed_seconds - 236.8).abs() < 1e-9);
+        assert!((p.cost.gb_seconds - 236.8).abs() < 1e-9);
+        assert!((p.cost.compute_usd - 0.003_946_674_56).abs() < 1e-14);
         assert!((p.cost.requests_usd - 0.000_02).abs() < 1e-15);
-        assert!((p.cost.total_usd - 0.004_441_675_51).abs() < 1e-14);
+        assert!((p.cost.total_usd - 0.003_966_674_56).abs() < 1e-14);
         assert_eq!(p.cost.architecture, "x86_64");
     }
 
@@ -187,13 +217,18 @@ mod tests {
             "shards": [],
             "totals": {"shards": 10, "with_data": 9, "empty": 1, "errors": 0,
                        "observations": 2_000_000, "cells": 5, "bytes_read": 50_000_000,
-                       "requests": 400, "shard_seconds": 6.0}
+                       "requests": 400, "rounds": 35, "max_rounds": 7, "shard_seconds": 6.0}
         }))
         .unwrap();
         let m = Measured::from_report(&r).unwrap();
         assert!((m.cpu_s_per_observation - 2.5e-6).abs() < 1e-18);
         assert!((m.bytes_per_observation - 25.0).abs() < 1e-12);
         assert!((m.requests_per_observation - 2e-4).abs() < 1e-18);
+        assert!((m.rounds_per_shard - 3.5).abs() < 1e-12);
+        // Written before rounds were counted: no latency to measure from.
+        let mut old = r.clone();
+        old.totals.rounds = 0;
+        assert!(Measured::from_report(&old).is_none());
         let none = RunReport {
             cpu_seconds: None,
             ..r.clone()

@@ -15,7 +15,7 @@ use magg_run::{JobError, JobOptions, OpenFiles, RunReport};
 use crate::client::{ClientOptions, client, sdk_config};
 use crate::cost::{Arch, US_EAST_1};
 use crate::credentials::{self, Login};
-use crate::event::EventTemplate;
+use crate::event::{EventTemplate, IndexSource};
 use crate::limit::{FanOut, Limiter};
 use crate::retry::RetryPolicy;
 use crate::worker::{LambdaWorker, STORE_WRITES};
@@ -47,6 +47,11 @@ pub struct LambdaOptions {
     /// answers the endpoint's redirect ([`crate::EARTHDATA_LOGIN_HOST`]; the UAT
     /// host for UAT).
     pub earthdata_login_host: String,
+    /// Where the run's chunk index (`JobOptions::chunk_index`) was loaded
+    /// from: an event whose granules' entries are too large to carry
+    /// points the worker there (so it should be an `s3://` URL the
+    /// function can read).
+    pub chunk_index_at: Option<String>,
 }
 
 /// Why a Lambda run could not start.
@@ -123,6 +128,10 @@ pub async fn run_lambda(
         granule_concurrency: opts.granule_concurrency,
         io: opts.io.clone(),
         credentials,
+        index: opts
+            .chunk_index
+            .clone()
+            .map(|ix| IndexSource::new(ix, lambda.chunk_index_at.clone().unwrap_or_default())),
     };
     let mut limiter = None;
     let mut report = magg_run::run_with(map, config, opts, &location, stop, |_, store| {

@@ -43,7 +43,10 @@ mod worker;
 pub use client::{ClientOptions, Connections, client, connect, sdk_config};
 pub use cost::{Arch, Prices, US_EAST_1};
 pub use credentials::EARTHDATA_LOGIN_HOST;
-pub use event::{EventTemplate, ShardEvent};
+pub use event::{
+    ASYNC_PAYLOAD_BYTES, EventSizes, EventTemplate, INLINE_INDEX_BYTES, IndexSource, ShardEvent,
+    TaskIndex,
+};
 pub use job::{FD_RESERVE, LambdaJobError, LambdaOptions, fit_open_files, run_lambda};
 pub use limit::{FanOut, Limiter, Outcome, Permit, RUNNING_AFTER};
 pub use retry::{Failure, RetryPolicy};

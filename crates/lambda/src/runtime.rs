@@ -13,12 +13,13 @@
 use std::sync::Arc;
 
 use magg_agg::ReadOptions;
+use magg_index::ChunkIndex;
 use magg_objects::IoPolicy;
 use magg_run::{LocalWorker, ShardStatus, ShardWorker};
 use magg_store::{Location, OutputStore};
 use serde_json::json;
 
-use crate::event::ShardEvent;
+use crate::event::{ShardEvent, TaskIndex};
 
 /// The Runtime API version path.
 const API: &str = "2018-06-01/runtime";
@@ -134,9 +135,13 @@ fn read_options(event: &ShardEvent) -> ReadOptions {
 /// shard list, which give the shard's chunk) is read again for every
 /// event: one small GET, so a store overwritten with another shard map
 /// since the last event is never written with a stale mapping.
+///
+/// An index an event points to (its entries did not fit the event) is
+/// kept too, per location, for the next events of the same run.
 #[derive(Default)]
 struct Handler {
     store: Option<(String, IoPolicy, Arc<OutputStore>)>,
+    index: Option<(String, Arc<ChunkIndex>)>,
 }
 
 impl Handler {
@@ -147,11 +152,44 @@ impl Handler {
         let event: ShardEvent = serde_json::from_slice(body)
             .map_err(|e| ("Magg.InvalidEvent", format!("not a shard event: {e}")))?;
         let store = self.store(&event).await?;
-        let read = read_options(&event);
+        let mut read = read_options(&event);
+        read.index = self.index(&event).await?;
         let mut worker = LocalWorker::new(event.config.clone(), store)
             .map_err(|e| ("Magg.InvalidConfig", e.to_string()))?;
         worker.read = read;
         Ok(worker.run(event.task()).await)
+    }
+
+    /// The event's chunk index: its entries (checked), or the whole
+    /// index at the location it names (loaded once per location).
+    async fn index(
+        &mut self,
+        event: &ShardEvent,
+    ) -> Result<Option<Arc<ChunkIndex>>, (&'static str, String)> {
+        match &event.index {
+            None => Ok(None),
+            Some(carried @ TaskIndex::EntriesGz(_)) => {
+                let ix = carried
+                    .carried()
+                    .unwrap_or_else(|| Err("no entries".into()))
+                    .map_err(|e| ("Magg.InvalidEvent", e))?;
+                Ok(Some(Arc::new(ix)))
+            }
+            Some(TaskIndex::At(at)) => {
+                if let Some((loaded, ix)) = &self.index
+                    && loaded == at
+                {
+                    return Ok(Some(Arc::clone(ix)));
+                }
+                let ix = Arc::new(
+                    ChunkIndex::load_with(at, &event.store_options, &event.io)
+                        .await
+                        .map_err(|e| ("Magg.ChunkIndex", e.to_string()))?,
+                );
+                self.index = Some((at.clone(), Arc::clone(&ix)));
+                Ok(Some(ix))
+            }
+        }
     }
 
     async fn store(
@@ -201,6 +239,7 @@ mod tests {
             granule_concurrency: 2,
             io,
             credentials: None,
+            index: None,
         };
         template.event(&magg_run::Task {
             shard: 7,

@@ -51,6 +51,7 @@ async fn worker(emu: &Emulator, retry: RetryPolicy) -> (LambdaWorker, Limiter, C
         granule_concurrency: 4,
         io: magg_objects::IoPolicy::default(),
         credentials: None,
+        index: None,
     };
     // Starts unpaced: the scaled-down shards end faster than a paced
     // first wave would reach the quota.

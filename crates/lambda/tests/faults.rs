@@ -147,6 +147,7 @@ async fn unknown_function_fails_fast_without_retries() {
         granule_concurrency: 1,
         io: magg_objects::IoPolicy::default(),
         credentials: None,
+        index: None,
     };
     let worker = magg_lambda::LambdaWorker::new(client, "no-such-function", template);
     let shard = magg_morton::encode(6, 100).unwrap();

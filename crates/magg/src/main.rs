@@ -25,6 +25,8 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Build a shard map (shard -> granules) from NASA CMR or from granule files.
     Catalog(cmd::catalog::Args),
+    /// Build the chunk index of a shard map's granules (each read once) for `magg run --chunk-index`.
+    ChunkIndex(cmd::chunk_index::Args),
     /// Aggregate the shards of a shard map into a Zarr v3 DGGS store.
     Run(cmd::run::Args),
     /// Serve shard invocations inside an AWS Lambda sandbox (the function's `bootstrap`).
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(&args),
         Command::Catalog(args) => cmd::catalog::run(&args),
+        Command::ChunkIndex(args) => cmd::chunk_index::run(&args),
         Command::Run(args) => cmd::run::run(&args),
         Command::LambdaWorker(args) => cmd::lambda_worker::run(&args),
         Command::Index(args) => cmd::index::run(&args),

@@ -2,7 +2,8 @@
 //! server on loopback): the shard map equals the one built from the same
 //! granules in a local directory, granule for granule. A prefix that holds
 //! no granule, and an `https://` location that is not a file, are one clear
-//! error each.
+//! error each. `magg chunk-index` indexes the map's granules from S3, each
+//! once, with the entries the catalog built.
 
 mod common;
 
@@ -77,6 +78,49 @@ fn an_s3_prefix_is_listed_like_a_directory() {
         "{text}"
     );
     assert!(!text.contains("atl06/other"), "{text}");
+
+    // The index pass of a map whose granules were not indexed (as a CMR
+    // map's are not): each of the map's granules read once from S3, the
+    // entries equal to those the catalog built from its own reads.
+    let (ok, _, err) = magg_env(
+        d,
+        &[
+            "chunk-index",
+            "--catalog",
+            "s3.json",
+            "--out",
+            "pass.chunks.json",
+            "--concurrency",
+            "3",
+        ],
+        &env,
+    );
+    assert!(ok, "chunk-index: {err}");
+    let listed: std::collections::BTreeSet<String> = granules_by_shard(&from_s3)
+        .into_values()
+        .flatten()
+        .collect();
+    assert!(
+        err.contains(&format!(
+            "chunk index of {n} of {n} granules",
+            n = listed.len()
+        )),
+        "{err}"
+    );
+    let load = |p: &str| {
+        let bytes = std::fs::read(d.join(p)).unwrap();
+        magg_index::ChunkIndex::from_bytes(p, &bytes).unwrap()
+    };
+    let (pass, built) = (load("pass.chunks.json"), load("s3.chunks.json.gz"));
+    let ids: std::collections::BTreeSet<String> =
+        pass.granules.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(ids, listed, "every granule of the map, once");
+    assert_eq!(pass.granules.len(), listed.len());
+    for e in &pass.granules {
+        let theirs = built.granule(&e.id).unwrap().unwrap();
+        assert_eq!(&e.granule, theirs, "{}", e.id);
+        assert!(e.url.starts_with("s3://granules/atl06/c22/"), "{}", e.url);
+    }
 
     // A prefix without granules, and an HTTP location that is not a file.
     let (ok, _, err) = catalog("s3://granules/nothing/here/", "none.json");

@@ -318,6 +318,46 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
     };
     assert_eq!((status(&a), status(&b)), (RUN, RUN));
 
+    // From the chunk index the catalog wrote beside the map: each event
+    // carries its granules' entries; the same store, no fallback, fewer
+    // requests than the workers made without it.
+    let (ok, _, err) = run(
+        &[
+            &base[..],
+            &lambda_args[..],
+            &[
+                "--store",
+                "s3://out/indexed.zarr",
+                "--results",
+                "indexed.json",
+                "--chunk-index",
+                "map.chunks.json.gz",
+            ],
+        ]
+        .concat(),
+        &lambda_env,
+    );
+    assert!(ok, "lambda run from the chunk index: {err}");
+    assert_eq!(emu.dispatched(), 2 * RUN as u64);
+    let indexed = results(&d.join("indexed.json"));
+    assert_eq!(indexed["totals"]["errors"], 0);
+    for s in indexed["shards"].as_array().unwrap() {
+        assert_eq!(s["index_fallbacks"].as_u64().unwrap_or(0), 0, "{s}");
+    }
+    let requests = |r: &Value| r["totals"]["requests"].as_u64().unwrap();
+    assert!(
+        requests(&indexed) < requests(&lambda),
+        "{} requests from the index, {} without",
+        requests(&indexed),
+        requests(&lambda)
+    );
+    let (from_index, _) = objects(&s3, "indexed.zarr", SECRET);
+    assert_eq!(
+        data_objects(&from_index),
+        da,
+        "the store from the index differs from the local one"
+    );
+
     // Faults, through --endpoint-url this time: one shard with data
     // throttled on every attempt, another whose worker crashes once.
     let with_data: Vec<u64> = local["shards"]
@@ -502,7 +542,11 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
     ] {
         assert!(out.contains(want), "{want}: {out}");
     }
-    assert_eq!(emu.dispatched(), RUN as u64, "the dry run invoked nothing");
+    assert_eq!(
+        emu.dispatched(),
+        2 * RUN as u64,
+        "the dry run invoked nothing"
+    );
     let (dry, _) = objects(&s3, "dry.zarr", SECRET);
     assert!(dry.as_object().unwrap().is_empty(), "{dry}");
     // A Lambda run's results JSON measures the orchestrator, not the

@@ -128,10 +128,22 @@ pub(crate) async fn emulator(
     .unwrap()
 }
 
+#[allow(dead_code)] // not every test binary uses both
 pub(crate) async fn lambda_worker(
     emu: &Emulator,
     store: &str,
     template_creds: Option<magg_lambda::credentials::S3Credentials>,
+) -> LambdaWorker {
+    lambda_worker_with(emu, store, template_creds, None).await
+}
+
+/// [`lambda_worker`] whose events carry the chunk index `index`.
+#[allow(dead_code)] // not every test binary uses both
+pub(crate) async fn lambda_worker_with(
+    emu: &Emulator,
+    store: &str,
+    template_creds: Option<magg_lambda::credentials::S3Credentials>,
+    index: Option<magg_lambda::IndexSource>,
 ) -> LambdaWorker {
     let client = magg_lambda::connect(&ClientOptions {
         region: Some("us-east-1".into()),
@@ -149,6 +161,7 @@ pub(crate) async fn lambda_worker(
             granule_concurrency: 4,
             io: magg_objects::IoPolicy::default(),
             credentials: template_creds,
+            index,
         },
     )
 }

@@ -139,6 +139,7 @@ impl LambdaArgs {
             starts_per_second: self.invoke_rate,
             earthdata_credentials: self.earthdata_credentials.clone(),
             earthdata_login_host: self.earthdata_login_host.clone(),
+            chunk_index_at: None,
         })
     }
 }
@@ -149,11 +150,14 @@ pub(crate) async fn run(
     config: AggConfig,
     opts: &JobOptions,
     args: &LambdaArgs,
+    chunk_index_at: Option<&str>,
     stop: Arc<AtomicBool>,
 ) -> Result<RunReport> {
     let mut opts = opts.clone();
     opts.workers = args.concurrency(&opts);
-    Ok(magg_lambda::run_lambda(map, config, &opts, &args.options()?, stop).await?)
+    let mut lambda = args.options()?;
+    lambda.chunk_index_at = chunk_index_at.map(str::to_string);
+    Ok(magg_lambda::run_lambda(map, config, &opts, &lambda, stop).await?)
 }
 
 /// Prints the invocations a run would make and the cost projection.
@@ -162,6 +166,7 @@ pub(crate) fn dry_run(
     config: &AggConfig,
     opts: &JobOptions,
     args: &LambdaArgs,
+    chunk_index_at: Option<&str>,
 ) -> Result<()> {
     let lambda = args.options()?;
     let tasks = magg_run::planned(map, config, opts)?;
@@ -178,6 +183,19 @@ pub(crate) fn dry_run(
     for t in tasks.iter().take(5) {
         println!("  shard {}: {} granules", t.shard, t.granules.len());
     }
+    let template = magg_lambda::EventTemplate {
+        config: config.clone(),
+        store: opts.store.clone(),
+        store_options: Vec::new(),
+        granule_concurrency: opts.granule_concurrency,
+        io: opts.io.clone(),
+        credentials: None,
+        index: opts
+            .chunk_index
+            .clone()
+            .map(|ix| magg_lambda::IndexSource::new(ix, chunk_index_at.unwrap_or_default())),
+    };
+    println!("{}", magg_lambda::EventSizes::of(&template, &tasks));
     let Some(path) = &args.measured else {
         println!("cost: pass --measured <results.json> of a local run for a projection");
         return Ok(());
@@ -188,20 +206,21 @@ pub(crate) fn dry_run(
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     let Some(m) = Measured::from_report(&local) else {
         bail!(
-            "{}: not a local run with observations and CPU time to measure from (run `magg run` with the local executor first)",
+            "{}: not a local run with observations, CPU time and rounds to measure from (run `magg run` with the local executor first)",
             path.display()
         );
     };
     let a = Assumptions::default();
     println!(
-        "measured ({}): {:.3} µs CPU, {:.1} bytes, {:.2e} requests per observation",
+        "measured ({}): {:.3} µs CPU, {:.1} bytes, {:.2e} requests per observation; {:.1} rounds per shard",
         path.display(),
         m.cpu_s_per_observation * 1e6,
         m.bytes_per_observation,
-        m.requests_per_observation
+        m.requests_per_observation,
+        m.rounds_per_shard
     );
     println!(
-        "assumed: S3 {:.0} MB/s and {:.0} ms first byte per request, {} requests in flight per worker, {:.1} s start-up",
+        "assumed: S3 {:.0} MB/s and {:.0} ms first byte per round, at most {} requests in flight per worker, {:.1} s start-up",
         a.s3_bytes_per_second / 1e6,
         a.request_latency_s * 1e3,
         a.requests_in_flight,

@@ -3,6 +3,7 @@
 pub(crate) mod bench;
 pub(crate) mod catalog;
 pub(crate) mod cell;
+pub(crate) mod chunk_index;
 pub(crate) mod demo;
 pub(crate) mod export;
 pub(crate) mod index;

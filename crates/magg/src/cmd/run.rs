@@ -39,7 +39,9 @@ pub(crate) struct Args {
     /// A chunk index of the granules (`magg catalog --granules` writes one
     /// beside the shard map): granules it lists are read without metadata
     /// requests; a stale or corrupt entry falls back to the metadata
-    /// (counted). Local executor only for now.
+    /// (counted). A local path or `s3://` URL; with `--executor lambda`
+    /// each event carries its granules' entries (or, when they would not
+    /// fit the event, this location, which the function must then read).
     #[arg(long)]
     chunk_index: Option<String>,
     /// Run at most K shards (the costliest).
@@ -174,26 +176,24 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         io: io_policy(args)?,
         chunk_index: None,
     };
+    let runtime = tokio::runtime::Runtime::new()?;
+    if let Some(at) = &args.chunk_index {
+        let ix = runtime.block_on(magg_index::ChunkIndex::load(at))?;
+        eprintln!("chunk index: {} granules ({at})", ix.len());
+        opts.chunk_index = Some(std::sync::Arc::new(ix));
+    }
+    let index_at = args.chunk_index.as_deref();
     if args.dry_run && args.lambda.is_lambda() {
-        return super::lambda::dry_run(&map, &config, &opts, &args.lambda);
+        return super::lambda::dry_run(&map, &config, &opts, &args.lambda, index_at);
     }
     if args.dry_run {
         return dry_run(&map, &config, &opts);
     }
     let place = ResultsPlace::for_store(&args.store, args.results.as_deref());
-    let runtime = tokio::runtime::Runtime::new()?;
     let (report, written) = runtime.block_on(async {
-        if let Some(at) = &args.chunk_index {
-            if args.lambda.is_lambda() {
-                bail!("--chunk-index: the Lambda worker does not read a chunk index yet");
-            }
-            let ix = magg_index::ChunkIndex::load(at).await?;
-            eprintln!("chunk index: {} granules ({at})", ix.len());
-            opts.chunk_index = Some(std::sync::Arc::new(ix));
-        }
         let stop = stop_on_signal();
         let report = if args.lambda.is_lambda() {
-            super::lambda::run(&map, config, &opts, &args.lambda, stop).await?
+            super::lambda::run(&map, config, &opts, &args.lambda, index_at, stop).await?
         } else {
             magg_run::run_local(&map, config, &opts, stop).await?
         };
