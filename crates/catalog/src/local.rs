@@ -455,12 +455,12 @@ mod name_tests {
         assert_eq!(common_name_fields(&[a, c]).2, None);
         assert_eq!(common_name_fields(&[]), (None, None, None));
         assert_eq!(common_name_fields(&["x.h5"]), (None, None, None));
-        let g = "GEDI02_A_2019108080338_O01964_T05337_02_003_01_V002.h5";
+        let gedi = "GEDI02_A_2019108080338_O01964_T05337_02_003_01_V002.h5";
         assert_eq!(
-            common_name_fields(&[g]),
+            common_name_fields(&[gedi]),
             (Some("GEDI02_A".into()), None, None)
         );
-        let l = "ATL08_20231218222155_00012211_006_01.h5";
-        assert_eq!(common_name_fields(&[l, g]).0, None);
+        let atl08 = "ATL08_20231218222155_00012211_006_01.h5";
+        assert_eq!(common_name_fields(&[atl08, gedi]).0, None);
     }
 }
