@@ -53,25 +53,11 @@ def write(grp, name, data, fill=None, attrs=None):
     data = np.asarray(data)
     if fill is None:
         fill = {np.dtype(np.float32): F4, np.dtype(np.int8): I1, np.dtype(np.int32): I4}.get(data.dtype)
-    kw = {"fillvalue": fill} if fill is not None else {}
-    ds = grp.create_dataset(name, data=data, chunks=(min(CHUNK, max(1, data.size)),), maxshape=(None,),
-                            compression="gzip", compression_opts=GZIP, **kw)
-    if fill is not None:
-        ds.attrs["_FillValue"] = np.array([fill], dtype=data.dtype)
-    for k, v in (attrs or {}).items():
-        ds.attrs[k] = np.bytes_(v)
-    return ds
+    return tracks.write(grp, name, data, CHUNK, GZIP, fill, attrs, maxshape=(None,))
 
 
 def granule(out, k, args, rng):
-    ascending = k % 2 == 0
-    lat_c, lon_c = args.center
-    dlon = (k - (args.granules - 1) / 2.0) * args.spread
-    node = tracks.node_through(INC, lat_c, lon_c + dlon, ascending)
-    lo, hi = lat_c - args.lat_extent, lat_c + args.lat_extent
-    u0, u1 = tracks.u_for_lat(INC, lo, ascending), tracks.u_for_lat(INC, hi, ascending)
-    if not ascending:
-        u0, u1 = u1, u0
+    ascending, node, u0, u1 = tracks.pass_through(INC, args.center, k, args.granules, args.spread, args.lat_extent)
     start = dt.datetime(2023, 12, 19, tzinfo=dt.timezone.utc) + dt.timedelta(days=3 * k, seconds=4000 * k)
     t0 = (start - EPOCH).total_seconds()
     rgt, cycle, region = 100 + 91 * k, 22, (3 if ascending else 5)

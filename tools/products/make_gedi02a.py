@@ -52,32 +52,11 @@ DEGRADE_VALUES = np.array([3, 8, 10, 13, 18, 20, 23, 28, 30, 33, 38, 40, 43, 48,
 
 
 def write(grp, name, data, fill=None, attrs=None):
-    data = np.asarray(data)
-    chunks = (min(CHUNK, max(1, data.shape[0])),) + data.shape[1:]
-    kw = {}
-    if fill is not None:
-        kw["fillvalue"] = fill
-    ds = grp.create_dataset(name, data=data, chunks=chunks, compression="gzip",
-                            compression_opts=GZIP, **kw)
-    if fill is not None:
-        ds.attrs["_FillValue"] = np.array([fill], dtype=data.dtype)
-    for k, v in (attrs or {}).items():
-        ds.attrs[k] = np.bytes_(v)
-    return ds
+    return tracks.write(grp, name, data, CHUNK, GZIP, fill, attrs)
 
 
 def granule(out, k, args, rng):
-    ascending = k % 2 == 0
-    lat_c, lon_c = args.center
-    # Spread the passes over the target: each crosses the centre latitude
-    # at a different longitude.
-    dlon = (k - (args.granules - 1) / 2.0) * args.spread
-    node = tracks.node_through(INC, lat_c, lon_c + dlon, ascending)
-    ext = args.lat_extent
-    lo, hi = lat_c - ext, lat_c + ext
-    u0, u1 = tracks.u_for_lat(INC, lo, ascending), tracks.u_for_lat(INC, hi, ascending)
-    if not ascending:
-        u0, u1 = u1, u0
+    ascending, node, u0, u1 = tracks.pass_through(INC, args.center, k, args.granules, args.spread, args.lat_extent)
     start = dt.datetime(2021, 3, 1, tzinfo=dt.timezone.utc) + dt.timedelta(hours=7 * k + 0.37)
     t0 = (start - EPOCH).total_seconds()
     orbit = 12000 + 3 * k

@@ -58,3 +58,36 @@ def node_through(inc_deg: float, lat_deg: float, lon_deg: float, ascending: bool
     inc = math.radians(inc_deg)
     dlon = math.degrees(math.atan2(math.cos(inc) * math.sin(u), math.cos(u)))
     return (lon_deg - dlon + 180.0) % 360.0 - 180.0
+
+
+def pass_through(inc_deg, center, k, n, spread_deg, lat_extent_deg):
+    """Node longitude and argument-of-latitude range of pass `k` of `n`:
+    ascending for even `k`, descending for odd, crossing the centre
+    latitude `spread_deg` apart in longitude, spanning ±`lat_extent_deg`."""
+    ascending = k % 2 == 0
+    lat_c, lon_c = center
+    dlon = (k - (n - 1) / 2.0) * spread_deg
+    node = node_through(inc_deg, lat_c, lon_c + dlon, ascending)
+    lo, hi = lat_c - lat_extent_deg, lat_c + lat_extent_deg
+    u0, u1 = u_for_lat(inc_deg, lo, ascending), u_for_lat(inc_deg, hi, ascending)
+    if not ascending:
+        u0, u1 = u1, u0
+    return ascending, node, u0, u1
+
+
+def write(grp, name, data, chunk, gzip, fill=None, attrs=None, maxshape=None):
+    """A chunked (`chunk` rows), deflated dataset; with `fill`, also the
+    HDF5 fill value and a `_FillValue` attribute of the data's type;
+    `attrs` as fixed-length ASCII strings."""
+    data = np.asarray(data)
+    chunks = (min(chunk, max(1, data.shape[0])),) + data.shape[1:]
+    kw = {} if fill is None else {"fillvalue": fill}
+    if maxshape is not None:
+        kw["maxshape"] = maxshape
+    ds = grp.create_dataset(name, data=data, chunks=chunks, compression="gzip",
+                            compression_opts=gzip, **kw)
+    if fill is not None:
+        ds.attrs["_FillValue"] = np.array([fill], dtype=data.dtype)
+    for k, v in (attrs or {}).items():
+        ds.attrs[k] = np.bytes_(v)
+    return ds
