@@ -489,6 +489,10 @@ impl AggConfig {
         Self::parse(&text, &origin)
     }
 
+    pub(crate) fn parse_named(text: &str, origin: &str) -> Result<AggConfig, ConfigError> {
+        Self::parse(text, origin)
+    }
+
     fn parse(text: &str, origin: &str) -> Result<AggConfig, ConfigError> {
         let de = serde_norway::Deserializer::from_str(text);
         let config: AggConfig = serde_path_to_error::deserialize(de).map_err(|e| {

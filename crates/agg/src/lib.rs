@@ -11,7 +11,9 @@
 //!   `fill_value`, `attrs`) and `output.grid`. Unknown keys are errors
 //!   naming the key path (upstream keys magg does not support also say
 //!   why). [`AggConfig::atl06_default`] is the built-in ATL06 config
-//!   (`configs/atl06.yaml`); [`AggConfig::fingerprint`] a stable hash of its
+//!   (`configs/atl06.yaml`); [`AggConfig::load`] reads a file or a
+//!   built-in config by name ([`BUILTIN_CONFIGS`]: `atl06`, `atl08`,
+//!   `atl08_canopy`, `gedi_l2a`); [`AggConfig::fingerprint`] a stable hash of its
 //!   meaning.
 //! - **Expressions** ([`Expr`]): `+ - * / **`, unary minus, parentheses,
 //!   numbers, source names and numpy's `sqrt abs log exp` (element-wise) and
@@ -73,6 +75,7 @@
 mod accumulate;
 mod atl06;
 mod batch;
+mod builtin;
 mod column;
 mod config;
 mod datasets;
@@ -95,6 +98,7 @@ mod upstream;
 pub use accumulate::{FilterStats, ShardAccumulator};
 pub use atl06::{ATL06_GROUPS, ATL06_YAML};
 pub use batch::{Batch, SourceSlice, Values};
+pub use builtin::BUILTIN_CONFIGS;
 pub use column::{Column, ColumnRef};
 pub use config::{
     AggConfig, Aggregation, ConfigError, CoordinateSpec, Coordinates, DataSource, FilterOp,

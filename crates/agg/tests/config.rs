@@ -21,6 +21,29 @@ fn atl06_yaml_file_equals_builtin() {
 }
 
 #[test]
+fn builtin_configs_load_by_name_and_plan() {
+    for (name, _) in magg_agg::BUILTIN_CONFIGS {
+        let config = AggConfig::load(name).unwrap();
+        assert_eq!(config, AggConfig::builtin(name).unwrap().unwrap(), "{name}");
+        Plan::new(&config).unwrap();
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("configs/{name}.yaml"));
+        assert_eq!(AggConfig::load(&file).unwrap(), config, "{name}");
+    }
+    assert_eq!(
+        AggConfig::load("atl06").unwrap(),
+        AggConfig::atl06_default()
+    );
+    let gedi = AggConfig::load("gedi_l2a").unwrap();
+    assert_eq!(gedi.data_source.groups.len(), 8);
+    assert_eq!(
+        gedi.data_source.coordinates.latitude,
+        "/{group}/lat_lowestmode"
+    );
+    let err = AggConfig::load("atl99").unwrap_err().to_string();
+    assert!(err.contains("atl99") && err.contains("gedi_l2a"), "{err}");
+}
+
+#[test]
 fn atl06_plan_has_the_nine_outputs() {
     let plan = Plan::new(&AggConfig::atl06_default()).unwrap();
     let names: Vec<&str> = plan.output_names().collect();

@@ -42,6 +42,16 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A granule's coordinate dataset that is missing or cannot be used.
+    #[error("granule {granule}: dataset {dataset}: {reason}")]
+    Dataset {
+        /// The granule's URL or path.
+        granule: String,
+        /// The HDF5 path of the dataset.
+        dataset: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A shard map document that is not valid.
     #[error("shard map {what}: {reason}")]
     ShardMap {

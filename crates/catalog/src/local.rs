@@ -14,27 +14,53 @@ use crate::error::Error;
 use crate::granule::{BBox, GranuleRef, GranuleUrls};
 use crate::shardmap::ShardMap;
 
-/// Where the coordinates of a product live.
-#[derive(Debug, Clone)]
+/// Where the coordinates of a product live: the beam groups and the
+/// latitude/longitude dataset templates (`{group}` is replaced by each
+/// group), as a pipeline config's `data_source` names them. A group is read
+/// when the granule's root lists it (beams without data are omitted from
+/// granules); a listed group lacking a coordinate dataset is an error
+/// naming the granule and the dataset ([`Error::Dataset`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
-    /// Beam groups, read when present.
-    pub beams: Vec<String>,
-    /// Latitude dataset, relative to a beam group.
-    pub lat: String,
-    /// Longitude dataset, relative to a beam group.
-    pub lon: String,
+    /// Beam groups, top-level groups of a granule, read when present.
+    pub groups: Vec<String>,
+    /// Latitude dataset template, e.g. `/{group}/land_ice_segments/latitude`.
+    pub latitude: String,
+    /// Longitude dataset template.
+    pub longitude: String,
 }
 
 impl Layout {
-    /// ATL06: six beams, `land_ice_segments/latitude|longitude`.
-    pub fn atl06() -> Layout {
+    /// A layout from a config's groups and coordinate templates.
+    pub fn new(groups: Vec<String>, latitude: &str, longitude: &str) -> Layout {
         Layout {
-            beams: ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]
+            groups,
+            latitude: latitude.to_string(),
+            longitude: longitude.to_string(),
+        }
+    }
+
+    /// ATL06: six beams, `/{group}/land_ice_segments/latitude|longitude`
+    /// (the built-in config's).
+    pub fn atl06() -> Layout {
+        Layout::new(
+            ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]
                 .map(String::from)
                 .to_vec(),
-            lat: "land_ice_segments/latitude".to_string(),
-            lon: "land_ice_segments/longitude".to_string(),
-        }
+            "/{group}/land_ice_segments/latitude",
+            "/{group}/land_ice_segments/longitude",
+        )
+    }
+
+    /// The layout a chunk index describes (the same groups and templates).
+    pub fn of_index(spec: &IndexSpec) -> Layout {
+        Layout::new(spec.groups.clone(), &spec.latitude, &spec.longitude)
+    }
+
+    /// `(latitude, longitude)` paths of one group.
+    fn paths(&self, group: &str) -> (String, String) {
+        let sub = |t: &str| t.replace("{group}", group);
+        (sub(&self.latitude), sub(&self.longitude))
     }
 }
 
@@ -113,28 +139,48 @@ async fn list_prefix(location: &str) -> Result<Vec<String>, Error> {
 }
 
 /// Every beam's latitudes and longitudes of one granule, concatenated (in
-/// beam order). All beams' datasets are opened at once and read in one
-/// coalesced read: from S3, a granule costs a few rounds of requests.
+/// group order). All beams' datasets are opened at once and read in one
+/// coalesced read: from S3, a granule costs a few rounds of requests. A
+/// group the granule does not list is skipped; a listed group lacking a
+/// coordinate dataset, or coordinates of different lengths, are
+/// [`Error::Dataset`] naming the granule and the dataset.
 pub async fn read_coordinates(url: &str, layout: &Layout) -> Result<(Vec<f64>, Vec<f64>), Error> {
     let file = File::open_url(url, &OpenOptions::default()).await?;
-    let opened = futures::future::join_all(layout.beams.iter().map(|beam| {
+    let root = file.names("/").await?;
+    let bad = |dataset: &str, reason: String| Error::Dataset {
+        granule: url.to_string(),
+        dataset: dataset.to_string(),
+        reason,
+    };
+    let open = |path: String| {
         let file = &file;
         async move {
-            let lat = match file.dataset(&format!("/{beam}/{}", layout.lat)).await {
-                Ok(d) => d,
-                Err(e) if e.is_not_found() => return Ok(None), // beams without data are omitted
-                Err(e) => return Err(e),
-            };
-            let lon = file.dataset(&format!("/{beam}/{}", layout.lon)).await?;
-            Ok(Some((lat, lon)))
+            match file.dataset(&path).await {
+                Ok(d) => Ok(d),
+                Err(e) if e.is_not_found() => Err(bad(&path, "not found".into())),
+                Err(e) => Err(bad(&path, e.to_string())),
+            }
         }
+    };
+    let present = layout
+        .groups
+        .iter()
+        .filter(|g| root.iter().any(|n| n == *g));
+    let opened = futures::future::join_all(present.map(|group| {
+        let (lat, lon) = layout.paths(group);
+        async { futures::try_join!(open(lat), open(lon)) }
     }))
     .await;
     let mut reqs = Vec::new();
     for beam in opened {
-        if let Some((lat, lon)) = beam? {
-            reqs.push((lat, lon));
+        let (lat, lon) = beam?;
+        if lat.rows() != lon.rows() {
+            return Err(bad(
+                lon.path(),
+                format!("{} rows, but {} has {}", lon.rows(), lat.path(), lat.rows()),
+            ));
         }
+        reqs.push((lat, lon));
     }
     let ranges: Vec<(&magg_h5::Dataset, std::ops::Range<u64>)> = reqs
         .iter()
@@ -353,17 +399,31 @@ mod tests {
     }
 }
 
-/// Product, release and cycle shared by every granule name
-/// (`ATL06_YYYYMMDDhhmmss_ttttccrr_vvv_RR.h5`), each `None` unless all agree.
+/// Product, release and cycle shared by every granule name, each `None`
+/// unless all agree. The product is what precedes the name's timestamp
+/// (the first part of 13 or more digits: `ATL06_YYYYMMDDhhmmss_…`,
+/// `GEDI02_A_YYYYDDDhhmmss_…`); the release is the part two after it when
+/// it is 3 digits (`ATL06_…_ttttccrr_vvv_RR.h5`); the cycle is ICESat-2's.
 fn common_name_fields(ids: &[&str]) -> (Option<String>, Option<String>, Option<u8>) {
     fn same<T: PartialEq>(mut it: impl Iterator<Item = Option<T>>) -> Option<T> {
         let first = it.next()??;
         it.all(|x| x.as_ref() == Some(&first)).then_some(first)
     }
-    let part = |id: &str, i: usize| id.split('_').nth(i).map(str::to_string);
+    let parts = |id: &str| -> Option<(String, Option<String>)> {
+        let parts: Vec<&str> = id.trim_end_matches(".h5").split('_').collect();
+        let stamp = parts
+            .iter()
+            .position(|p| p.len() >= 13 && p.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|&i| i > 0)?;
+        let release = parts
+            .get(stamp + 2)
+            .filter(|p| p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
+            .map(|p| (*p).to_string());
+        Some((parts[..stamp].join("_"), release))
+    };
     (
-        same(ids.iter().map(|id| part(id, 0))),
-        same(ids.iter().map(|id| part(id, 3))),
+        same(ids.iter().map(|id| parts(id).map(|p| p.0))),
+        same(ids.iter().map(|id| parts(id).and_then(|p| p.1))),
         same(
             ids.iter()
                 .map(|id| crate::granule::parse_name(id).map(|f| f.cycle)),
@@ -386,6 +446,13 @@ mod name_tests {
         );
         assert_eq!(common_name_fields(&[a, c]).2, None);
         assert_eq!(common_name_fields(&[]), (None, None, None));
-        assert_eq!(common_name_fields(&["x.h5"]).2, None);
+        assert_eq!(common_name_fields(&["x.h5"]), (None, None, None));
+        let gedi = "GEDI02_A_2019108080338_O01964_T05337_02_003_01_V002.h5";
+        assert_eq!(
+            common_name_fields(&[gedi]),
+            (Some("GEDI02_A".into()), None, None)
+        );
+        let atl08 = "ATL08_20231218222155_00012211_006_01.h5";
+        assert_eq!(common_name_fields(&[atl08, gedi]).0, None);
     }
 }

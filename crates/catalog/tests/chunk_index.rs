@@ -16,7 +16,7 @@ async fn the_index_comes_with_the_same_map() {
     let moc = spec.region_moc(&region).unwrap();
     let layout = local::Layout::atl06();
     let index = IndexSpec {
-        groups: layout.beams.clone(),
+        groups: layout.groups.clone(),
         latitude: "/{group}/land_ice_segments/latitude".into(),
         longitude: "/{group}/land_ice_segments/longitude".into(),
         datasets: vec!["/{group}/land_ice_segments/h_li".into()],
@@ -35,7 +35,7 @@ async fn the_index_comes_with_the_same_map() {
     for (u, e) in urls.iter().zip(&pass.index.granules) {
         assert_eq!(&e.url, u);
         let g = pass.index.granule(u).unwrap().unwrap();
-        assert_eq!(g.groups, layout.beams);
+        assert_eq!(g.groups, layout.groups);
         assert!(!g.beams.is_empty());
         for b in &g.beams {
             assert!(g.dataset(&b.latitude).is_some());

@@ -90,3 +90,49 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("python printed UTF-8")
 }
+
+/// Runs a product generator of `tools/products/` (`make_atl08.py`,
+/// `make_gedi02a.py`) writing into `out` with extra `args`, and returns the
+/// granules it wrote, sorted (each prints `NAME ROWS` per granule).
+///
+/// # Panics
+/// When the generator fails, with its stderr.
+pub fn generate_product(script: &str, out: &Path, args: &[&str]) -> Vec<PathBuf> {
+    let path = workspace_root().join("tools/products").join(script);
+    let run = Command::new(python())
+        .arg(&path)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", python()));
+    assert!(
+        run.status.success(),
+        "{} failed ({}):\n{}\nhint: pip install -r requirements-test.txt",
+        path.display(),
+        run.status,
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut v: Vec<PathBuf> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|name| out.join(name))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Writes a GeoJSON Feature holding one latitude/longitude box
+/// `[south, north, west, east]` (degrees; `west > east` crosses the
+/// antimeridian) as a closed ring.
+///
+/// # Panics
+/// When the file cannot be written.
+pub fn write_box_geojson(path: &Path, [s, n, w, e]: [f64; 4]) {
+    let ring = format!("[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]");
+    let doc = format!(
+        r#"{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}"#
+    );
+    std::fs::write(path, doc).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+}

@@ -13,12 +13,14 @@ use magg_coverage::Footprint;
 /// Arguments of `magg catalog`.
 #[derive(ClapArgs)]
 pub(crate) struct Args {
-    /// Collection short name.
-    #[arg(long, default_value = "ATL06")]
-    short_name: String,
-    /// Collection version.
-    #[arg(long, default_value = "006")]
-    version: String,
+    /// Collection short name (CMR default `ATL06`; with `--granules`,
+    /// default: the one the file names share).
+    #[arg(long)]
+    short_name: Option<String>,
+    /// Collection version (CMR default `006`; with `--granules`, default:
+    /// the one the file names share).
+    #[arg(long)]
+    version: Option<String>,
     /// ICESat-2 cycle (track search `cycle[]=N`, the cycle's dates, and
     /// only granules whose name says cycle N).
     #[arg(long, conflicts_with = "temporal")]
@@ -77,8 +79,10 @@ pub(crate) struct Args {
     /// Do not build the chunk index.
     #[arg(long)]
     no_chunk_index: bool,
-    /// Pipeline config whose datasets the chunk index describes (YAML;
-    /// default: the built-in ATL06 config).
+    /// Pipeline config: a YAML file, or a built-in one by name (`atl06`,
+    /// `atl08`, `atl08_canopy`, `gedi_l2a`; default `atl06`). With
+    /// `--granules`, its beam groups and coordinate datasets are what is
+    /// read, and its datasets are what the chunk index describes.
     #[arg(long)]
     config: Option<PathBuf>,
 }
@@ -112,7 +116,12 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         if urls.is_empty() {
             bail!("no granule files in {list}");
         }
-        let layout = local::Layout::atl06();
+        let config = match &args.config {
+            Some(p) => magg_agg::AggConfig::load(p)?,
+            None => magg_agg::AggConfig::atl06_default(),
+        };
+        let index_spec = config.index_spec(magg_index::DEFAULT_SUMMARY_ORDER);
+        let layout = local::Layout::of_index(&index_spec);
         let (mut map, note) = if args.no_chunk_index {
             let map = runtime.block_on(local::build(
                 &urls,
@@ -124,11 +133,6 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             ))?;
             (map, format!("{} files read", urls.len()))
         } else {
-            let config = match &args.config {
-                Some(p) => magg_agg::AggConfig::from_path(p)?,
-                None => magg_agg::AggConfig::atl06_default(),
-            };
-            let index_spec = config.index_spec(magg_index::DEFAULT_SUMMARY_ORDER);
             let (map, pass) = runtime.block_on(local::build_indexed(
                 &urls,
                 &region,
@@ -154,15 +158,21 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             );
             (map, note)
         };
-        map.query.short_name = Some(args.short_name.clone());
-        map.query.version = Some(args.version.clone());
+        if let Some(name) = &args.short_name {
+            map.query.short_name = Some(name.clone());
+        }
+        if let Some(version) = &args.version {
+            map.query.version = Some(version.clone());
+        }
         (map, note)
     } else {
+        let short_name = args.short_name.as_deref().unwrap_or("ATL06");
+        let version = args.version.as_deref().unwrap_or("006");
         let mut query = match (args.cycle, &args.temporal) {
-            (Some(c), _) => GranuleQuery::cycle(&args.short_name, &args.version, c)?,
+            (Some(c), _) => GranuleQuery::cycle(short_name, version, c)?,
             (None, Some(t)) => {
                 let (s, e) = t.split_once(',').context("--temporal wants START,END")?;
-                GranuleQuery::temporal(&args.short_name, &args.version, s.trim(), e.trim())
+                GranuleQuery::temporal(short_name, version, s.trim(), e.trim())
             }
             (None, None) => bail!("give --cycle, --temporal, or --granules"),
         };
@@ -174,8 +184,8 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         let client = CmrClient::new(&args.cmr_url)?;
         let found = runtime.block_on(client.search(&query))?;
         let mut q = spec.query("cmr", &region, &region_moc)?;
-        q.short_name = Some(args.short_name.clone());
-        q.version = Some(args.version.clone());
+        q.short_name = Some(short_name.to_string());
+        q.version = Some(version.to_string());
         q.cycle = args.cycle;
         q.temporal.clone_from(&query.temporal);
         q.cmr_url = Some(client.base().to_string());

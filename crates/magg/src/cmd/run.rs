@@ -20,7 +20,9 @@ pub(crate) struct Args {
     /// Output store: a local path or `s3://bucket/prefix`.
     #[arg(long)]
     store: String,
-    /// Pipeline config (YAML); default: the built-in ATL06 config.
+    /// Pipeline config: a YAML file, or a built-in one by name (`atl06`,
+    /// `atl08`, `atl08_canopy`, `gedi_l2a`); default: the built-in ATL06
+    /// config.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Shards in flight at once (default: 2 × cores; with `--executor
@@ -145,7 +147,7 @@ pub(crate) fn stop_on_signal() -> Arc<AtomicBool> {
 
 pub(crate) fn run(args: &Args) -> Result<()> {
     let mut config = match &args.config {
-        Some(p) => AggConfig::from_path(p)?,
+        Some(p) => AggConfig::load(p)?,
         None => AggConfig::atl06_default(),
     };
     config.output.all_observations |= args.all_observations;

@@ -1,0 +1,93 @@
+"""Ground tracks on a sphere for the synthetic product generators.
+
+A satellite track is a great circle of inclination `inc_deg`; a beam is
+the small circle parallel to it at a signed cross-track offset (metres,
+positive to the left of the direction of travel). Points are spaced
+`step_m` along the track. Synthetic geometry: no Earth rotation, no
+ellipsoid (see SOURCES.md).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+R_EARTH = 6371008.8  # mean Earth radius [m]
+
+
+def orbit_frame(inc_deg: float, node_lon_deg: float):
+    """Unit vectors (a, b, n): a = ascending node, b = 90 deg along the
+    orbit, n = orbit normal (left of the direction of travel)."""
+    inc, lon0 = math.radians(inc_deg), math.radians(node_lon_deg)
+    a = np.array([math.cos(lon0), math.sin(lon0), 0.0])
+    # Rotate the equatorial direction 90 deg east of the node up by inc.
+    e = np.array([-math.sin(lon0), math.cos(lon0), 0.0])
+    z = np.array([0.0, 0.0, 1.0])
+    b = math.cos(inc) * e + math.sin(inc) * z
+    n = np.cross(a, b)
+    return a, b, n
+
+
+def track(inc_deg, node_lon_deg, u0_deg, u1_deg, step_m, offset_m=0.0):
+    """Latitudes and longitudes (degrees, float64; longitude in [-180, 180))
+    of points every `step_m` metres along the orbit from argument of
+    latitude `u0_deg` to `u1_deg`, shifted `offset_m` across the track."""
+    a, b, n = orbit_frame(inc_deg, node_lon_deg)
+    du = step_m / R_EARTH
+    u = np.arange(math.radians(u0_deg), math.radians(u1_deg), du)
+    d = offset_m / R_EARTH
+    p = np.cos(u)[:, None] * a + np.sin(u)[:, None] * b
+    p = math.cos(d) * p + math.sin(d) * n
+    lat = np.degrees(np.arcsin(np.clip(p[:, 2], -1.0, 1.0)))
+    lon = np.degrees(np.arctan2(p[:, 1], p[:, 0]))
+    lon = (lon + 180.0) % 360.0 - 180.0
+    return lat, lon
+
+
+def u_for_lat(inc_deg: float, lat_deg: float, ascending: bool = True) -> float:
+    """The argument of latitude (degrees) where the track reaches
+    `lat_deg`, on its ascending or descending half."""
+    s = math.sin(math.radians(lat_deg)) / math.sin(math.radians(inc_deg))
+    u = math.degrees(math.asin(max(-1.0, min(1.0, s))))
+    return u if ascending else 180.0 - u
+
+
+def node_through(inc_deg: float, lat_deg: float, lon_deg: float, ascending: bool) -> float:
+    """Node longitude of the track that passes through (lat, lon)."""
+    u = math.radians(u_for_lat(inc_deg, lat_deg, ascending))
+    inc = math.radians(inc_deg)
+    dlon = math.degrees(math.atan2(math.cos(inc) * math.sin(u), math.cos(u)))
+    return (lon_deg - dlon + 180.0) % 360.0 - 180.0
+
+
+def pass_through(inc_deg, center, k, n, spread_deg, lat_extent_deg):
+    """Node longitude and argument-of-latitude range of pass `k` of `n`:
+    ascending for even `k`, descending for odd, crossing the centre
+    latitude `spread_deg` apart in longitude, spanning ±`lat_extent_deg`."""
+    ascending = k % 2 == 0
+    lat_c, lon_c = center
+    dlon = (k - (n - 1) / 2.0) * spread_deg
+    node = node_through(inc_deg, lat_c, lon_c + dlon, ascending)
+    lo, hi = lat_c - lat_extent_deg, lat_c + lat_extent_deg
+    u0, u1 = u_for_lat(inc_deg, lo, ascending), u_for_lat(inc_deg, hi, ascending)
+    if not ascending:
+        u0, u1 = u1, u0
+    return ascending, node, u0, u1
+
+
+def write(grp, name, data, chunk, gzip, fill=None, attrs=None, maxshape=None):
+    """A chunked (`chunk` rows), deflated dataset; with `fill`, also the
+    HDF5 fill value and a `_FillValue` attribute of the data's type;
+    `attrs` as fixed-length ASCII strings."""
+    data = np.asarray(data)
+    chunks = (min(chunk, max(1, data.shape[0])),) + data.shape[1:]
+    kw = {} if fill is None else {"fillvalue": fill}
+    if maxshape is not None:
+        kw["maxshape"] = maxshape
+    ds = grp.create_dataset(name, data=data, chunks=chunks, compression="gzip",
+                            compression_opts=gzip, **kw)
+    if fill is not None:
+        ds.attrs["_FillValue"] = np.array([fill], dtype=data.dtype)
+    for k, v in (attrs or {}).items():
+        ds.attrs[k] = np.bytes_(v)
+    return ds
