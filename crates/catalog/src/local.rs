@@ -12,6 +12,7 @@ use crate::build::{BuildSpec, assemble, point_shards};
 use crate::error::Error;
 use crate::granule::{BBox, GranuleRef, GranuleUrls};
 use crate::shardmap::ShardMap;
+use crate::window::WindowPlan;
 
 /// Where the coordinates of a product live.
 #[derive(Debug, Clone)]
@@ -141,11 +142,14 @@ fn record(url: &str, bbox: BBox) -> GranuleRef {
         time_start: None,
         time_end: None,
         concept_id: None,
+        window: 0,
     }
 }
 
 /// Builds a shard map from granule files, reading `concurrency` files at
-/// a time. Granules without any point in the region are left out.
+/// a time, in one window: their cycle's when every name says the same one,
+/// else one over everything ([`WindowPlan::from_names`]). Granules without
+/// any point in the region are left out.
 pub async fn build(
     urls: &[String],
     region: &Region,
@@ -154,9 +158,37 @@ pub async fn build(
     layout: &Layout,
     concurrency: usize,
 ) -> Result<ShardMap, Error> {
+    let plan = WindowPlan::from_names(urls.iter().map(String::as_str));
+    build_in(urls, &plan, region, region_moc, spec, layout, concurrency).await
+}
+
+/// [`build`] with the windows of `plan`: each granule in its window (by
+/// its name; files in no window are not read).
+pub async fn build_in(
+    urls: &[String],
+    plan: &WindowPlan,
+    region: &Region,
+    region_moc: &Moc,
+    spec: &BuildSpec,
+    layout: &Layout,
+    concurrency: usize,
+) -> Result<ShardMap, Error> {
     spec.validate()?;
-    let results: Vec<(GranuleRef, Vec<u64>)> = futures::stream::iter(urls)
-        .map(|url| async move {
+    let mut placed = Vec::with_capacity(urls.len());
+    for url in urls {
+        // The window goes by the name (local records have no catalog time).
+        let nowhere = BBox {
+            west: 0.0,
+            south: 0.0,
+            east: 0.0,
+            north: 0.0,
+        };
+        if let Some(w) = plan.assign(&record(url, nowhere))? {
+            placed.push((url, w));
+        }
+    }
+    let results: Vec<(GranuleRef, Vec<u64>)> = futures::stream::iter(placed)
+        .map(|(url, window)| async move {
             let (lats, lons) = read_coordinates(url, layout).await?;
             let Some(bbox) = points_bbox(&lats, &lons) else {
                 return Ok::<_, Error>(None);
@@ -167,7 +199,9 @@ pub async fn build(
                 tokio::task::spawn_blocking(move || point_shards(&lats, &lons, &moc, &spec))
                     .await
                     .map_err(|e| Error::Parameter(format!("indexing task failed: {e}")))??;
-            Ok(Some((record(url, bbox), shards)))
+            let mut g = record(url, bbox);
+            g.window = window;
+            Ok(Some((g, shards)))
         })
         .buffer_unordered(concurrency.max(1))
         .try_filter_map(|x| async move { Ok(x) })
@@ -175,10 +209,12 @@ pub async fn build(
         .await?;
     let mut query = spec.query("local", region, region_moc)?;
     let ids: Vec<&str> = results.iter().map(|(g, _)| g.id.as_str()).collect();
-    (query.short_name, query.version, query.cycle) = common_name_fields(&ids);
+    (query.short_name, query.version) = common_name_fields(&ids);
+    query.temporal = plan.search_range();
     Ok(assemble(
         results.iter().map(|(g, s)| (g, s.clone())),
         query,
+        plan.windows.clone(),
         spec,
     ))
 }
@@ -195,21 +231,20 @@ mod tests {
     }
 }
 
-/// Product, release and cycle shared by every granule name
+/// Product and release shared by every granule name
 /// (`ATL06_YYYYMMDDhhmmss_ttttccrr_vvv_RR.h5`), each `None` unless all agree.
-fn common_name_fields(ids: &[&str]) -> (Option<String>, Option<String>, Option<u8>) {
+fn common_name_fields(ids: &[&str]) -> (Option<String>, Option<String>) {
     fn same<T: PartialEq>(mut it: impl Iterator<Item = Option<T>>) -> Option<T> {
         let first = it.next()??;
         it.all(|x| x.as_ref() == Some(&first)).then_some(first)
     }
-    let part = |id: &str, i: usize| id.split('_').nth(i).map(str::to_string);
+    let part = |id: &str, i: usize| {
+        crate::granule::parse_name(id)?;
+        id.split('_').nth(i).map(str::to_string)
+    };
     (
         same(ids.iter().map(|id| part(id, 0))),
         same(ids.iter().map(|id| part(id, 3))),
-        same(
-            ids.iter()
-                .map(|id| crate::granule::parse_name(id).map(|f| f.cycle)),
-        ),
     )
 }
 
@@ -221,13 +256,13 @@ mod name_tests {
     fn shared_fields_only() {
         let a = "ATL06_20231218222155_00012211_006_01.h5";
         let b = "ATL06_20240201233310_06892211_006_02.h5";
-        let c = "ATL06_20240401000000_00012311_006_01.h5";
+        let c = "ATL08_20240401000000_00012311_006_01.h5";
         assert_eq!(
             common_name_fields(&[a, b]),
-            (Some("ATL06".into()), Some("006".into()), Some(22))
+            (Some("ATL06".into()), Some("006".into()))
         );
-        assert_eq!(common_name_fields(&[a, c]).2, None);
-        assert_eq!(common_name_fields(&[]), (None, None, None));
-        assert_eq!(common_name_fields(&["x.h5"]).2, None);
+        assert_eq!(common_name_fields(&[a, c]), (None, Some("006".into())));
+        assert_eq!(common_name_fields(&[]), (None, None));
+        assert_eq!(common_name_fields(&["x.h5"]), (None, None));
     }
 }

@@ -135,7 +135,7 @@ fn run_attrs(map: &ShardMap) -> Map<String, Value> {
     if let Some(v) = &q.version {
         m.insert("product_version".into(), json!(v));
     }
-    if let Some(c) = q.cycle {
+    if let Some(c) = map.cycle() {
         m.insert("cycle".into(), json!(c));
     }
     m.insert("region".into(), json!(q.region.name));
