@@ -116,6 +116,7 @@ mod tests {
             granules: vec![GranuleSource {
                 id: "g".into(),
                 url: "s3://in/g.h5".into(),
+                window: 0,
             }],
             region: ShardRegion::Cells(vec![magg_morton::encode(12, 5).unwrap()]),
         };

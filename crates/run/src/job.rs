@@ -72,8 +72,8 @@ pub enum JobError {
     },
 }
 
-/// One task per shard of the map, reading each granule from its best URL,
-/// with the shard's region cells under the map's rule.
+/// One task per shard of the map, reading each granule (of every window)
+/// from its best URL, with the shard's region cells under the map's rule.
 pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobError> {
     let cells = map
         .shard_cells()
@@ -89,6 +89,7 @@ pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobEr
                     Ok(GranuleSource {
                         id: g.id.clone(),
                         url: url.to_string(),
+                        window: g.window,
                     })
                 })
                 .collect::<Result<_, JobError>>()?;
