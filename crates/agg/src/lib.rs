@@ -77,6 +77,7 @@ mod reduce;
 mod region;
 mod rows;
 pub mod stats;
+pub mod trend;
 
 pub use accumulate::{FilterStats, ShardAccumulator};
 pub use atl06::{ATL06_GROUPS, ATL06_YAML};
