@@ -66,6 +66,7 @@ mod atl06;
 mod batch;
 mod column;
 mod config;
+pub mod dhdt;
 mod dtype;
 mod error;
 mod expr;
