@@ -20,3 +20,8 @@ for libver in ("earliest", "latest"):
             m.attrs[f"a{i}"] = i
             m.create_group(f"g{i}")
         f["soft"] = h5py.SoftLink("/contig")
+        # An enumeration (committed type, fill value, chunked) and a 2-D flag
+        # chunked by rows, as ATL03's signal_conf_ph.
+        f["enum_t"] = h5py.enum_dtype({"ok": 0, "bad": -2, "tep": 127}, basetype="i1")
+        g.create_dataset("flags", data=np.array([0, -2, 127, 0], dtype="i1"), dtype=f["enum_t"], chunks=(2,), fillvalue=127)
+        g.create_dataset("conf", data=np.arange(50, dtype="i1").reshape(10, 5), chunks=(4, 5), compression="gzip")

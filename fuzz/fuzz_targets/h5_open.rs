@@ -57,6 +57,12 @@ async fn exercise(data: &[u8]) {
         if ds.dtype().is_numeric() {
             let _ = ds.read_rows::<f64>(0..rows).await;
             let _ = ds.read_rows::<i8>(rows / 2..rows).await;
+            // A column selection of a 2-D dataset (its last column).
+            if let Some(&cols) = ds.shape().get(1)
+                && let Ok(col) = ds.column(cols.saturating_sub(1))
+            {
+                let _ = col.read_rows::<f64>(rows / 3..rows).await;
+            }
         } else {
             let _ = ds.read_strings(0..rows.min(1024)).await;
         }

@@ -73,7 +73,7 @@ fn accumulate(plan: &Plan, shard: u64, o: &Obs) -> ShardAccumulator {
                 SourceSlice::with_fill(&o.h[r.clone()], f64::from(f32::MAX)),
                 SourceSlice::with_fill(&o.s[r.clone()], f64::from(f32::MAX)),
             ],
-            quality: Some(Values::I8(&o.q[r])),
+            filters: vec![Values::I8(&o.q[r])],
         })
         .unwrap();
     }

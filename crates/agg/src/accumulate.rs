@@ -19,8 +19,8 @@ use std::ops::Range;
 pub struct FilterStats {
     /// Rows offered.
     pub rows: u64,
-    /// Dropped by the quality flag.
-    pub rejected_quality: u64,
+    /// Dropped by the filters (the quality flag and `data_source.filters`).
+    pub rejected_filters: u64,
     /// Dropped because a source variable was the fill value or not finite.
     pub rejected_values: u64,
     /// Dropped because latitude/longitude was fill, not finite, or |lat| > 90.
@@ -37,7 +37,7 @@ impl FilterStats {
     /// Adds `other`'s counts to these.
     pub fn add(&mut self, other: &FilterStats) {
         self.rows += other.rows;
-        self.rejected_quality += other.rejected_quality;
+        self.rejected_filters += other.rejected_filters;
         self.rejected_values += other.rejected_values;
         self.rejected_coordinates += other.rejected_coordinates;
         self.outside_shard += other.outside_shard;
@@ -129,8 +129,8 @@ impl ShardAccumulator {
         self.cells.is_empty()
     }
 
-    /// Filters a batch (quality flag, fill and non-finite values, invalid
-    /// coordinates), indexes it to the child order and keeps the
+    /// Filters a batch (the config's filters, fill and non-finite values,
+    /// invalid coordinates), indexes it to the child order and keeps the
     /// observations inside the shard and its region. Returns this batch's
     /// counts.
     pub fn push(&mut self, batch: &Batch<'_>) -> Result<FilterStats, AggError> {
@@ -143,12 +143,10 @@ impl ShardAccumulator {
         rows.clear();
         rows.extend(0..n as u32);
 
-        if let Some(keep) = self.plan.quality_value() {
-            let flag = batch.quality.as_ref().expect("checked by check_shape");
-            let keep = keep as f64;
-            flag.retain_rows(rows, |v| v == keep);
-            st.rejected_quality = (n - rows.len()) as u64;
+        for (filter, flags) in self.plan.filters().iter().zip(&batch.filters) {
+            filter.retain(flags, rows);
         }
+        st.rejected_filters = (n - rows.len()) as u64;
         let before = rows.len();
         for var in &batch.variables {
             retain_valid(var, rows, |_| true);
@@ -222,14 +220,14 @@ impl ShardAccumulator {
                 .zip(&batch.variables)
                 .map(|(s, v)| (s.clone(), v.values.len())),
         );
-        if self.plan.quality_value().is_some() {
-            let Some(q) = &batch.quality else {
-                return Err(bad(
-                    "the config filters on quality but the batch has no quality column".to_string(),
-                ));
-            };
-            lens.push(("quality".to_string(), q.len()));
+        let filters = self.plan.filters().len();
+        if batch.filters.len() != filters {
+            return Err(bad(format!(
+                "{} filter columns given, the config has {filters} filters",
+                batch.filters.len()
+            )));
         }
+        lens.extend((0..filters).map(|i| (format!("filter {i}"), batch.filters[i].len())));
         if let Some((name, len)) = lens.iter().find(|(_, len)| *len != n) {
             return Err(bad(format!(
                 "column `{name}` has {len} rows, latitude has {n}"

@@ -26,6 +26,7 @@ fn stat(function: Function, params: Option<Params>) -> VariableSpec {
         expression: None,
         dtype: Dtype::Float32,
         fill_value: None,
+        attrs: Named::default(),
     }
 }
 
@@ -33,8 +34,8 @@ fn quantile(q: f64) -> VariableSpec {
     stat(
         Function::Quantile,
         Some(Params {
-            weights: None,
             q: Some(q),
+            ..Params::default()
         }),
     )
 }
@@ -63,7 +64,7 @@ impl AggConfig {
                     Function::Average,
                     Some(Params {
                         weights: Some("1.0 / s_li**2".to_string()),
-                        q: None,
+                        ..Params::default()
                     }),
                 ),
             ),
@@ -76,6 +77,7 @@ impl AggConfig {
                     expression: Some("1.0 / np.sqrt(np.sum(1.0 / s_li**2))".to_string()),
                     dtype: Dtype::Float32,
                     fill_value: None,
+                    attrs: Named::default(),
                 },
             ),
             ("h_variance", stat(Function::Var, None)),
@@ -101,6 +103,7 @@ impl AggConfig {
                     dataset: lis("atl06_quality_summary"),
                     value: 0,
                 }),
+                filters: Vec::new(),
                 row_search: RowSearch::AlongTrack,
             },
             aggregation: Aggregation {

@@ -173,6 +173,8 @@ pub struct Batch<'a> {
     pub longitude: SourceSlice<'a>,
     /// Source variables, in [`Plan::sources`](crate::Plan::sources) order.
     pub variables: Vec<SourceSlice<'a>>,
-    /// The quality flag, required when the config filters on quality.
-    pub quality: Option<Values<'a>>,
+    /// The flag columns of the config's filters, in
+    /// [`Plan::filters`](crate::Plan::filters) order (the quality flag,
+    /// then `data_source.filters`).
+    pub filters: Vec<Values<'a>>,
 }

@@ -94,9 +94,13 @@ pub struct DataSource {
     pub coordinates: Coordinates,
     /// Source variables: name (used in `source` and expressions) → dataset path.
     pub variables: Named<String>,
-    /// Keep only observations whose flag equals `value`.
+    /// Keep only observations whose flag equals `value` (upstream's flat
+    /// form: one `eq` filter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality_filter: Option<QualityFilter>,
+    /// Keep only observations passing every filter (AND-ed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<FilterSpec>,
     /// How the rows of a shard are found in a beam (default `along_track`).
     #[serde(default, skip_serializing_if = "RowSearch::is_default")]
     pub row_search: RowSearch,
@@ -151,6 +155,135 @@ pub struct QualityFilter {
     pub value: i64,
 }
 
+/// `data_source.filters[i]`: a comparison of a flag dataset (or of one
+/// column of a 2-D one) with numbers. Values are compared as float64, as
+/// numpy compares them (so a NaN value fails every test but `ne`/`not_in`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSpec {
+    /// Dataset path with `{group}`, e.g. `/{group}/heights/signal_conf_ph`.
+    pub dataset: String,
+    /// For a 2-D dataset `[rows, k]`: which column to compare
+    /// (`signal_conf_ph[:, column]`); required for 2-D, refused for 1-D.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    /// The comparison.
+    pub op: FilterOp,
+    /// The number to compare with (`eq ne lt le gt ge`), or a list of
+    /// numbers for `in` / `not_in`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<FilterValue>,
+    /// The numbers of `in` / `not_in` (upstream's spelling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<f64>>,
+    /// `false` keeps the observations that do *not* pass (upstream's
+    /// `keep`; default `true`).
+    #[serde(default = "keep_default", skip_serializing_if = "is_keep_default")]
+    pub keep: bool,
+}
+
+fn keep_default() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
+fn is_keep_default(keep: &bool) -> bool {
+    *keep
+}
+
+/// `data_source.filters[i].op`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterOp {
+    /// `==`.
+    Eq,
+    /// `!=`.
+    Ne,
+    /// `<`.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+    /// Equal to one of the numbers (`np.isin`).
+    In,
+    /// Equal to none of the numbers.
+    NotIn,
+}
+
+impl FilterOp {
+    /// The YAML spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            FilterOp::Eq => "eq",
+            FilterOp::Ne => "ne",
+            FilterOp::Lt => "lt",
+            FilterOp::Le => "le",
+            FilterOp::Gt => "gt",
+            FilterOp::Ge => "ge",
+            FilterOp::In => "in",
+            FilterOp::NotIn => "not_in",
+        }
+    }
+
+    /// Whether the op takes a list of numbers.
+    pub fn is_set(self) -> bool {
+        matches!(self, FilterOp::In | FilterOp::NotIn)
+    }
+}
+
+/// A filter's `value`: one number, or a list for `in` / `not_in`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterValue {
+    /// One number.
+    One(f64),
+    /// A list of numbers.
+    Many(Vec<f64>),
+}
+
+impl Serialize for FilterValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FilterValue::One(v) => s.serialize_f64(*v),
+            FilterValue::Many(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FilterValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FilterValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number, or a list of numbers for `in` / `not_in`")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FilterValue, E> {
+                Ok(FilterValue::One(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FilterValue, E> {
+                Ok(FilterValue::One(v as f64))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<FilterValue, E> {
+                Ok(FilterValue::One(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<FilterValue, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<f64>()? {
+                    out.push(v);
+                }
+                Ok(FilterValue::Many(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// `aggregation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -176,7 +309,8 @@ pub struct CoordinateSpec {
     pub fill_value: Option<FillLiteral>,
 }
 
-/// The statistic of an output variable (`function:`).
+/// The statistic of an output variable (`function:`). numpy's functions
+/// may also be spelled `np.NAME` or `numpy.NAME`, as upstream resolves them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Function {
@@ -185,20 +319,34 @@ pub enum Function {
     /// Number of observations (same as `len`: invalid values are dropped before).
     Count,
     /// `np.min`.
+    #[serde(alias = "np.min", alias = "numpy.min")]
     Min,
     /// `np.max`.
+    #[serde(alias = "np.max", alias = "numpy.max")]
     Max,
     /// `np.mean`.
+    #[serde(alias = "np.mean", alias = "numpy.mean")]
     Mean,
     /// `np.average`, weighted by `params.weights` when given.
+    #[serde(alias = "np.average", alias = "numpy.average")]
     Average,
-    /// `np.var` (population, ddof 0).
+    /// `np.median`.
+    #[serde(alias = "np.median", alias = "numpy.median")]
+    Median,
+    /// `np.var`, population unless `params.ddof`.
+    #[serde(alias = "np.var", alias = "numpy.var")]
     Var,
-    /// `np.std` (ddof 0).
+    /// `np.std`, population unless `params.ddof`.
+    #[serde(alias = "np.std", alias = "numpy.std")]
     Std,
-    /// `np.quantile` at `params.q`, linear interpolation.
+    /// `np.quantile` at `params.q` in [0, 1], linear interpolation.
+    #[serde(alias = "np.quantile", alias = "numpy.quantile")]
     Quantile,
+    /// `np.percentile` at `params.q` in [0, 100] (`np.quantile` at q / 100).
+    #[serde(alias = "np.percentile", alias = "numpy.percentile")]
+    Percentile,
     /// `np.sum`.
+    #[serde(alias = "np.sum", alias = "numpy.sum")]
     Sum,
     /// Inverse-variance error `1/sqrt(sum(1/x**2))` of per-observation errors `x`.
     Sigma,
@@ -214,9 +362,11 @@ impl Function {
             Function::Max => "max",
             Function::Mean => "mean",
             Function::Average => "average",
+            Function::Median => "median",
             Function::Var => "var",
             Function::Std => "std",
             Function::Quantile => "quantile",
+            Function::Percentile => "percentile",
             Function::Sum => "sum",
             Function::Sigma => "sigma",
         }
@@ -246,6 +396,10 @@ pub struct VariableSpec {
     /// Value for cells without data (default NaN for floats, 0 for integers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fill_value: Option<FillLiteral>,
+    /// Attributes of the output array in the store (`units`, `long_name`,
+    /// ...), written as given.
+    #[serde(default, skip_serializing_if = "Named::is_empty")]
+    pub attrs: Named<serde_json::Value>,
 }
 
 /// `aggregation.variables.<name>.params`.
@@ -255,9 +409,14 @@ pub struct Params {
     /// `average`: per-observation weights, an expression such as `1.0 / s_li**2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<String>,
-    /// `quantile`: the probability in [0, 1].
+    /// `quantile`: the probability in [0, 1]; `percentile`: the
+    /// percentage in [0, 100].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<f64>,
+    /// `var` / `std`: delta degrees of freedom (divide by `n - ddof`;
+    /// default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ddof: Option<f64>,
 }
 
 /// `output`.
@@ -340,6 +499,7 @@ impl AggConfig {
                 path
             };
             let message = strip_path_prefix(&e.into_inner().to_string(), &key);
+            let message = crate::upstream::explain(&message);
             ConfigError::Invalid {
                 origin: origin.to_string(),
                 key,
@@ -356,15 +516,36 @@ impl AggConfig {
     }
 
     /// Dataset paths for one beam group: (latitude, longitude, variables in
-    /// config order, quality flag).
+    /// config order, filter datasets in [`Plan::filters`] order).
     pub fn paths_for_group(&self, group: &str) -> GroupPaths {
         let ds = &self.data_source;
         let sub = |p: &str| p.replace("{group}", group);
+        let quality = ds.quality_filter.iter().map(|q| (sub(&q.dataset), None));
+        let filters = ds.filters.iter().map(|f| (sub(&f.dataset), f.column));
         GroupPaths {
             latitude: sub(&ds.coordinates.latitude),
             longitude: sub(&ds.coordinates.longitude),
             variables: ds.variables.0.iter().map(|(_, p)| sub(p)).collect(),
-            quality: ds.quality_filter.as_ref().map(|q| sub(&q.dataset)),
+            filters: quality.chain(filters).collect(),
+        }
+    }
+}
+
+impl AggConfig {
+    /// What a chunk index for this config describes: its beam groups,
+    /// coordinates, variables and filter datasets (`magg-index`), with
+    /// summaries at `summary_order`.
+    pub fn index_spec(&self, summary_order: u8) -> magg_index::IndexSpec {
+        let ds = &self.data_source;
+        let mut datasets: Vec<String> = ds.variables.0.iter().map(|(_, p)| p.clone()).collect();
+        datasets.extend(ds.quality_filter.iter().map(|q| q.dataset.clone()));
+        datasets.extend(ds.filters.iter().map(|f| f.dataset.clone()));
+        magg_index::IndexSpec {
+            groups: ds.groups.clone(),
+            latitude: ds.coordinates.latitude.clone(),
+            longitude: ds.coordinates.longitude.clone(),
+            datasets,
+            summary_order,
         }
     }
 }
@@ -387,6 +568,7 @@ pub struct GroupPaths {
     pub longitude: String,
     /// Source variable datasets, in `data_source.variables` order.
     pub variables: Vec<String>,
-    /// Quality flag dataset, when filtered.
-    pub quality: Option<String>,
+    /// Filter datasets (the quality flag, then `filters`), each with the
+    /// column a 2-D one is compared on.
+    pub filters: Vec<(String, Option<u64>)>,
 }

@@ -3,13 +3,25 @@
 //!
 //! The fingerprint is `sha256:<hex>` of a canonical JSON text: keys in a
 //! fixed order, defaults written out (fill values, `parent_order`,
-//! `indexing_scheme`), expressions in their canonical spelling
-//! ([`Expr::canonical`]), and the keys that do not change results
-//! (upstream's `reader`, `driver`, `handoff`; `row_search`) left out. YAML formatting,
-//! comments and `np.` prefixes therefore do not change it; any change to
-//! paths, filters, variables, dtypes, fills or orders does.
+//! `indexing_scheme`) or left out (`ddof: 0`, `keep: true`), expressions in
+//! their canonical spelling ([`Expr::canonical`]: `np.` dropped, `ddof=0`
+//! left out), function names without `np.`, filters in one spelling per
+//! meaning (a `filters` list of one `eq` filter is the `quality_filter` it
+//! equals; filters in a fixed order; `in` lists sorted; `keep: false` of
+//! `eq`/`ne`/`in`/`not_in` is the opposite op), and the keys that do not
+//! change results (upstream's `reader`, `driver`, `handoff`; `row_search`;
+//! `attrs`) left out. YAML formatting, comments and `np.` prefixes therefore
+//! do not change it; any change to paths, filters, variables, dtypes, fills
+//! or orders does.
+//!
+//! Every config that loaded before `filters`, `ddof`, `median`,
+//! `percentile`, `attrs` and the numpy expression functions existed keeps
+//! its fingerprint (a test pins the built-in default's), so stores made
+//! with them still `--resume`. That is also why spellings that were already
+//! distinct stay distinct (`count` / `len`, `average` without weights /
+//! `mean`): equal results, different fingerprints, as before.
 
-use crate::config::AggConfig;
+use crate::config::{AggConfig, FilterOp, FilterSpec, FilterValue, QualityFilter};
 use crate::expr::Expr;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -38,7 +50,18 @@ impl AggConfig {
                 *text = e.canonical().to_string();
             }
         };
+        canonical_filters(&mut c);
         for (_, spec) in &mut c.aggregation.variables.0 {
+            spec.attrs = crate::named::Named::default();
+            // `ddof: 0` is the default; a `params` holding only it is none.
+            if let Some(p) = spec.params.as_mut()
+                && p.ddof == Some(0.0)
+            {
+                p.ddof = None;
+                if *p == crate::config::Params::default() {
+                    spec.params = None;
+                }
+            }
             spec.fill_value = Some(spec.fill_value.unwrap_or(spec.dtype.default_fill()));
             if let Some(e) = spec.expression.as_mut() {
                 canon(e);
@@ -67,6 +90,65 @@ impl AggConfig {
         }
         out
     }
+}
+
+/// One spelling per filter meaning (see the module docs).
+fn canonical_filters(c: &mut AggConfig) {
+    let ds = &mut c.data_source;
+    for f in &mut ds.filters {
+        let mut values = match (f.value.take(), f.values.take()) {
+            (Some(FilterValue::One(v)), _) => vec![v],
+            (Some(FilterValue::Many(v)), _) | (None, Some(v)) => v,
+            (None, None) => Vec::new(),
+        };
+        if !f.keep {
+            let opposite = match f.op {
+                FilterOp::Eq => Some(FilterOp::Ne),
+                FilterOp::Ne => Some(FilterOp::Eq),
+                FilterOp::In => Some(FilterOp::NotIn),
+                FilterOp::NotIn => Some(FilterOp::In),
+                _ => None,
+            };
+            if let Some(op) = opposite {
+                f.op = op;
+                f.keep = true;
+            }
+        }
+        if f.op.is_set() {
+            values.sort_by(f64::total_cmp);
+            values.dedup();
+            f.values = Some(values);
+        } else {
+            f.value = values.first().map(|v| FilterValue::One(*v));
+        }
+    }
+    // One `eq` filter on a 1-D flag is the flat `quality_filter`.
+    if let [
+        FilterSpec {
+            dataset,
+            column: None,
+            op: FilterOp::Eq,
+            value: Some(FilterValue::One(v)),
+            keep: true,
+            ..
+        },
+    ] = ds.filters.as_slice()
+        && v.fract() == 0.0
+        && v.abs() < 9.0e15
+    {
+        ds.quality_filter = Some(QualityFilter {
+            dataset: dataset.clone(),
+            value: *v as i64,
+        });
+        ds.filters.clear();
+    }
+    let mut keyed: Vec<(String, FilterSpec)> = ds
+        .filters
+        .drain(..)
+        .map(|f| (serde_json::to_string(&f).expect("a filter serializes"), f))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    ds.filters = keyed.into_iter().map(|(_, f)| f).collect();
 }
 
 /// Sorts object keys at every level. Variable order is presentation only

@@ -3,24 +3,33 @@
 //! One job: the compute half of a shard worker, independent of I/O so it is
 //! unit-testable.
 //!
-//! - **Config** ([`AggConfig`]): the YAML pipeline config (same shape as the
-//!   upstream zagg ATL06 config): `data_source` (beam groups, coordinate and
-//!   variable paths with `{group}`, quality filter), `aggregation.variables`
+//! - **Config** ([`AggConfig`]): the YAML pipeline config, in the upstream
+//!   zagg system's grammar: `data_source` (beam groups, coordinate and
+//!   variable paths with `{group}`, `quality_filter` or `filters` — see
+//!   [`FilterSpec`], compiled to [`RowFilter`]s), `aggregation.variables`
 //!   (name → `function`/`source`/`params`/`expression`, `dtype`,
-//!   `fill_value`) and `output.grid`. Unknown keys are errors naming the key
-//!   path. [`AggConfig::atl06_default`] is the built-in ATL06 config
+//!   `fill_value`, `attrs`) and `output.grid`. Unknown keys are errors
+//!   naming the key path (upstream keys magg does not support also say
+//!   why). [`AggConfig::atl06_default`] is the built-in ATL06 config
 //!   (`configs/atl06.yaml`); [`AggConfig::fingerprint`] a stable hash of its
 //!   meaning.
 //! - **Expressions** ([`Expr`]): `+ - * / **`, unary minus, parentheses,
-//!   numbers, source names, `sqrt`/`np.sqrt`, `sum`/`np.sum`, evaluated as
-//!   numpy does on float64 arrays.
-//! - **Statistics** ([`stats`]): count, min, max, sum, mean, var, std,
-//!   weighted average, inverse-variance sigma and `np.quantile` (linear),
-//!   reproducing numpy's float64 results (pairwise summation, two-pass
-//!   variance, selection-based quantiles).
+//!   numbers, source names and numpy's `sqrt abs log exp` (element-wise) and
+//!   `sum mean median min max var std quantile percentile average` and `len`
+//!   (over a cell's observations, with `ddof=`, `q=`, `weights=`), evaluated
+//!   as numpy does on float64 arrays.
+//! - **Statistics** ([`stats`]): count, min, max, sum, mean, median, var
+//!   and std (with `ddof`), weighted average, inverse-variance sigma,
+//!   `np.quantile` (linear) and `np.percentile`, reproducing numpy's float64
+//!   results (pairwise summation, two-pass variance, selection-based order
+//!   statistics).
+//! - **Missing values**: a coordinate or variable value equal to its
+//!   dataset's fill value (`_FillValue` in the stored type, else the HDF5
+//!   fill value property) or not finite leaves its observation out
+//!   (`datasets.rs` has the rule).
 //! - **Reduction**: [`Plan`] (the compiled config) →
-//!   [`ShardAccumulator::push`] one [`Batch`] per granule beam (quality,
-//!   fill and non-finite filtering; child-cell indexing with
+//!   [`ShardAccumulator::push`] one [`Batch`] per granule beam (filters,
+//!   fill and non-finite values; child-cell indexing with
 //!   `magg_morton::geo_to_nested_batch`; points outside the shard, or in
 //!   child cells its [`ShardRegion`] leaves out, dropped) →
 //!   [`ShardAccumulator::finish`] (counting sort by child cell) →
@@ -50,7 +59,7 @@
 //!     latitude: SourceSlice::new(&lat[..]),
 //!     longitude: SourceSlice::new(&lon[..]),
 //!     variables: vec![SourceSlice::with_fill(&h[..], f32::MAX.into()), SourceSlice::new(&s[..])],
-//!     quality: Some(Values::I8(&q)),
+//!     filters: vec![Values::I8(&q)],
 //! }).unwrap();
 //! let grid = acc.finish().reduce(12).unwrap();
 //! assert_eq!(grid.observations, 2);
@@ -66,11 +75,14 @@ mod atl06;
 mod batch;
 mod column;
 mod config;
+mod datasets;
 pub mod dhdt;
 mod dtype;
 mod error;
 mod expr;
+mod filter;
 mod fingerprint;
+mod indexed;
 mod named;
 mod plan;
 mod read;
@@ -79,22 +91,26 @@ mod region;
 mod rows;
 pub mod stats;
 pub mod trend;
+mod upstream;
 
 pub use accumulate::{FilterStats, ShardAccumulator};
 pub use atl06::{ATL06_GROUPS, ATL06_YAML};
 pub use batch::{Batch, SourceSlice, Values};
 pub use column::{Column, ColumnRef};
 pub use config::{
-    AggConfig, Aggregation, ConfigError, CoordinateSpec, Coordinates, DataSource, Function, Grid,
-    GridKind, GroupPaths, IndexingScheme, Output, Params, QualityFilter, RowSearch, VariableSpec,
+    AggConfig, Aggregation, ConfigError, CoordinateSpec, Coordinates, DataSource, FilterOp,
+    FilterSpec, FilterValue, Function, Grid, GridKind, GroupPaths, IndexingScheme, Output, Params,
+    QualityFilter, RowSearch, VariableSpec,
 };
 pub use dtype::{Dtype, FillLiteral, FillValue};
 pub use error::AggError;
-pub use expr::{Expr, ExprError};
+pub use expr::{Expr, ExprError, ExprScratch};
+pub use filter::RowFilter;
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{
-    DEFAULT_BEAM_CONCURRENCY, DEFAULT_CACHED_FILES, GranuleReport, ReadOptions, ShardOutput,
+    DEFAULT_BEAM_CONCURRENCY, DEFAULT_CACHED_FILES, DEFAULT_GRANULE_CONCURRENCY,
+    DEFAULT_MEMORY_BUDGET, DEFAULT_REQUESTS_IN_FLIGHT, GranuleReport, ReadOptions, ShardOutput,
     read_shard, read_shard_in_region,
 };
 pub use reduce::{GroupedShard, ShardGrid};

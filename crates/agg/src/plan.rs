@@ -4,10 +4,24 @@
 use crate::config::{AggConfig, ConfigError, Function, VariableSpec};
 use crate::dtype::{Dtype, FillValue};
 use crate::expr::Expr;
+use crate::filter::RowFilter;
 use std::sync::Arc;
 
 /// Names that cannot be source variables because expressions reserve them.
-const RESERVED: [&str; 4] = ["sqrt", "sum", "np", "numpy"];
+const RESERVED: [&str; 6] = ["sqrt", "sum", "abs", "len", "np", "numpy"];
+
+/// Attribute names magg writes itself, or that readers would apply to the
+/// values (CF decoding), so `attrs` may not set them.
+const RESERVED_ATTRS: [&str; 8] = [
+    "function",
+    "expression",
+    "coordinates",
+    "_FillValue",
+    "missing_value",
+    "scale_factor",
+    "add_offset",
+    "dimension_names",
+];
 
 /// Coordinate arrays the output may declare in `aggregation.coordinates`.
 pub const COORDINATE_NAMES: [&str; 2] = ["morton", "cell_ids"];
@@ -22,7 +36,7 @@ struct Inner {
     outputs: Vec<OutputPlan>,
     parent_order: u8,
     child_order: u8,
-    quality_value: Option<i64>,
+    filters: Vec<RowFilter>,
 }
 
 /// One output variable: name, storage and how to compute it.
@@ -41,8 +55,8 @@ pub(crate) enum Kernel {
     Count,
     /// A one-input statistic.
     Stat(Stat, Operand),
-    /// `np.quantile(x, q)`.
-    Quantile(f64, Operand),
+    /// An order statistic (`np.quantile`, `np.median`): by selection.
+    Order(Order, Operand),
     /// `np.average(x, weights=w)`.
     Average(Operand, Operand),
     /// A reducing expression.
@@ -50,15 +64,26 @@ pub(crate) enum Kernel {
 }
 
 /// One-input statistics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Stat {
     Min,
     Max,
     Mean,
     Sum,
-    Var,
-    Std,
+    /// `np.var(x, ddof=d)`.
+    Var(f64),
+    /// `np.std(x, ddof=d)`.
+    Std(f64),
     Sigma,
+}
+
+/// Order statistics (by selection).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Order {
+    /// `np.quantile(x, q)`, linear.
+    Quantile(f64),
+    /// `np.median(x)`.
+    Median,
 }
 
 /// The per-observation input of a kernel.
@@ -93,9 +118,7 @@ impl Plan {
             "data_source.coordinates.longitude",
             &ds.coordinates.longitude,
         )?;
-        if let Some(q) = &ds.quality_filter {
-            non_empty_path("data_source.quality_filter.dataset", &q.dataset)?;
-        }
+        let filters = crate::filter::compile(ds)?;
         let sources: Vec<String> = ds.variables.names().map(str::to_string).collect();
         for (name, path) in ds.variables.iter() {
             let key = format!("data_source.variables.{name}");
@@ -103,7 +126,8 @@ impl Plan {
                 return Err(ConfigError::invalid(
                     key,
                     format!(
-                        "`{name}` cannot name a source variable (use letters, digits and _, not sqrt/sum/np)"
+                        "`{name}` cannot name a source variable (use letters, digits and _, not {})",
+                        RESERVED.join("/")
                     ),
                 ));
             }
@@ -157,6 +181,7 @@ impl Plan {
                 .fill_value(spec.fill_value.unwrap_or(spec.dtype.default_fill()))
                 .map_err(|m| ConfigError::invalid(format!("{key}.fill_value"), m))?;
             let kernel = compile_kernel(&key, spec, &sources)?;
+            check_attrs(&key, spec)?;
             outputs.push(OutputPlan {
                 name: name.to_string(),
                 fill,
@@ -200,7 +225,7 @@ impl Plan {
             outputs,
             parent_order: grid.parent_order,
             child_order: grid.child_order,
-            quality_value: ds.quality_filter.as_ref().map(|q| q.value),
+            filters,
         })))
     }
 
@@ -230,9 +255,10 @@ impl Plan {
         self.0.child_order
     }
 
-    /// The quality flag value to keep, when the config filters.
-    pub fn quality_value(&self) -> Option<i64> {
-        self.0.quality_value
+    /// The observation filters, in the order batches pass their columns
+    /// (the quality flag, then `data_source.filters`).
+    pub fn filters(&self) -> &[RowFilter] {
+        &self.0.filters
     }
 
     pub(crate) fn outputs(&self) -> &[OutputPlan] {
@@ -261,6 +287,26 @@ fn is_output_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+fn check_attrs(key: &str, spec: &VariableSpec) -> Result<(), ConfigError> {
+    for (name, value) in spec.attrs.iter() {
+        let akey = format!("{key}.attrs.{name}");
+        if RESERVED_ATTRS.contains(&name) || name.starts_with('_') {
+            return Err(ConfigError::invalid(
+                akey,
+                format!(
+                    "`{name}` is written by magg or changes how readers decode the values \
+                     (reserved: {}, and names starting with `_`)",
+                    RESERVED_ATTRS.join(", ")
+                ),
+            ));
+        }
+        if value.is_null() {
+            return Err(ConfigError::invalid(akey, "has no value"));
+        }
+    }
+    Ok(())
 }
 
 fn parse_expr(key: &str, text: &str, sources: &[String]) -> Result<Expr, ConfigError> {
@@ -304,19 +350,40 @@ fn compile_kernel(
         return Ok(Kernel::Scalar(expr));
     };
 
-    if params.weights.is_some() && function != Function::Average {
-        return Err(ConfigError::invalid(
-            format!("{key}.params.weights"),
-            format!("only used by function `average`, not `{}`", function.name()),
-        ));
+    for (present, param, users) in [
+        (
+            params.weights.is_some(),
+            "weights",
+            &[Function::Average][..],
+        ),
+        (
+            params.q.is_some(),
+            "q",
+            &[Function::Quantile, Function::Percentile][..],
+        ),
+        (
+            params.ddof.is_some(),
+            "ddof",
+            &[Function::Var, Function::Std][..],
+        ),
+    ] {
+        if present && !users.contains(&function) {
+            let names: Vec<&str> = users.iter().map(|f| f.name()).collect();
+            return Err(ConfigError::invalid(
+                format!("{key}.params.{param}"),
+                format!(
+                    "only used by function `{}`, not `{}`",
+                    names.join("` / `"),
+                    function.name()
+                ),
+            ));
+        }
     }
-    if params.q.is_some() && function != Function::Quantile {
+    let ddof = params.ddof.unwrap_or(0.0);
+    if !ddof.is_finite() {
         return Err(ConfigError::invalid(
-            format!("{key}.params.q"),
-            format!(
-                "only used by function `quantile`, not `{}`",
-                function.name()
-            ),
+            format!("{key}.params.ddof"),
+            format!("{ddof} is not a finite number"),
         ));
     }
 
@@ -372,21 +439,39 @@ fn compile_kernel(
         Function::Max => Kernel::Stat(Stat::Max, need(operand)?),
         Function::Mean => Kernel::Stat(Stat::Mean, need(operand)?),
         Function::Sum => Kernel::Stat(Stat::Sum, need(operand)?),
-        Function::Var => Kernel::Stat(Stat::Var, need(operand)?),
-        Function::Std => Kernel::Stat(Stat::Std, need(operand)?),
+        Function::Var => Kernel::Stat(Stat::Var(ddof), need(operand)?),
+        Function::Std => Kernel::Stat(Stat::Std(ddof), need(operand)?),
         Function::Sigma => Kernel::Stat(Stat::Sigma, need(operand)?),
-        Function::Quantile => {
+        Function::Median => Kernel::Order(Order::Median, need(operand)?),
+        Function::Quantile | Function::Percentile => {
             let qkey = format!("{key}.params.q");
+            let (name, top) = (
+                function.name(),
+                if function == Function::Quantile {
+                    1.0
+                } else {
+                    100.0
+                },
+            );
             let Some(q) = params.q else {
                 return Err(ConfigError::invalid(
                     qkey,
-                    "missing: function `quantile` needs `params: {q: ...}`",
+                    format!("missing: function `{name}` needs `params: {{q: ...}}`"),
                 ));
             };
-            if !(0.0..=1.0).contains(&q) {
-                return Err(ConfigError::invalid(qkey, format!("{q} is outside [0, 1]")));
+            if !(0.0..=top).contains(&q) {
+                return Err(ConfigError::invalid(
+                    qkey,
+                    format!("{q} is outside [0, {top}]"),
+                ));
             }
-            Kernel::Quantile(q, need(operand)?)
+            // numpy's percentile: np.quantile at np.true_divide(q, 100).
+            let q = if function == Function::Quantile {
+                q
+            } else {
+                q / 100.0
+            };
+            Kernel::Order(Order::Quantile(q), need(operand)?)
         }
         Function::Average => {
             let x = need(operand)?;

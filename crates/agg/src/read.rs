@@ -16,25 +16,38 @@
 use crate::accumulate::{FilterStats, ShardAccumulator};
 use crate::batch::{Batch, SourceSlice, Values};
 use crate::config::{AggConfig, GroupPaths, RowSearch};
+use crate::datasets::fill_of;
 use crate::error::AggError;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
 use crate::region::ShardRegion;
 use futures::StreamExt;
-use magg_h5::{Counters, Dataset, File, FileCache, OpenOptions};
+use magg_h5::{Counters, Dataset, File, FileCache, IoStats, OpenOptions};
 use magg_morton as morton;
 use std::ops::Range;
 use std::sync::Arc;
 
 /// How a shard's granules are read.
+///
+/// Every granule of a shard is read at once, every beam of a granule at
+/// once: from S3 a shard's wall time is its rounds of dependent requests
+/// times the latency, so the reads overlap as far as the files allow. What
+/// bounds them is one request limiter and one memory budget per shard,
+/// shared by all its files, not a count of granules.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
-    /// Granules read at the same time.
+    /// Range requests in flight at once for one shard, over all its
+    /// granules (unless `open.limiter` is set).
+    pub requests_in_flight: usize,
+    /// Bytes the shard's row reads may hold in flight at once: stored
+    /// bytes being fetched plus chunks being decoded (unless `open.budget`
+    /// is set; see [`magg_h5::Budget`]). The rows kept (the shard's own
+    /// observations, and the coordinates a beam's search has read until
+    /// the beam is done) are not counted.
+    pub memory_budget: u64,
+    /// At most this many granules read at once (default: no cap).
     pub granule_concurrency: usize,
-    /// Beams of a granule read at the same time, after the first (whose
-    /// search seeds theirs). Their requests overlap, which from S3
-    /// shortens a shard's wall time; each beam in flight holds the
-    /// coordinates it read and its rows in the shard.
+    /// Beams of a granule read at once (default: all).
     pub beam_concurrency: usize,
     /// In-shard row runs closer than this are read as one range (the rows
     /// between are read and then dropped as outside the shard).
@@ -44,17 +57,25 @@ pub struct ReadOptions {
     /// Opened files kept for the next shards (clones of these options
     /// share it; `None`: every shard opens its granules afresh).
     pub files: Option<Arc<FileCache>>,
+    /// A chunk index (`magg-index`): a granule it lists is read from its
+    /// entry, with no metadata request, and the coordinates of only the
+    /// row blocks its summary places in the shard (`index.rs`). `None`, or
+    /// a granule it does not list: the metadata is read.
+    pub index: Option<Arc<magg_index::ChunkIndex>>,
 }
 
-/// Beams in flight per granule by default: measured on the dense shard
-/// with 25 ms per GET (`magg-bench shard --s3 --s3-latency-ms 25
-/// --beam-concurrency N`; BENCHMARKS.md), 1 → 2 took read_shard from 18.6 s
-/// to 15.8 s and all at once to 14.7 s (before the cap search; after it,
-/// 13.3 s with 2 and 12.5 s with all). On local disk a 50-shard slice
-/// (`magg-bench slice --shards 50 --beam-concurrency N`, 4 shards in
-/// flight) runs in 4.36 s at 312 MB peak RSS with 2, and in 5.25 s at
-/// 437 MB with all at once.
-pub const DEFAULT_BEAM_CONCURRENCY: usize = 2;
+/// Range requests in flight per shard by default. Measured on the dense
+/// shard (40 granules) at 25 ms per request: see BENCHMARKS.md.
+pub const DEFAULT_REQUESTS_IN_FLIGHT: usize = 256;
+
+/// Bytes a shard's reads may hold in flight by default.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 192 << 20;
+
+/// Granules in flight per shard by default: all (no cap).
+pub const DEFAULT_GRANULE_CONCURRENCY: usize = usize::MAX;
+
+/// Beams in flight per granule by default: all (no cap).
+pub const DEFAULT_BEAM_CONCURRENCY: usize = usize::MAX;
 
 /// Files a [`ReadOptions::default`] cache keeps: a granule's parsed metadata
 /// and cached metadata takes well under 1 MB.
@@ -63,11 +84,14 @@ pub const DEFAULT_CACHED_FILES: usize = 64;
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
-            granule_concurrency: 4,
+            requests_in_flight: DEFAULT_REQUESTS_IN_FLIGHT,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
+            granule_concurrency: DEFAULT_GRANULE_CONCURRENCY,
             beam_concurrency: DEFAULT_BEAM_CONCURRENCY,
             merge_gap_rows: 4096,
             open: OpenOptions::default(),
             files: Some(Arc::new(FileCache::new(DEFAULT_CACHED_FILES))),
+            index: None,
         }
     }
 }
@@ -86,7 +110,13 @@ pub struct GranuleReport {
     /// Beams whose latitudes contradicted the along-track model of
     /// `row_search: along_track`, so their whole latitude column was read.
     pub row_search_fallbacks: u32,
-    /// Requests and bytes of this granule.
+    /// Whether the granule was read from its chunk index entry.
+    pub indexed: bool,
+    /// Why its index entry could not be used (stale, corrupt, lacking a
+    /// dataset, ...), when there was one: the granule was then read
+    /// through its metadata.
+    pub index_fallback: Option<String>,
+    /// Requests, bytes and rounds of this granule.
     pub io: Counters,
     /// Why the granule contributed nothing, if it failed.
     pub error: Option<AggError>,
@@ -100,6 +130,8 @@ pub struct ShardOutput {
     pub grouped: GroupedShard,
     /// One report per granule given.
     pub granules: Vec<GranuleReport>,
+    /// The shard's I/O (all granules), with its rounds.
+    io: Counters,
 }
 
 impl ShardOutput {
@@ -108,16 +140,20 @@ impl ShardOutput {
         self.granules.iter().filter(|g| g.error.is_some())
     }
 
-    /// I/O of all granules.
-    pub fn io(&self) -> Counters {
+    /// Granules whose index entry could not be used (read through their
+    /// metadata instead).
+    pub fn index_fallbacks(&self) -> u32 {
         self.granules
             .iter()
-            .fold(Counters::default(), |a, g| Counters {
-                requests: a.requests + g.io.requests,
-                bytes_fetched: a.bytes_fetched + g.io.bytes_fetched,
-                bytes_decompressed: a.bytes_decompressed + g.io.bytes_decompressed,
-                chunks_decoded: a.chunks_decoded + g.io.chunks_decoded,
-            })
+            .filter(|g| g.index_fallback.is_some())
+            .count() as u32
+    }
+
+    /// I/O of all granules: the sums of theirs, and the shard's rounds
+    /// (its longest chain of dependent requests, counted over all its
+    /// granules: at least the most of any one granule).
+    pub fn io(&self) -> Counters {
+        self.io
     }
 }
 
@@ -146,6 +182,16 @@ pub async fn read_shard_in_region(
 ) -> Result<ShardOutput, AggError> {
     let plan = Plan::new(config)?;
     let mut acc = ShardAccumulator::in_region(&plan, shard, region)?;
+    // One limiter, budget and set of counters for the shard's files.
+    let mut opts = opts.clone();
+    opts.open
+        .share_limits(opts.requests_in_flight, opts.memory_budget);
+    let shard_io = match &opts.open.stats {
+        Some(caller) => IoStats::within(caller),
+        None => IoStats::new(),
+    };
+    opts.open.stats = Some(Arc::clone(&shard_io));
+    let opts = &opts;
     let shard_nested = morton::decode(shard)
         .map_err(|e| AggError::Shard {
             word: shard,
@@ -201,16 +247,20 @@ pub async fn read_shard_in_region(
                     rows_read: g.rows_read,
                     stats,
                     row_search_fallbacks: g.fallbacks,
+                    indexed: g.indexed,
+                    index_fallback: g.index_fallback,
                     io: g.io,
                     error,
                 }
             }
-            Err((io, e)) => GranuleReport {
+            Err((io, fallback, e)) => GranuleReport {
                 url,
                 beams: 0,
                 rows_read: 0,
                 stats: FilterStats::default(),
                 row_search_fallbacks: 0,
+                indexed: false,
+                index_fallback: fallback,
                 io,
                 error: Some(e),
             },
@@ -220,27 +270,30 @@ pub async fn read_shard_in_region(
     Ok(ShardOutput {
         grouped: acc.finish(),
         granules: reports,
+        io: shard_io.snapshot(),
     })
 }
 
-struct Ctx<'a> {
-    beams: &'a [(String, GroupPaths)],
-    parent_order: u8,
-    shard_nested: u64,
+pub(crate) struct Ctx<'a> {
+    pub(crate) beams: &'a [(String, GroupPaths)],
+    pub(crate) parent_order: u8,
+    pub(crate) shard_nested: u64,
     /// Where the shard is: its hull, latitude band and longitude window.
     target: crate::rows::Target,
     /// The along-track search (else whole latitude columns).
     search: bool,
-    opts: &'a ReadOptions,
+    pub(crate) opts: &'a ReadOptions,
 }
 
 /// One granule's in-shard rows, per beam.
-struct GranuleRows {
-    present: u32,
+pub(crate) struct GranuleRows {
+    pub(crate) present: u32,
     rows_read: u64,
     fallbacks: u32,
+    indexed: bool,
+    index_fallback: Option<String>,
     beams: Vec<BeamRows>,
-    io: Counters,
+    pub(crate) io: Counters,
 }
 
 /// One beam's rows inside the shard's runs.
@@ -250,7 +303,7 @@ struct BeamRows {
     lat_fill: Option<f64>,
     lon_fill: Option<f64>,
     vars: Vec<(Vec<f64>, Option<f64>)>,
-    quality: Option<Vec<f64>>,
+    filters: Vec<Vec<f64>>,
 }
 
 impl BeamRows {
@@ -265,14 +318,40 @@ impl BeamRows {
             latitude: slice(&self.lat, self.lat_fill),
             longitude: slice(&self.lon, self.lon_fill),
             variables: self.vars.iter().map(|(v, f)| slice(v, *f)).collect(),
-            quality: self.quality.as_deref().map(Values::F64),
+            filters: self.filters.iter().map(|v| Values::F64(v)).collect(),
         }
     }
 }
 
-type GranuleError = (Counters, AggError);
+/// A failed granule: its I/O, why its index entry was not used (if it
+/// had one), and the error.
+type GranuleError = (Counters, Option<String>, AggError);
 
 async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleError> {
+    let Some(index) = &ctx.opts.index else {
+        return read_granule_opened(url, ctx).await;
+    };
+    let Some(entry) = index.granule(url) else {
+        return read_granule_opened(url, ctx).await;
+    };
+    let tried = match entry {
+        Ok(g) => crate::indexed::read_granule(url, g, index.summary_order, ctx).await,
+        Err(e) => Err(e.to_string()),
+    };
+    match tried {
+        Ok(rows) => Ok(rows),
+        Err(reason) => match read_granule_opened(url, ctx).await {
+            Ok(mut rows) => {
+                rows.index_fallback = Some(reason);
+                Ok(rows)
+            }
+            Err((io, _, e)) => Err((io, Some(reason), e)),
+        },
+    }
+}
+
+/// [`read_granule`] through the granule's metadata.
+async fn read_granule_opened(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleError> {
     let read_err = |e: magg_h5::Error| AggError::Read {
         granule: url.to_string(),
         source: Box::new(e),
@@ -281,15 +360,11 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
         Some(cache) => cache.open_url(url, &ctx.opts.open).await,
         None => File::open_url(url, &ctx.opts.open).await,
     };
-    let file = opened.map_err(|e| (Counters::default(), read_err(e)))?;
-    let fail = |e: magg_h5::Error| (file.counters(), read_err(e));
-    let root: Vec<String> = file
-        .list("/")
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    let file = opened.map_err(|e| (Counters::default(), None, read_err(e)))?;
+    let fail = |e: magg_h5::Error| (file.counters(), None, read_err(e));
+    // Names only: the beam groups' headers are read when their datasets
+    // are opened, all at once.
+    let root: Vec<String> = file.names("/").await.map_err(fail)?;
     // Beams without data are omitted from granules.
     let present: Vec<&GroupPaths> = ctx
         .beams
@@ -307,50 +382,64 @@ async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleEr
     for set in opened.await {
         sets.push(set.map_err(fail)?);
     }
-    // The first beam's latitude search tells the others (side by side,
-    // kilometres apart) where the band is; they then run
-    // `beam_concurrency` at a time.
     let mut out = GranuleRows {
         present: present.len() as u32,
         rows_read: 0,
         fallbacks: 0,
+        indexed: false,
+        index_fallback: None,
         beams: Vec::new(),
         io: Counters::default(),
     };
-    let Some((first, rest)) = sets.split_first() else {
-        out.io = file.counters();
-        return Ok(out);
-    };
-    let lead = read_beam(first, ctx, None).await.map_err(fail)?;
-    let hint = lead.nearest_fraction;
-    let others: Vec<_> = futures::stream::iter(0..rest.len())
-        .map(move |i| read_beam(&rest[i], ctx, hint))
+    // Every beam at once (`beam_concurrency` at most), each search from the
+    // middle of its track: a search's probes are dependent rounds, and the
+    // beams' rounds overlap. (Starting the other beams where the first came
+    // nearest the shard read 7 % fewer bytes on the dense shard, but added
+    // the first beam's rounds to theirs: 24 rounds instead of 16.)
+    // Indices, not references, into the stream: a closure over `&BeamDatasets`
+    // makes the future's `Send` bound higher-ranked (see `read_shard`).
+    let sets = &sets;
+    let beams: Vec<_> = futures::stream::iter(0..sets.len())
+        .map(move |i| read_beam(&sets[i], ctx, None))
         .buffered(ctx.opts.beam_concurrency.max(1))
         .collect()
         .await;
-    for beam in std::iter::once(Ok(lead)).chain(others) {
-        let beam = beam.map_err(fail)?;
-        out.rows_read += beam.rows_read;
-        out.fallbacks += u32::from(beam.fell_back);
-        out.beams.extend(beam.rows);
+    for beam in beams {
+        out.add(beam.map_err(fail)?);
     }
     out.io = file.counters();
     Ok(out)
 }
 
-/// The `_FillValue` attribute, else the HDF5 fill value property.
-fn fill_of(ds: &Dataset) -> Option<f64> {
-    ds.attribute("_FillValue")
-        .and_then(magg_h5::Attribute::as_f64)
-        .or_else(|| ds.fill_value())
+impl GranuleRows {
+    /// Rows of a granule read from its index entry, before its beams.
+    pub(crate) fn indexed(present: u32) -> GranuleRows {
+        GranuleRows {
+            present,
+            rows_read: 0,
+            fallbacks: 0,
+            indexed: true,
+            index_fallback: None,
+            beams: Vec::new(),
+            io: Counters::default(),
+        }
+    }
+
+    /// Adds one beam's rows.
+    pub(crate) fn add(&mut self, beam: BeamRead) {
+        self.rows_read += beam.rows_read;
+        self.fallbacks += u32::from(beam.fell_back);
+        self.beams.extend(beam.rows);
+    }
 }
 
 /// One beam's datasets, opened (metadata only).
-struct BeamDatasets {
-    lat: Dataset,
-    lon: Dataset,
-    vars: Vec<Dataset>,
-    quality: Option<Dataset>,
+pub(crate) struct BeamDatasets {
+    pub(crate) lat: Dataset,
+    pub(crate) lon: Dataset,
+    pub(crate) vars: Vec<Dataset>,
+    /// The filters' flag datasets (a 2-D one narrowed to its column).
+    pub(crate) filters: Vec<Dataset>,
 }
 
 impl BeamDatasets {
@@ -359,26 +448,45 @@ impl BeamDatasets {
     /// that they have one row per segment each: a mismatch is a malformed
     /// granule, refused whether or not this shard's rows are hit.
     async fn open(file: &File, paths: &GroupPaths) -> Result<Self, magg_h5::Error> {
-        let (lat, lon, vars, quality) = futures::join!(
+        let (lat, lon, vars, filters) = futures::join!(
             file.dataset(&paths.latitude),
             file.dataset(&paths.longitude),
             futures::future::join_all(paths.variables.iter().map(|p| file.dataset(p))),
-            async {
-                match &paths.quality {
-                    Some(p) => file.dataset(p).await.map(Some),
-                    None => Ok(None),
-                }
-            },
+            futures::future::join_all(paths.filters.iter().map(|(p, _)| file.dataset(p))),
         );
+        BeamDatasets::checked(
+            file,
+            lat?,
+            lon?,
+            vars.into_iter().collect::<Result<_, _>>()?,
+            filters
+                .into_iter()
+                .zip(&paths.filters)
+                .map(|(ds, (_, column))| crate::datasets::filter_values(ds?, *column))
+                .collect::<Result<_, _>>()?,
+        )
+    }
+
+    /// A beam's datasets, checked: one value per row, equal lengths.
+    pub(crate) fn checked(
+        file: &File,
+        lat: Dataset,
+        lon: Dataset,
+        vars: Vec<Dataset>,
+        filters: Vec<Dataset>,
+    ) -> Result<Self, magg_h5::Error> {
         let set = BeamDatasets {
-            lat: lat?,
-            lon: lon?,
-            vars: vars.into_iter().collect::<Result<_, _>>()?,
-            quality: quality?,
+            lat,
+            lon,
+            vars,
+            filters,
         };
+        for ds in [&set.lat, &set.lon].into_iter().chain(&set.vars) {
+            crate::datasets::one_per_row(ds)?;
+        }
         let others = std::iter::once(&set.lon)
             .chain(&set.vars)
-            .chain(set.quality.as_ref());
+            .chain(&set.filters);
         for ds in others {
             if ds.rows() != set.lat.rows() {
                 return Err(magg_h5::Error {
@@ -398,38 +506,42 @@ impl BeamDatasets {
 }
 
 /// What reading one beam gave.
-struct BeamRead {
+pub(crate) struct BeamRead {
     /// The beam's rows in the shard, if any.
     rows: Option<BeamRows>,
     rows_read: u64,
     fell_back: bool,
-    /// Row fraction where the beam came nearest the shard (a search start
-    /// for the granule's other beams).
-    nearest_fraction: Option<f64>,
 }
 
-async fn read_beam(
+/// Reads one beam's rows in the shard. `blocks`: the row ranges an index
+/// places near the shard (their coordinates are read whole); `None`: the
+/// row search finds them.
+pub(crate) async fn read_beam(
     ds: &BeamDatasets,
     ctx: &Ctx<'_>,
-    hint: Option<f64>,
+    blocks: Option<&[Range<u64>]>,
 ) -> Result<BeamRead, magg_h5::Error> {
     // Reads narrow down: latitude and longitude near the shard (the
-    // along-track search), then the other datasets in the shard's rows.
+    // along-track search, or the index's blocks), then the other datasets
+    // in the shard's rows.
     let file = ds.lat.file();
-    let found = crate::rows::shard_positions(
-        &ds.lat,
-        &ds.lon,
-        &ctx.target,
-        ctx.opts.merge_gap_rows,
-        ctx.search,
-        hint,
-    )
-    .await?;
+    let found = match blocks {
+        Some(b) => crate::rows::block_positions(&ds.lat, &ds.lon, b).await?,
+        None => {
+            crate::rows::shard_positions(
+                &ds.lat,
+                &ds.lon,
+                &ctx.target,
+                ctx.opts.merge_gap_rows,
+                ctx.search,
+            )
+            .await?
+        }
+    };
     let mut read = BeamRead {
         rows: None,
         rows_read: 0,
         fell_back: found.fell_back,
-        nearest_fraction: found.nearest_fraction,
     };
     let (lat_fill, lon_fill) = (fill_of(&ds.lat), fill_of(&ds.lon));
     // The shard's row runs, each inside one segment: (segment, rows of it).
@@ -455,7 +567,7 @@ async fn read_beam(
         .map(|(seg, r)| seg.start + r.start as u64..seg.start + r.end as u64)
         .collect();
     let mut datasets: Vec<&Dataset> = ds.vars.iter().collect();
-    datasets.extend(ds.quality.as_ref());
+    datasets.extend(&ds.filters);
     let reqs: Vec<(&Dataset, Range<u64>)> = datasets
         .iter()
         .flat_map(|ds| runs.iter().map(move |r| (*ds, r.clone())))
@@ -467,10 +579,11 @@ async fn read_beam(
         .iter()
         .map(|d| (columns.next().unwrap_or_default(), fill_of(d)))
         .collect();
-    let quality = ds
-        .quality
-        .as_ref()
-        .map(|_| columns.next().unwrap_or_default());
+    let filters = ds
+        .filters
+        .iter()
+        .map(|_| columns.next().unwrap_or_default())
+        .collect();
     let pick = |column: fn(&crate::rows::Segment) -> &[f64]| {
         local
             .iter()
@@ -484,7 +597,7 @@ async fn read_beam(
         lat_fill,
         lon_fill,
         vars,
-        quality,
+        filters,
     });
     Ok(read)
 }

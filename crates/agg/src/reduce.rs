@@ -9,7 +9,8 @@
 use crate::accumulate::FilterStats;
 use crate::column::Column;
 use crate::error::AggError;
-use crate::plan::{Kernel, Operand, Plan, Stat};
+use crate::expr::ExprScratch;
+use crate::plan::{Kernel, Operand, Order, Plan, Stat};
 use crate::stats;
 use magg_morton as morton;
 
@@ -169,8 +170,9 @@ impl GroupedShard {
 struct Scratch {
     a: Vec<f64>,
     b: Vec<f64>,
-    slots: Vec<f64>,
-    /// Values being selected for quantiles, and which (column, cell) they hold.
+    expr: ExprScratch,
+    /// Values being selected for order statistics, and which (column,
+    /// cell) they hold.
     q: Vec<f64>,
     q_holds: Option<(usize, u64)>,
     cell: u64,
@@ -183,12 +185,12 @@ fn operand<'a>(
     cols: &[&'a [f64]],
     n: usize,
     buf: &'a mut Vec<f64>,
-    slots: &mut Vec<f64>,
+    expr: &mut ExprScratch,
 ) -> &'a [f64] {
     match op {
         Operand::Column(k) => cols[*k],
         Operand::Derived(e) => {
-            e.eval_points(cols, n, slots, buf);
+            e.eval_points(cols, n, expr, buf);
             buf
         }
     }
@@ -198,37 +200,40 @@ fn cell_value(kernel: &Kernel, cols: &[&[f64]], n: usize, s: &mut Scratch) -> f6
     match kernel {
         Kernel::Count => n as f64,
         Kernel::Stat(stat, op) => {
-            let x = operand(op, cols, n, &mut s.a, &mut s.slots);
+            let x = operand(op, cols, n, &mut s.a, &mut s.expr);
             match stat {
                 Stat::Min => stats::min(x),
                 Stat::Max => stats::max(x),
                 Stat::Mean => stats::mean(x),
                 Stat::Sum => stats::sum(x),
-                Stat::Var => stats::var(x),
-                Stat::Std => stats::std(x),
+                Stat::Var(ddof) => stats::var_ddof(x, *ddof),
+                Stat::Std(ddof) => stats::std_ddof(x, *ddof),
                 Stat::Sigma => stats::inverse_variance_sigma(x),
             }
         }
-        Kernel::Quantile(q, op) => {
-            // Several quantiles of one column share the selection buffer:
-            // earlier partitions only speed up later selections.
+        Kernel::Order(order, op) => {
+            // Several order statistics of one column share the selection
+            // buffer: earlier partitions only speed up later selections.
             let key = match op {
                 Operand::Column(k) => Some((*k, s.cell)),
                 Operand::Derived(_) => None,
             };
             if key.is_none() || s.q_holds != key {
-                let x = operand(op, cols, n, &mut s.a, &mut s.slots);
+                let x = operand(op, cols, n, &mut s.a, &mut s.expr);
                 s.q.clear();
                 s.q.extend_from_slice(x);
                 s.q_holds = key;
             }
-            stats::quantile(&mut s.q, *q)
+            match order {
+                Order::Quantile(q) => stats::quantile(&mut s.q, *q),
+                Order::Median => stats::median(&mut s.q),
+            }
         }
         Kernel::Average(x, w) => {
-            let x = operand(x, cols, n, &mut s.a, &mut s.slots);
-            let w = operand(w, cols, n, &mut s.b, &mut s.slots);
+            let x = operand(x, cols, n, &mut s.a, &mut s.expr);
+            let w = operand(w, cols, n, &mut s.b, &mut s.expr);
             stats::average(x, w)
         }
-        Kernel::Scalar(e) => e.eval_scalar(cols, n, &mut s.slots),
+        Kernel::Scalar(e) => e.eval_scalar(cols, n, &mut s.expr),
     }
 }

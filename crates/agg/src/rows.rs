@@ -20,10 +20,10 @@
 //! is a contradiction and the caller reads the whole column instead
 //! ([`Next::Contradiction`]).
 //!
-//! The search starts from one chunk predicted to be near the band: a row
-//! fraction given by the caller (where an earlier beam of the same granule
-//! came nearest the shard: beams are side by side, a few km apart), else
-//! the middle.
+//! The search starts from one chunk: at a row fraction given by the caller,
+//! else the middle (the reader starts every beam of a granule at once, from
+//! the middle: each probe is a round of requests, and the beams' rounds
+//! overlap).
 //! It then looks at every run of unread chunks (a *gap*):
 //!
 //! - **Between two read chunks**, the gap is bounded by the keys around
@@ -469,9 +469,6 @@ pub(crate) struct Positions {
     pub(crate) segments: Vec<Segment>,
     /// Whether the model was contradicted and the whole column read.
     pub(crate) fell_back: bool,
-    /// Row fraction (0 to 1) where the beam came nearest the shard: a start
-    /// for the next beam of the granule.
-    pub(crate) nearest_fraction: Option<f64>,
 }
 
 /// Consecutive rows read, from row `start`.
@@ -499,7 +496,7 @@ impl Target {
     pub(crate) fn of(word: u64) -> Result<Target, magg_morton::Error> {
         Ok(Target {
             hull: magg_morton::Hull::of(word)?,
-            band: lat_band(word)?,
+            band: magg_morton::lat_band(word)?,
             window: magg_morton::LonWindow::of(word)?,
         })
     }
@@ -510,19 +507,6 @@ impl Target {
     pub(crate) fn may_hold(&self, lat: f64, lon: f64) -> bool {
         lat >= self.band.0 && lat <= self.band.1 && self.window.contains(lon)
     }
-}
-
-/// The geodetic latitude band of a cell, from its corners: HEALPix cell
-/// edges are monotonic in latitude between corners (checked by a test).
-/// Widened by 1e-6° against rounding.
-fn lat_band(shard: u64) -> Result<(f64, f64), magg_morton::Error> {
-    let corners = magg_morton::boundary(shard)?;
-    let lo = corners.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
-    let hi = corners
-        .iter()
-        .map(|c| c.0)
-        .fold(f64::NEG_INFINITY, f64::max);
-    Ok((lo - 1e-6, hi + 1e-6))
 }
 
 /// Row ranges where `inside` holds, runs closer than `merge_gap` rows merged.
@@ -551,25 +535,16 @@ const KEY_STRIDE: usize = 16;
 
 /// Fills `keys` with one chunk's keys: [`magg_morton::Hull::key`] on the
 /// rows the search sees (every [`KEY_STRIDE`]-th and the last), NaN on the
-/// others. Returns the smallest finite key and its row in the chunk.
-fn sample_keys(
-    hull: &magg_morton::Hull,
-    lat: &[f64],
-    lon: &[f64],
-    keys: &mut Vec<f64>,
-) -> Option<(f64, usize)> {
+/// others.
+fn sample_keys(hull: &magg_morton::Hull, lat: &[f64], lon: &[f64], keys: &mut Vec<f64>) {
     keys.clear();
     keys.resize(lat.len(), f64::NAN);
-    let last = lat.len().checked_sub(1)?;
-    let mut nearest: Option<(f64, usize)> = None;
+    let Some(last) = lat.len().checked_sub(1) else {
+        return;
+    };
     for i in (0..lat.len()).step_by(KEY_STRIDE).chain([last]) {
-        let k = hull.key(lat[i], lon[i]);
-        keys[i] = k;
-        if k.is_finite() && nearest.is_none_or(|(best, _)| k < best) {
-            nearest = Some((k, i));
-        }
+        keys[i] = hull.key(lat[i], lon[i]);
     }
-    nearest
 }
 
 /// The latitude and longitude of `lat_ds`/`lon_ds` (one beam, equal
@@ -581,8 +556,8 @@ fn sample_keys(
 /// same rows together. The key falls and rises at most once along a
 /// near-great-circle track, so the search reads the chunks near the shard
 /// and skips the rest of the track, including where it crosses the shard's
-/// latitude band elsewhere on the globe. The search starts at row fraction
-/// `start` (see [`Search::new`]).
+/// latitude band elsewhere on the globe. The search starts in the middle
+/// of the column.
 ///
 /// Otherwise, or when the model is contradicted: the whole latitude column,
 /// and longitude over the runs in the shard's latitude band.
@@ -592,7 +567,6 @@ pub(crate) async fn shard_positions(
     target: &Target,
     merge_gap: u64,
     search: bool,
-    start: Option<f64>,
 ) -> Result<Positions, magg_h5::Error> {
     let rows = lat_ds.rows();
     let chunk_rows = match lat_ds.chunk_shape() {
@@ -605,12 +579,11 @@ pub(crate) async fn shard_positions(
         chunk_rows,
         (f64::NEG_INFINITY, hull.radius()),
         merge_gap,
-        start,
+        None,
     );
     // Read chunks by index: their latitude and longitude.
     let mut read = std::collections::BTreeMap::<u64, (Vec<f64>, Vec<f64>)>::new();
     let mut keys = Vec::new();
-    let mut nearest: Option<(f64, u64)> = None;
     loop {
         match s.next() {
             Next::Done => {
@@ -632,7 +605,6 @@ pub(crate) async fn shard_positions(
                 return Ok(Positions {
                     segments,
                     fell_back: false,
-                    nearest_fraction: nearest.map(|(_, row)| row as f64 / rows as f64),
                 });
             }
             Next::Contradiction => {
@@ -647,18 +619,42 @@ pub(crate) async fn shard_positions(
                 let mut parts: Vec<Vec<f64>> = lat_ds.file().read_many(&reqs).await?;
                 let lons = parts.split_off(chunks.len());
                 for ((&c, la), lo) in chunks.iter().zip(parts).zip(lons) {
-                    let first_row = s.chunk_range(c).start;
-                    if let Some((k, i)) = sample_keys(hull, &la, &lo, &mut keys)
-                        && nearest.is_none_or(|(best, _)| k < best)
-                    {
-                        nearest = Some((k, first_row + i as u64));
-                    }
+                    sample_keys(hull, &la, &lo, &mut keys);
                     s.add(c, &keys);
                     read.insert(c, (la, lo));
                 }
             }
         }
     }
+}
+
+/// The latitude and longitude of `blocks` (ascending, disjoint row
+/// ranges an index places near the shard), read in one coalesced read:
+/// one segment per block.
+pub(crate) async fn block_positions(
+    lat_ds: &Dataset,
+    lon_ds: &Dataset,
+    blocks: &[Range<u64>],
+) -> Result<Positions, magg_h5::Error> {
+    let reqs: Vec<(&Dataset, Range<u64>)> = [lat_ds, lon_ds]
+        .iter()
+        .flat_map(|&ds| blocks.iter().map(move |r| (ds, r.clone())))
+        .collect();
+    let mut parts: Vec<Vec<f64>> = lat_ds.file().read_many(&reqs).await?;
+    let lons = parts.split_off(blocks.len());
+    Ok(Positions {
+        segments: blocks
+            .iter()
+            .zip(parts)
+            .zip(lons)
+            .map(|((r, lat), lon)| Segment {
+                start: r.start,
+                lat,
+                lon,
+            })
+            .collect(),
+        fell_back: false,
+    })
 }
 
 /// The whole latitude column, and longitude over the runs of rows in the
@@ -684,7 +680,6 @@ async fn band_positions(
     Ok(Positions {
         segments: vec![Segment { start: 0, lat, lon }],
         fell_back,
-        nearest_fraction: None,
     })
 }
 

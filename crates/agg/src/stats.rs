@@ -7,8 +7,11 @@
 //! (population, `ddof=0`): mean first, then the sum of squared deviations,
 //! which keeps centimetre noise on kilometre heights exact to ~1e-12.
 //!
-//! Conventions as numpy: an empty input gives NaN; NaN inputs propagate
-//! (`min`/`max`/`quantile` return NaN if any value is NaN).
+//! Conventions as numpy's non-`nan` functions: an empty input gives NaN;
+//! NaN inputs propagate (`min`, `max`, `median` and `quantile` return NaN if
+//! any value is NaN; sums, means and variances become NaN through the
+//! arithmetic). `ddof` divides by `max(n - ddof, 0)` as `np.var` does, so
+//! `n <= ddof` gives ±∞ or NaN where numpy warns.
 
 /// numpy's `PW_BLOCKSIZE`.
 const BLOCK: usize = 128;
@@ -67,16 +70,52 @@ pub fn mean(x: &[f64]) -> f64 {
 
 /// `np.var(x)` (population variance, `ddof=0`); NaN for an empty slice.
 pub fn var(x: &[f64]) -> f64 {
+    var_ddof(x, 0.0)
+}
+
+/// `np.var(x, ddof=ddof)`: the sum of squared deviations from the mean,
+/// divided by `max(n - ddof, 0)`.
+pub fn var_ddof(x: &[f64], ddof: f64) -> f64 {
     let m = mean(x);
-    sum_by(x.len(), |i| {
+    let ss = sum_by(x.len(), |i| {
         let d = x[i] - m;
         d * d
-    }) / x.len() as f64
+    });
+    ss / (x.len() as f64 - ddof).max(0.0)
 }
 
 /// `np.std(x)` (`ddof=0`).
 pub fn std(x: &[f64]) -> f64 {
     var(x).sqrt()
+}
+
+/// `np.std(x, ddof=ddof)`.
+pub fn std_ddof(x: &[f64], ddof: f64) -> f64 {
+    var_ddof(x, ddof).sqrt()
+}
+
+/// `np.median(x)`, by selection: the middle value, or the mean of the two
+/// middle values (as `np.mean` of them). `values` is reordered. NaN if `x`
+/// is empty or holds a NaN.
+pub fn median(values: &mut [f64]) -> f64 {
+    let len = values.len();
+    if len == 0 || values.iter().any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
+    let half = len / 2;
+    if len % 2 == 1 {
+        let (_, mid, _) = values.select_nth_unstable_by(half, f64::total_cmp);
+        return mean(&[*mid]);
+    }
+    let (_, lower, upper) = values.select_nth_unstable_by(half - 1, f64::total_cmp);
+    let lower = *lower;
+    let upper = upper.iter().copied().fold(f64::INFINITY, f64::min);
+    mean(&[lower, upper])
+}
+
+/// `np.percentile(x, p)`: `np.quantile(x, p / 100)`. `values` is reordered.
+pub fn percentile(values: &mut [f64], p: f64) -> f64 {
+    quantile(values, p / 100.0)
 }
 
 /// `np.min(x)` (NaN propagates); NaN for an empty slice (numpy raises).
@@ -181,6 +220,26 @@ mod tests {
         assert!(max(&x).is_nan());
         assert!(quantile(&mut x.clone(), 0.5).is_nan());
         assert!(min(&[f64::NAN, 1.0]).is_nan());
+    }
+
+    #[test]
+    fn median_small_cases() {
+        assert_eq!(median(&mut [5.0]), 5.0);
+        assert_eq!(median(&mut [3.0, 1.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0]), 3.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(&mut []).is_nan());
+        assert!(median(&mut [1.0, f64::NAN]).is_nan());
+    }
+
+    #[test]
+    fn ddof_divides_by_n_minus_ddof() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(var_ddof(&x, 0.0), 1.25);
+        assert_eq!(var_ddof(&x, 1.0), 5.0 / 3.0);
+        assert_eq!(std_ddof(&x, 1.0), (5.0f64 / 3.0).sqrt());
+        assert!(var_ddof(&[2.0], 1.0).is_nan());
+        assert_eq!(var_ddof(&x, 5.0), f64::INFINITY);
     }
 
     #[test]

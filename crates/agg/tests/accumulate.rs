@@ -25,7 +25,7 @@ fn batch<'a>(lat: &'a [f64], lon: &'a [f64], h: &'a [f32], s: &'a [f32], q: &'a 
             SourceSlice::with_fill(h, f64::from(f32::MAX)),
             SourceSlice::with_fill(s, f64::from(f32::MAX)),
         ],
-        quality: Some(Values::I8(q)),
+        filters: vec![Values::I8(q)],
     }
 }
 
@@ -56,9 +56,12 @@ fn malformed_batches_are_errors_naming_the_column() {
         "{err}"
     );
     let mut b = batch(&lat, &lon, &h, &h, &q);
-    b.quality = None;
+    b.filters.clear();
     let err = acc.push(&b).unwrap_err().to_string();
-    assert!(err.contains("no quality column"), "{err}");
+    assert!(
+        err.contains("0 filter columns given, the config has 1 filters"),
+        "{err}"
+    );
     b.variables.pop();
     let err = acc.push(&b).unwrap_err().to_string();
     assert!(
@@ -96,7 +99,7 @@ fn filters_count_what_they_drop() {
     assert_eq!(
         (
             st.rows,
-            st.rejected_quality,
+            st.rejected_filters,
             st.rejected_values,
             st.rejected_coordinates,
             st.outside_shard,

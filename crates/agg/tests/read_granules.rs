@@ -112,20 +112,27 @@ fn reads_are_deterministic() {
     let config = AggConfig::atl06_default();
     let shard = magg_morton::encode(6, 32776).unwrap();
     let rt = runtime();
-    let grid = |concurrency| {
-        let opts = ReadOptions {
-            granule_concurrency: concurrency,
-            beam_concurrency: concurrency,
-            ..ReadOptions::default()
-        };
-        rt.block_on(read_shard(shard, &files, &config, &opts))
+    let grid = |opts: &ReadOptions| {
+        rt.block_on(read_shard(shard, &files, &config, opts))
             .unwrap()
             .grouped
             .reduce(12)
             .unwrap()
     };
+    let one_at_a_time = ReadOptions {
+        granule_concurrency: 1,
+        beam_concurrency: 1,
+        requests_in_flight: 1,
+        // Smaller than one chunk read: each read then runs alone.
+        memory_budget: 1,
+        ..ReadOptions::default()
+    };
+    let all_at_once = ReadOptions::default();
     // Debug text compares NaN fills as equal and every value exactly.
-    let (a, b) = (format!("{:?}", grid(1)), format!("{:?}", grid(8)));
+    let (a, b) = (
+        format!("{:?}", grid(&one_at_a_time)),
+        format!("{:?}", grid(&all_at_once)),
+    );
     assert!(a == b, "results depend on read concurrency");
 }
 

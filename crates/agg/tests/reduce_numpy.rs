@@ -89,7 +89,7 @@ fn push_in_batches(acc: &mut ShardAccumulator, o: &Obs, batches: usize) {
                 SourceSlice::with_fill(&o.h[r.clone()], f64::from(FILL32)),
                 SourceSlice::with_fill(&o.s[r.clone()], f64::from(FILL32)),
             ],
-            quality: Some(Values::I8(&o.q[r])),
+            filters: vec![Values::I8(&o.q[r])],
         })
         .unwrap();
     }
@@ -119,8 +119,8 @@ fn run(config: &AggConfig, tol: f64) {
     let rs = &r["stats"];
     assert_eq!(st.rows, rs["rows"].as_u64().unwrap());
     assert_eq!(
-        st.rejected_quality,
-        rs["rejected_quality"].as_u64().unwrap()
+        st.rejected_filters,
+        rs["rejected_filters"].as_u64().unwrap()
     );
     assert_eq!(st.rejected_values, rs["rejected_values"].as_u64().unwrap());
     assert_eq!(

@@ -10,6 +10,15 @@ use magg_agg::stats;
 
 const QS: [f64; 9] = [0.0, 0.01, 0.25, 1.0 / 3.0, 0.5, 0.75, 0.9, 0.999, 1.0];
 
+/// `ddof` values of `np.var` / `np.std` (3 exceeds n for the smallest cases:
+/// ±∞ or NaN, as numpy).
+const DDOFS: [f64; 4] = [0.0, 1.0, 1.5, 3.0];
+
+/// Bitwise equality, NaN equal to NaN.
+fn same(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
 const REFERENCE: &str = r#"
 import json, sys
 import numpy as np
@@ -18,6 +27,8 @@ lens = json.load(open(d + "/lens.json"))
 x_all = np.fromfile(d + "/x.f64", dtype="<f8")
 s_all = np.fromfile(d + "/s.f64", dtype="<f8")
 qs = json.loads(sys.argv[2])
+ddofs = json.loads(sys.argv[3])
+np.seterr(all="ignore")  # ddof >= n divides by zero, as numpy warns
 out, start = [], 0
 for n in lens:
     x, s = x_all[start:start + n], s_all[start:start + n]
@@ -29,6 +40,10 @@ for n in lens:
         "average": float(np.average(x, weights=w)),
         "sigma": float(1.0 / np.sqrt(np.sum(1.0 / s**2))),
         "quantile": [float(v) for v in np.quantile(x, qs)],
+        "percentile": [float(v) for v in np.percentile(x, [100 * q for q in qs] + [12.3, 99.9])],
+        "median": float(np.median(x)),
+        "var_ddof": [repr(float(np.var(x, ddof=d))) for d in ddofs],
+        "std_ddof": [repr(float(np.std(x, ddof=d))) for d in ddofs],
     })
 print(json.dumps(out))
 "#;
@@ -110,6 +125,7 @@ fn kernels_match_numpy() {
         &[
             dir.path().to_str().unwrap(),
             &serde_json::to_string(&QS).unwrap(),
+            &serde_json::to_string(&DDOFS).unwrap(),
         ],
     );
     let reference: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
@@ -151,6 +167,35 @@ fn kernels_match_numpy() {
                 case.label,
                 case.x
             );
+        }
+        // np.percentile is np.quantile at q / 100: as exact.
+        let ps: Vec<f64> = QS.iter().map(|q| 100.0 * q).chain([12.3, 99.9]).collect();
+        for (p, want) in ps.iter().zip(r["percentile"].as_array().unwrap()) {
+            let v = stats::percentile(&mut scratch, *p);
+            assert_eq!(v, want.as_f64().unwrap(), "{}: percentile({p})", case.label);
+        }
+        let mut scratch = case.x.clone();
+        assert_eq!(
+            stats::median(&mut scratch),
+            get("median"),
+            "{}: median",
+            case.label
+        );
+        for (k, d) in DDOFS.iter().enumerate() {
+            for (name, v) in [
+                ("var_ddof", stats::var_ddof(&case.x, *d)),
+                ("std_ddof", stats::std_ddof(&case.x, *d)),
+            ] {
+                let want: f64 = r[name][k].as_str().unwrap().parse().unwrap();
+                let d_rel = rel_diff(v, want);
+                assert!(
+                    same(v, want) || d_rel <= 1e-12,
+                    "{}: {name}(ddof={d}) = {v:e}, numpy {want:e}",
+                    case.label
+                );
+                exact += usize::from(same(v, want));
+                total += 1;
+            }
         }
     }
     println!("sums/means/variances bit-identical to numpy: {exact}/{total}");

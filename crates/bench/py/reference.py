@@ -6,9 +6,10 @@ is the shard, index them at order 12, group by sorting, and compute the 9
 ATL06 outputs (count, h_min, h_max, h_mean weighted 1/sigma^2, h_sigma,
 h_variance (population), h_q25, h_q50, h_q75 linear).
 
-    python3 reference.py SHARD_WORD GRANULE... [--needed]
+    python3 reference.py SHARD_WORD GRANULE... [--repeat N] [--needed]
 
-Prints one JSON object: seconds per stage, observations, cells, and (with
+Runs the whole pipeline N times (default 1) and prints one JSON object: the
+seconds per stage of the fastest whole pass, observations, cells, and (with
 --needed) the stored bytes of the chunks of the 5 columns that hold the
 shard's rows (h5py's get_chunk_info), i.e. what an ideal reader must fetch.
 """
@@ -102,9 +103,7 @@ def needed_bytes(granules, shard):
     return total, rows
 
 
-def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    shard, granules = int(args[0]), args[1:]
+def one_pass(granules, shard):
     t = {}
     t0 = time.perf_counter()
     cols = read(granules)
@@ -118,9 +117,28 @@ def main():
     t0 = time.perf_counter()
     uniq, out = group(cells, h, s)
     t["group_reduce"] = time.perf_counter() - t0
+    return t, cols, h, uniq, out
+
+
+def main():
+    argv = sys.argv[1:]
+    repeat = 1
+    if "--repeat" in argv:
+        i = argv.index("--repeat")
+        repeat = max(1, int(argv[i + 1]))
+        del argv[i : i + 2]
+    args = [a for a in argv if not a.startswith("--")]
+    shard, granules = int(args[0]), args[1:]
+    best = None
+    for _ in range(repeat):
+        run = one_pass(granules, shard)
+        if best is None or sum(run[0].values()) < sum(best[0].values()):
+            best = run
+    t, cols, h, uniq, out = best
     result = {
         "seconds": t,
         "total_seconds": sum(t.values()),
+        "passes": repeat,
         "rows_read": int(len(cols["h_li"])),
         "observations": int(len(h)),
         "cells": int(len(uniq)),

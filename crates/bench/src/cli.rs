@@ -25,15 +25,23 @@ enum What {
         /// Only the granules a shard map built from the directory lists for the shard.
         #[arg(long)]
         catalog: bool,
-        /// Read the granules from a moto S3 server on loopback (started here).
+        /// Read the granules from an S3 server on loopback (started here;
+        /// needs the `magg-bench` binary: the `magg` binary leaves the
+        /// server out).
         #[arg(long)]
         s3: bool,
-        /// With `--s3`: a loopback proxy between the reader and moto delays
-        /// every granule GET by this many milliseconds (real S3's time to
-        /// first byte is tens of ms; moto answers in a few).
+        /// With `--s3`: which server, `s3s-fs` (in this process, fast) or
+        /// `moto` (Python; its own CPU bounds the figures).
+        #[arg(long, default_value = "s3s-fs", requires = "s3")]
+        s3_server: String,
+        /// With `--s3`: a loopback proxy answers every granule GET no
+        /// sooner than this many milliseconds after it arrived (S3's time
+        /// to first byte is tens of ms; the servers here answer in well
+        /// under one).
         #[arg(long, requires = "s3")]
         s3_latency_ms: Option<u64>,
-        /// Passes per stage (the fastest is kept).
+        /// Passes per stage (the fastest is kept; the Python reference
+        /// runs as many whole passes).
         #[arg(long, default_value_t = 3)]
         repeat: usize,
         /// Also run the h5py + numpy + mortie reference and count the needed bytes.
@@ -43,19 +51,38 @@ enum What {
         /// (whole latitude columns, the behaviour before the search).
         #[arg(long, default_value = "along_track")]
         row_search: String,
-        /// Bytes read at open (default: `magg_h5::OpenOptions`' default).
+        /// Build the chunk index of the granules first (timed and counted
+        /// apart) and read the shard from it (`ReadOptions::index`).
         #[arg(long)]
-        first_block: Option<u64>,
-        /// Metadata read-ahead in bytes (default: `magg_h5::OpenOptions`' default).
+        chunk_index: bool,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// The S3 server behind `shard --s3`, run in its own process so the
+    /// benchmark measures the reader alone (started by `shard --s3`).
+    #[command(hide = true)]
+    S3Server {
+        /// `s3s-fs` or `moto`.
         #[arg(long)]
-        read_ahead: Option<u64>,
-        /// Granules read at once (`magg_agg::ReadOptions::granule_concurrency`).
-        #[arg(long, default_value_t = 4)]
-        granule_concurrency: usize,
-        /// Beams read at once per granule after the first
-        /// (`magg_agg::ReadOptions::beam_concurrency`).
-        #[arg(long, default_value_t = magg_agg::DEFAULT_BEAM_CONCURRENCY)]
-        beam_concurrency: usize,
+        server: String,
+        /// First-byte delay of the proxy in front, milliseconds.
+        #[arg(long)]
+        latency_ms: Option<u64>,
+        /// The granules to upload.
+        granules: Vec<String>,
+    },
+    /// Open a local store with xarray + xdggs as `magg demo` prints it, then
+    /// select the cells with data: time and peak memory, a fresh Python
+    /// process per pass.
+    Open {
+        /// The store (a local path; any layout version).
+        store: String,
+        /// The order group to open.
+        #[arg(long, default_value = "12")]
+        group: String,
+        /// Passes (each in a new Python process).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
     },
     /// K shards of a directory's shard map through the local executor.
     Slice {
@@ -68,10 +95,122 @@ enum What {
         /// Shards in flight (default: 2 × cores).
         #[arg(long)]
         workers: Option<usize>,
-        /// Beams read at once per granule after the first.
-        #[arg(long, default_value_t = magg_agg::DEFAULT_BEAM_CONCURRENCY)]
-        beam_concurrency: usize,
+        /// At most this many granules of a shard at once (default: all).
+        #[arg(long)]
+        granule_concurrency: Option<usize>,
+        /// At most this many beams of a granule at once (default: all).
+        #[arg(long)]
+        beam_concurrency: Option<usize>,
     },
+}
+
+/// The read path's knobs (`magg_agg::ReadOptions`, `magg_h5::OpenOptions`),
+/// to measure before/after; each defaults to the library's default.
+#[derive(clap::Args, Debug)]
+struct ReadArgs {
+    /// Range requests in flight per shard (`ReadOptions::requests_in_flight`).
+    #[arg(long, default_value_t = magg_agg::DEFAULT_REQUESTS_IN_FLIGHT)]
+    requests_in_flight: usize,
+    /// Bytes a shard's reads may hold in flight, in MB
+    /// (`ReadOptions::memory_budget`).
+    #[arg(long)]
+    memory_budget_mb: Option<u64>,
+    /// At most this many granules at once (`ReadOptions::granule_concurrency`;
+    /// default: all).
+    #[arg(long)]
+    granule_concurrency: Option<usize>,
+    /// At most this many beams of a granule at once
+    /// (`ReadOptions::beam_concurrency`; default: all).
+    #[arg(long)]
+    beam_concurrency: Option<usize>,
+    /// Bytes read at open (`OpenOptions::first_block`).
+    #[arg(long)]
+    first_block: Option<u64>,
+    /// Metadata read-ahead in bytes (`OpenOptions::read_ahead`).
+    #[arg(long)]
+    read_ahead: Option<u64>,
+    /// Bytes read before an object header (`OpenOptions::read_behind`).
+    #[arg(long)]
+    read_behind: Option<u64>,
+}
+
+impl ReadArgs {
+    fn options(&self) -> magg_agg::ReadOptions {
+        let mut r = magg_agg::ReadOptions {
+            requests_in_flight: self.requests_in_flight,
+            ..magg_agg::ReadOptions::default()
+        };
+        if let Some(mb) = self.memory_budget_mb {
+            r.memory_budget = mb << 20;
+        }
+        if let Some(n) = self.granule_concurrency {
+            r.granule_concurrency = n;
+        }
+        if let Some(n) = self.beam_concurrency {
+            r.beam_concurrency = n;
+        }
+        if let Some(b) = self.first_block {
+            r.open.first_block = b;
+        }
+        if let Some(b) = self.read_ahead {
+            r.open.read_ahead = b;
+        }
+        if let Some(b) = self.read_behind {
+            r.open.read_behind = b;
+        }
+        r
+    }
+}
+
+/// What `--s3` reads from: store options, granule URLs, a description,
+/// and the server (kept alive while the benchmark runs).
+type S3Source = (
+    Vec<(String, String)>,
+    Vec<String>,
+    String,
+    Option<Box<dyn std::any::Any>>,
+);
+
+/// Starts the S3 server process `--s3` asks for, holding the granules.
+#[cfg(feature = "s3-fixture")]
+fn s3_granules(
+    local: &[String],
+    server: &str,
+    latency_ms: Option<u64>,
+) -> Result<S3Source, BenchError> {
+    let server = crate::s3::Server::parse(server)?;
+    let r = crate::s3::Remote::start(local, server, latency_ms)?;
+    Ok((
+        r.store_options.clone(),
+        r.urls.clone(),
+        r.describe.clone(),
+        Some(Box::new(r)),
+    ))
+}
+
+/// Without the `s3-fixture` feature there is no server to start.
+#[cfg(not(feature = "s3-fixture"))]
+fn s3_granules(_: &[String], _: &str, _: Option<u64>) -> Result<S3Source, BenchError> {
+    Err(no_fixture())
+}
+
+#[cfg(feature = "s3-fixture")]
+fn serve_s3(granules: &[String], server: &str, latency_ms: Option<u64>) -> Result<(), BenchError> {
+    crate::s3::serve(granules, crate::s3::Server::parse(server)?, latency_ms)
+}
+
+#[cfg(not(feature = "s3-fixture"))]
+fn serve_s3(_: &[String], _: &str, _: Option<u64>) -> Result<(), BenchError> {
+    Err(no_fixture())
+}
+
+#[cfg(not(feature = "s3-fixture"))]
+fn no_fixture() -> BenchError {
+    BenchError::Input(
+        "--s3 needs the loopback S3 server, a test fixture the `magg` binary leaves out: \
+         run the `magg-bench` binary instead (`cargo run --release -p magg-bench -- shard --s3 ...`)"
+            .into(),
+    )
 }
 
 /// A shard given as `ORDER:NESTED`, a morton word or a mortie label.
@@ -104,14 +243,13 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             shard,
             catalog,
             s3,
+            s3_server,
             s3_latency_ms,
             repeat,
             python,
             row_search,
-            first_block,
-            read_ahead,
-            granule_concurrency,
-            beam_concurrency,
+            chunk_index,
+            read,
         } => {
             let shard = parse_shard(shard)?;
             let row_search = match row_search.as_str() {
@@ -133,41 +271,68 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
                     )));
                 }
             }
-            let server = s3.then(|| crate::s3::upload(&local, *s3_latency_ms));
-            let (granules, store_options, source) = match &server {
-                Some(s) => (s.urls.clone(), s.store_options(), s.describe()),
-                None => (local.clone(), Vec::new(), "local disk".to_string()),
+            let mut read = read.options();
+            let (granules, source, _server) = if *s3 {
+                let s = s3_granules(&local, s3_server, *s3_latency_ms)?;
+                read.open.store_options = s.0;
+                (s.1, s.2, s.3)
+            } else {
+                (local.clone(), "local disk".to_string(), None)
             };
+            let mut index_line = String::new();
+            if *chunk_index {
+                let (ix, pass) = runtime.block_on(crate::chunk_index::build(
+                    &granules,
+                    &magg_agg::AggConfig::atl06_default(),
+                    &read.open,
+                ))?;
+                read.index = Some(std::sync::Arc::new(ix));
+                index_line = crate::chunk_index::render(&pass);
+            }
             let opts = ShardOptions {
                 shard,
                 granules,
                 local_granules: local,
-                store_options,
                 repeat: *repeat,
                 python: *python,
                 source,
                 row_search,
-                first_block: *first_block,
-                read_ahead: *read_ahead,
-                granule_concurrency: *granule_concurrency,
-                beam_concurrency: *beam_concurrency,
+                read,
             };
             let report = runtime.block_on(crate::shard::run(&opts))?;
-            Ok(render::shard(&report))
+            Ok(index_line + &render::shard(&report))
+        }
+        What::S3Server {
+            server,
+            latency_ms,
+            granules,
+        } => serve_s3(granules, server, *latency_ms).map(|()| String::new()),
+        What::Open {
+            store,
+            group,
+            repeat,
+        } => {
+            let passes = crate::open::run(store, group, *repeat)?;
+            Ok(crate::open::render(store, group, &passes))
         }
         What::Slice {
             data,
             shards,
             workers,
+            granule_concurrency,
             beam_concurrency,
         } => {
             let granules = granules_in(data)?;
             let workers = workers.unwrap_or_else(default_workers);
+            let defaults = magg_agg::ReadOptions::default();
             let report = runtime.block_on(crate::slice::run(
                 &granules,
                 *shards,
                 workers,
-                *beam_concurrency,
+                (
+                    granule_concurrency.unwrap_or(defaults.granule_concurrency),
+                    beam_concurrency.unwrap_or(defaults.beam_concurrency),
+                ),
             ))?;
             Ok(render::slice(&report))
         }

@@ -2,8 +2,8 @@
 //! (issue 9), as `magg bench` runs them.
 //!
 //! - [`shard::run`] ([`ShardOptions`] → [`ShardReport`]): one shard over a
-//!   set of granules, from local disk or from a moto S3 server on loopback
-//!   ([`s3`]), stage by stage (metadata/open, fetch, inflate + decode +
+//!   set of granules, from local disk or from an S3 server on loopback
+//!   (`s3`, feature `s3-fixture`), stage by stage (metadata/open, fetch, inflate + decode +
 //!   filter + group, index, reduce, write) with wall and CPU seconds,
 //!   observations/s per core, bytes and requests, peak RSS; optionally the
 //!   same shard through the h5py + numpy + mortie reference ([`python`]) in
@@ -11,16 +11,22 @@
 //!   chunk index) to compare with the bytes fetched.
 //! - [`slice::run`]: K shards of a local shard map end to end through the
 //!   local executor, with the run report's totals.
+//! - [`open`]: opening a store with xarray + xdggs as `magg demo` prints
+//!   it, and selecting the cells with data (`py/open_store.py`): time and
+//!   peak memory.
 //! - [`cli`]: the command line of `magg bench` and of the standalone
 //!   `magg-bench` binary (no Lambda crates: quick to build in release).
 //!
 //! Each figure says how it is obtained ([`Stage::how`]): stages that the
 //! library does not time separately are measured by separate passes.
 
+pub mod chunk_index;
 pub mod cli;
+pub mod open;
 pub mod python;
 pub mod render;
 pub mod rss;
+#[cfg(feature = "s3-fixture")]
 pub mod s3;
 pub mod shard;
 pub mod slice;

@@ -13,10 +13,13 @@ pub const SCRIPT: &str = include_str!("../py/reference.py");
 /// What the reference printed.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PyReport {
-    /// Seconds per stage (`read`, `select`, `index`, `group_reduce`).
+    /// Seconds per stage (`read`, `select`, `index`, `group_reduce`) of
+    /// the fastest whole pass.
     pub seconds: std::collections::BTreeMap<String, f64>,
-    /// Sum of the stages.
+    /// Sum of the stages (the fastest whole pass).
     pub total_seconds: f64,
+    /// Whole passes run.
+    pub passes: usize,
     /// Rows read (all beams, all granules).
     pub rows_read: u64,
     /// Observations kept in the shard.
@@ -30,15 +33,22 @@ pub struct PyReport {
     pub shard_rows: Option<u64>,
 }
 
-/// Runs the reference on `shard` over local `granules`; with `needed`, it
-/// also sums the needed chunks' stored sizes (not timed).
-pub fn run(shard: u64, granules: &[String], needed: bool) -> Result<PyReport, BenchError> {
+/// Runs the reference on `shard` over local `granules`, `repeat` whole
+/// passes (the fastest is reported); with `needed`, it also sums the needed
+/// chunks' stored sizes (not timed).
+pub fn run(
+    shard: u64,
+    granules: &[String],
+    repeat: usize,
+    needed: bool,
+) -> Result<PyReport, BenchError> {
     let python = std::env::var("MAGG_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let mut cmd = Command::new(&python);
     cmd.arg("-c")
         .arg(SCRIPT)
         .arg(shard.to_string())
-        .args(granules);
+        .args(granules)
+        .args(["--repeat", &repeat.max(1).to_string()]);
     if needed {
         cmd.arg("--needed");
     }

@@ -44,7 +44,7 @@ pub fn shard(r: &ShardReport) -> String {
     let busy = r.total_cpu_seconds.max(r.total_seconds);
     let _ = writeln!(
         s,
-        "total (read_shard + reduce + write): wall {:.3} s, cpu {:.3} s = {:.3} µs/obs/core (max of cpu, wall) ({:.2} M obs/s/core); wall {:.3} µs/obs",
+        "total (read_shard + reduce + write, fastest whole pass): wall {:.3} s, cpu {:.3} s = {:.3} µs/obs/core (max of cpu, wall) ({:.2} M obs/s/core); wall {:.3} µs/obs",
         r.total_seconds,
         r.total_cpu_seconds,
         busy * 1e6 / obs,
@@ -54,9 +54,12 @@ pub fn shard(r: &ShardReport) -> String {
     let io = &r.io;
     let _ = writeln!(
         s,
-        "I/O: {} requests/shard ({} for open alone), {:.1} MB fetched = {:.2} B/obs, {:.1} MB decompressed, {} chunks decoded",
+        "I/O: {} requests in {} rounds/shard (most of one granule: {}; open alone: {} requests, {} rounds), {:.1} MB fetched = {:.2} B/obs, {:.1} MB decompressed, {} chunks decoded",
         io.requests,
+        io.rounds,
+        r.granule_rounds,
         r.open_io.requests,
+        r.open_io.rounds,
         mb(io.bytes_fetched),
         io.bytes_fetched as f64 / obs,
         mb(io.bytes_decompressed),
@@ -67,8 +70,22 @@ pub fn shard(r: &ShardReport) -> String {
         "row search: {:?}, {} beam(s) fell back to whole latitude columns",
         r.row_search, r.row_search_fallbacks
     );
+    if r.indexed > 0 || r.index_fallbacks > 0 {
+        let _ = writeln!(
+            s,
+            "chunk index: {} of {} granules read from it, {} fell back to their metadata",
+            r.indexed, r.granules, r.index_fallbacks
+        );
+    }
     if let Some(rss) = r.peak_rss {
-        let _ = writeln!(s, "peak RSS (VmHWM, whole process): {:.0} MB", mb(rss));
+        let during = r.pipeline_peak_rss.map_or_else(String::new, |p| {
+            format!("; during the pipeline passes: {:.0} MB", mb(p))
+        });
+        let _ = writeln!(
+            s,
+            "peak RSS (VmHWM, whole process): {:.0} MB{during}",
+            mb(rss)
+        );
     }
     if let Some(py) = &r.python {
         let stages: Vec<String> = py
@@ -78,9 +95,10 @@ pub fn shard(r: &ShardReport) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "python h5py+numpy+mortie: {:.3} s ({}), {} observations, {} cells; magg is {:.1}× faster (wall, same run)",
+            "python h5py+numpy+mortie: {:.3} s ({}; fastest of {} whole passes), {} observations, {} cells; magg is {:.1}× faster (fastest whole pass each, wall, same run)",
             py.total_seconds,
             stages.join(", "),
+            py.passes,
             py.observations,
             py.cells,
             py.total_seconds / r.total_seconds.max(1e-9)

@@ -37,14 +37,14 @@ pub async fn shard_map(granules: &[String]) -> Result<ShardMap, BenchError> {
 }
 
 /// Builds the shard map of `granules` (Antarctica, orders 6/12) and runs
-/// the `shards` costliest shards with `workers` workers (each reading
-/// `beam_concurrency` beams at once after a granule's first) into a
-/// temporary store.
+/// the `shards` costliest shards with `workers` workers (each reading at
+/// most `granule_concurrency` granules and `beam_concurrency` beams of a
+/// granule at once) into a temporary store.
 pub async fn run(
     granules: &[String],
     shards: usize,
     workers: usize,
-    beam_concurrency: usize,
+    (granule_concurrency, beam_concurrency): (usize, usize),
 ) -> Result<SliceReport, BenchError> {
     let t0 = Instant::now();
     let map = shard_map(granules).await?;
@@ -53,7 +53,7 @@ pub async fn run(
     let opts = JobOptions {
         store: dir.path().join("slice.zarr").to_string_lossy().into_owned(),
         workers,
-        granule_concurrency: 4,
+        granule_concurrency,
         beam_concurrency,
         selection: Selection {
             shard: None,
@@ -63,6 +63,7 @@ pub async fn run(
         pyramid: Vec::new(),
         quiet: true,
         io: magg_h5::IoPolicy::default(),
+        chunk_index: None,
     };
     let report = magg_run::run_local(
         &map,

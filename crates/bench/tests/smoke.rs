@@ -15,15 +15,11 @@ async fn shard_bench_on_samples() {
         shard,
         granules: granules.clone(),
         local_granules: granules.clone(),
-        store_options: Vec::new(),
-        repeat: 1,
+        repeat: 2,
         python: true,
         source: "local disk".into(),
         row_search: magg_agg::RowSearch::AlongTrack,
-        first_block: None,
-        read_ahead: None,
-        granule_concurrency: ReadOptions::default().granule_concurrency,
-        beam_concurrency: ReadOptions::default().beam_concurrency,
+        read: ReadOptions::default(),
     };
     let report = magg_bench::shard::run(&opts).await.unwrap();
     let direct = read_shard(
@@ -47,12 +43,17 @@ async fn shard_bench_on_samples() {
         "bench {a} B, read_shard {b} B"
     );
     assert!(report.io.requests > 0 && report.open_io.requests > 0);
+    // Rounds: at least the open's (superblock, groups, headers), at most
+    // one per request; a granule's at most the shard's.
+    assert!(report.io.rounds >= 3 && report.io.rounds <= report.io.requests);
+    assert!(report.granule_rounds >= 1 && report.granule_rounds <= report.io.rounds);
     assert!(report.io.bytes_decompressed > 0 && report.io.chunks_decoded > 0);
     assert!(report.stages.iter().all(|s| s.seconds >= 0.0));
     assert!(report.total_seconds > 0.0);
     assert!(report.peak_rss.is_some_and(|r| r > 1 << 20));
     // The independent reference agrees on what the shard holds.
     let py = report.python.as_ref().unwrap();
+    assert_eq!(py.passes, 2);
     assert_eq!(py.observations, report.observations);
     assert_eq!(py.cells, report.cells);
     let needed = py.needed_bytes.unwrap();
@@ -63,4 +64,8 @@ async fn shard_bench_on_samples() {
         "{text}"
     );
     assert!(text.contains("fetched/needed"), "{text}");
+    assert!(
+        text.contains(&format!("in {} rounds/shard", report.io.rounds)),
+        "{text}"
+    );
 }

@@ -70,6 +70,14 @@ pub enum Error {
     /// Reading a granule file.
     #[error(transparent)]
     H5(#[from] magg_h5::Error),
+    /// Listing the granules under a prefix failed.
+    #[error("listing {location}: {reason}")]
+    Listing {
+        /// The prefix as given.
+        location: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// File system errors, with the path.
     #[error("{path}: {source}")]
     Io {

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use futures::{StreamExt, TryStreamExt};
 use magg_coverage::{Moc, Region};
-use magg_h5::{File, OpenOptions};
+use magg_h5::{Counters, File, IoStats, OpenOptions};
+use magg_index::{ChunkIndex, Entry, IndexSpec, index_granule};
 
 use crate::build::{BuildSpec, assemble, point_shards};
 use crate::error::Error;
@@ -38,18 +39,24 @@ impl Layout {
     }
 }
 
-/// The granule files named by `arg`: a directory (its `*.h5`, sorted), a
-/// text file listing one path or URL per line (`#` comments), or a single
-/// `.h5` path or URL.
-pub fn granule_list(arg: &str) -> Result<Vec<String>, Error> {
+/// The granule files named by `arg`: a directory (its `*.h5`, sorted), an
+/// `s3://bucket/prefix/` (its `*.h5` objects under the prefix, sorted; S3
+/// settings from the `AWS_*` environment), a text file listing one path or
+/// URL per line (`#` comments), or a single `.h5` path or URL. An
+/// `http(s)://` location must name a file: plain HTTP has no listing.
+pub async fn granule_list(arg: &str) -> Result<Vec<String>, Error> {
     let io = |source| Error::Io {
         path: arg.to_string(),
         source,
     };
     let path = Path::new(arg);
-    if arg.contains("://") || path.extension().is_some_and(|e| e == "h5") {
+    if path.extension().is_some_and(|e| e == "h5") {
         return Ok(vec![arg.to_string()]);
     }
+    if arg.contains("://") && !arg.starts_with("file://") {
+        return list_prefix(arg).await;
+    }
+    let path = Path::new(arg.strip_prefix("file://").unwrap_or(arg));
     if path.is_dir() {
         let mut v: Vec<String> = std::fs::read_dir(path)
             .map_err(io)?
@@ -70,19 +77,75 @@ pub fn granule_list(arg: &str) -> Result<Vec<String>, Error> {
         .collect())
 }
 
-/// Every beam's latitudes and longitudes of one granule, concatenated.
+/// The `*.h5` objects under an `s3://bucket/prefix`, as `s3://` URLs,
+/// sorted (ListObjectsV2, every page).
+async fn list_prefix(location: &str) -> Result<Vec<String>, Error> {
+    let bad = |reason: String| Error::Listing {
+        location: location.to_string(),
+        reason,
+    };
+    let target = magg_objects::Target::parse(location).map_err(|e| bad(e.reason))?;
+    let magg_objects::Target::S3 { bucket, key } = target else {
+        return Err(bad(
+            "only s3:// prefixes can be listed (plain HTTP has no listing): give a .h5 URL, \
+             or a text file with one URL per line"
+                .into(),
+        ));
+    };
+    let store = magg_objects::s3_bucket(&bucket, &[], &magg_objects::IoPolicy::default())
+        .map_err(|e| bad(e.reason))?;
+    let prefix = key.trim_matches('/');
+    let prefix = (!prefix.is_empty())
+        .then(|| magg_objects::Path::from_url_path(prefix))
+        .transpose()
+        .map_err(|e| bad(e.to_string()))?;
+    let mut keys: Vec<String> = store
+        .list(prefix.as_ref())
+        .map_ok(|meta| meta.location.to_string())
+        .try_filter(|k| std::future::ready(Path::new(k).extension().is_some_and(|e| e == "h5")))
+        .try_collect()
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    keys.sort();
+    Ok(keys
+        .into_iter()
+        .map(|k| format!("s3://{bucket}/{k}"))
+        .collect())
+}
+
+/// Every beam's latitudes and longitudes of one granule, concatenated (in
+/// beam order). All beams' datasets are opened at once and read in one
+/// coalesced read: from S3, a granule costs a few rounds of requests.
 pub async fn read_coordinates(url: &str, layout: &Layout) -> Result<(Vec<f64>, Vec<f64>), Error> {
     let file = File::open_url(url, &OpenOptions::default()).await?;
+    let opened = futures::future::join_all(layout.beams.iter().map(|beam| {
+        let file = &file;
+        async move {
+            let lat = match file.dataset(&format!("/{beam}/{}", layout.lat)).await {
+                Ok(d) => d,
+                Err(e) if e.is_not_found() => return Ok(None), // beams without data are omitted
+                Err(e) => return Err(e),
+            };
+            let lon = file.dataset(&format!("/{beam}/{}", layout.lon)).await?;
+            Ok(Some((lat, lon)))
+        }
+    }))
+    .await;
+    let mut reqs = Vec::new();
+    for beam in opened {
+        if let Some((lat, lon)) = beam? {
+            reqs.push((lat, lon));
+        }
+    }
+    let ranges: Vec<(&magg_h5::Dataset, std::ops::Range<u64>)> = reqs
+        .iter()
+        .flat_map(|(lat, lon)| [(lat, 0..lat.rows()), (lon, 0..lon.rows())])
+        .collect();
+    let cols: Vec<Vec<f64>> = file.read_many(&ranges).await?;
     let (mut lats, mut lons) = (Vec::new(), Vec::new());
-    for beam in &layout.beams {
-        let lat = match file.dataset(&format!("/{beam}/{}", layout.lat)).await {
-            Ok(d) => d,
-            Err(e) if e.is_not_found() => continue, // beams without data are omitted
-            Err(e) => return Err(e.into()),
-        };
-        let lon = file.dataset(&format!("/{beam}/{}", layout.lon)).await?;
-        lats.extend(lat.read_all::<f64>().await?);
-        lons.extend(lon.read_all::<f64>().await?);
+    for pair in cols.chunks(2) {
+        lats.extend_from_slice(&pair[0]);
+        lons.extend_from_slice(&pair[1]);
     }
     Ok((lats, lons))
 }
@@ -173,6 +236,121 @@ pub async fn build_in(
     layout: &Layout,
     concurrency: usize,
 ) -> Result<ShardMap, Error> {
+    let read = |url: String| async move {
+        let (lats, lons) = read_coordinates(&url, layout).await?;
+        Ok((lats, lons, None))
+    };
+    let (map, _) = build_with(urls, plan, region, region_moc, spec, concurrency, read).await?;
+    Ok(map)
+}
+/// What [`build_indexed`] gives besides the shard map.
+#[derive(Debug)]
+pub struct IndexPass {
+    /// The chunk index of the granules (every granule read, also those
+    /// outside the region).
+    pub index: ChunkIndex,
+    /// Requests, bytes and rounds of reading the granules (coordinates and
+    /// the index's metadata together).
+    pub io: Counters,
+    /// Granules that could not be indexed (their coordinates were read
+    /// without the index), with why.
+    pub skipped: Vec<String>,
+}
+
+/// [`build`], also building the chunk index of the datasets `index`
+/// names from the same reads: the coordinates the shard map needs are the
+/// ones the index's summaries are made of, so the index costs only the
+/// other datasets' metadata. A granule that cannot be indexed (a beam
+/// lacking one of the datasets, say) is read as [`build`] reads it, left
+/// out of the index and named in [`IndexPass::skipped`].
+pub async fn build_indexed(
+    urls: &[String],
+    region: &Region,
+    region_moc: &Moc,
+    spec: &BuildSpec,
+    (layout, index): (&Layout, &IndexSpec),
+    concurrency: usize,
+) -> Result<(ShardMap, IndexPass), Error> {
+    let plan = WindowPlan::from_names(urls.iter().map(String::as_str));
+    build_indexed_in(urls, &plan, region, region_moc, spec, (layout, index), concurrency).await
+}
+
+/// [`build_indexed`] with the windows of `plan` (as [`build_in`]); the
+/// index covers every granule read, those in no window are not read.
+pub async fn build_indexed_in(
+    urls: &[String],
+    plan: &WindowPlan,
+    region: &Region,
+    region_moc: &Moc,
+    spec: &BuildSpec,
+    (layout, index): (&Layout, &IndexSpec),
+    concurrency: usize,
+) -> Result<(ShardMap, IndexPass), Error> {
+    let stats = IoStats::new();
+    let open = OpenOptions {
+        stats: Some(stats.clone()),
+        ..OpenOptions::default()
+    };
+    let open = &open;
+    let read = |url: String| async move {
+        match index_granule(&url, index, open).await {
+            Ok(g) => {
+                let (mut lats, mut lons) = (Vec::new(), Vec::new());
+                for (la, lo) in g.coordinates {
+                    lats.extend(la);
+                    lons.extend(lo);
+                }
+                Ok((lats, lons, Some(Ok(g.entry))))
+            }
+            Err(e) => {
+                let (lats, lons) = read_coordinates(&url, layout).await?;
+                Ok((lats, lons, Some(Err(e.to_string()))))
+            }
+        }
+    };
+    let (map, entries) = build_with(urls, plan, region, region_moc, spec, concurrency, read).await?;
+    let mut ok = Vec::new();
+    let mut skipped = Vec::new();
+    for e in entries {
+        match e {
+            Ok(e) => ok.push(e),
+            Err(why) => skipped.push(why),
+        }
+    }
+    // In input order, whatever order the reads finished in.
+    ok.sort_by_key(|e| urls.iter().position(|u| *u == e.url));
+    let pass = IndexPass {
+        index: ChunkIndex::new(index.summary_order, ok),
+        io: stats.snapshot(),
+        skipped,
+    };
+    Ok((map, pass))
+}
+
+/// One granule's coordinates, and its index entry (or why it has none)
+/// when indexing.
+type Read = (Vec<f64>, Vec<f64>, Option<Result<Entry, String>>);
+
+/// One granule read: its record and shards (`None` without a point), and
+/// its index entry (or why it has none) when indexing.
+type Listed = (
+    Option<(GranuleRef, Vec<u64>)>,
+    Option<Result<Entry, String>>,
+);
+
+async fn build_with<F, Fut>(
+    urls: &[String],
+    plan: &WindowPlan,
+    region: &Region,
+    region_moc: &Moc,
+    spec: &BuildSpec,
+    concurrency: usize,
+    read: F,
+) -> Result<(ShardMap, Vec<Result<Entry, String>>), Error>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Read, Error>>,
+{
     spec.validate()?;
     let mut placed = Vec::with_capacity(urls.len());
     for url in urls {
@@ -187,11 +365,12 @@ pub async fn build_in(
             placed.push((url, w));
         }
     }
-    let results: Vec<(GranuleRef, Vec<u64>)> = futures::stream::iter(placed)
+    let read = &read;
+    let results: Vec<Listed> = futures::stream::iter(placed)
         .map(|(url, window)| async move {
-            let (lats, lons) = read_coordinates(url, layout).await?;
+            let (lats, lons, entry) = read(url.clone()).await?;
             let Some(bbox) = points_bbox(&lats, &lons) else {
-                return Ok::<_, Error>(None);
+                return Ok::<_, Error>((None, entry));
             };
             let spec = *spec;
             let moc = region_moc.clone();
@@ -201,22 +380,28 @@ pub async fn build_in(
                     .map_err(|e| Error::Parameter(format!("indexing task failed: {e}")))??;
             let mut g = record(url, bbox);
             g.window = window;
-            Ok(Some((g, shards)))
+            Ok((Some((g, shards)), entry))
         })
         .buffer_unordered(concurrency.max(1))
-        .try_filter_map(|x| async move { Ok(x) })
         .try_collect()
         .await?;
+    let mut entries = Vec::new();
+    let mut listed = Vec::new();
+    for (g, e) in results {
+        listed.extend(g);
+        entries.extend(e);
+    }
     let mut query = spec.query("local", region, region_moc)?;
-    let ids: Vec<&str> = results.iter().map(|(g, _)| g.id.as_str()).collect();
+    let ids: Vec<&str> = listed.iter().map(|(g, _)| g.id.as_str()).collect();
     (query.short_name, query.version) = common_name_fields(&ids);
     query.temporal = plan.search_range();
-    Ok(assemble(
-        results.iter().map(|(g, s)| (g, s.clone())),
+    let map = assemble(
+        listed.iter().map(|(g, s)| (g, s.clone())),
         query,
         plan.windows.clone(),
         spec,
-    ))
+    );
+    Ok((map, entries))
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ async fn decode(
     bytes: &[u8],
     n: usize,
 ) -> KResult<AttrValue> {
-    Ok(match dt {
+    Ok(match dt.numeric() {
         Dtype::Int { signed: true, .. } => {
             let mut v = vec![0i64; n];
             convert(bytes, dt, &mut v)?;
@@ -163,6 +163,6 @@ async fn decode(
             }
             AttrValue::String(out)
         }
-        Dtype::Other { .. } => AttrValue::Unsupported(dt.to_string()),
+        Dtype::Enum { .. } | Dtype::Other { .. } => AttrValue::Unsupported(dt.to_string()),
     })
 }

@@ -113,6 +113,8 @@ macro_rules! conv_loop {
 
 /// Converts `dst.len()` stored elements of type `dt` from `src` into `dst`.
 pub(crate) fn convert<T: Element>(src: &[u8], dt: &Dtype, dst: &mut [T]) -> KResult<()> {
+    // An enumeration is read as its base integer.
+    let dt = dt.numeric();
     let size = dt.size();
     if src.len() != dst.len() * size {
         return Err(ErrorKind::corrupt(format!(

@@ -54,6 +54,9 @@ pub struct Dataset {
     pub(crate) file: File,
     pub(crate) path: String,
     pub(crate) info: Arc<Info>,
+    /// Columns reads return, when a rank-2 dataset is narrowed to some
+    /// ([`Dataset::select_columns`]).
+    pub(crate) columns: Option<Range<u64>>,
 }
 
 impl Dataset {
@@ -107,6 +110,7 @@ impl Dataset {
                 fill,
                 attrs,
             }),
+            columns: None,
         })
     }
 
@@ -135,13 +139,66 @@ impl Dataset {
         self.info.shape.first().copied().unwrap_or(1)
     }
 
-    /// Elements per row (product of the other dimensions).
+    /// Elements per row a read returns: the product of the other
+    /// dimensions, or the number of selected columns
+    /// ([`select_columns`](Self::select_columns)).
     pub fn row_len(&self) -> u64 {
+        match &self.columns {
+            Some(c) => c.end - c.start,
+            None => self.stored_row_len(),
+        }
+    }
+
+    /// Elements per stored row (product of the other dimensions).
+    pub(crate) fn stored_row_len(&self) -> u64 {
         self.info
             .shape
             .iter()
             .skip(1)
             .fold(1u64, |a, &d| a.saturating_mul(d))
+    }
+
+    /// The columns reads return, as a range of the stored row
+    /// (`0..row_len` unless narrowed).
+    pub(crate) fn column_range(&self) -> Range<u64> {
+        self.columns.clone().unwrap_or(0..self.stored_row_len())
+    }
+
+    /// This rank-2 dataset narrowed to columns `cols` (of the stored row,
+    /// replacing any earlier selection): reads then return `cols.len()`
+    /// values per row (`ds[rows, cols]` in h5py) and fetch only the chunks
+    /// holding those columns (with chunks as wide as the rows, that is every
+    /// chunk meeting the rows; contiguous and compact data: the rows'
+    /// bytes). The view shares the opened metadata.
+    pub fn select_columns(&self, cols: Range<u64>) -> Result<Dataset> {
+        let shape = self.shape();
+        if shape.len() != 2 {
+            return Err(self.err(ErrorKind::BadRequest(format!(
+                "a column selection needs a 2-D dataset; this one has shape {shape:?}"
+            ))));
+        }
+        if cols.start >= cols.end || cols.end > shape[1] {
+            return Err(self.err(ErrorKind::BadRequest(format!(
+                "columns {}..{} outside the dataset's 0..{} (shape {shape:?})",
+                cols.start, cols.end, shape[1]
+            ))));
+        }
+        Ok(Dataset {
+            columns: Some(cols),
+            ..self.clone()
+        })
+    }
+
+    /// Column `k` of this rank-2 dataset (`ds[:, k]`); see
+    /// [`select_columns`](Self::select_columns).
+    pub fn column(&self, k: u64) -> Result<Dataset> {
+        self.select_columns(k..k.saturating_add(1))
+    }
+
+    /// The selected columns, when narrowed by
+    /// [`select_columns`](Self::select_columns).
+    pub fn selected_columns(&self) -> Option<Range<u64>> {
+        self.columns.clone()
     }
 
     /// Stored element type.
@@ -171,6 +228,7 @@ impl Dataset {
                     ChunkIndex::FixedArray => "fixed array",
                     ChunkIndex::ExtensibleArray(_) => "extensible array",
                     ChunkIndex::BTreeV2 { .. } => "v2 B-tree",
+                    ChunkIndex::Listed(_) => "listed by an index",
                 },
             },
         }

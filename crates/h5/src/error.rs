@@ -9,7 +9,8 @@ use std::fmt;
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The storage backend failed (network, permissions, missing object).
-    #[error("storage: {0}")]
+    /// The message carries the causes (e.g. a timeout under a body error).
+    #[error("storage: {}", with_causes(.0))]
     Store(#[from] object_store::Error),
     /// A structure runs past the end of the bytes that hold it.
     #[error("truncated {what} at address {addr:#x}")]
@@ -86,6 +87,10 @@ pub enum ErrorKind {
     /// A background decode task failed to run.
     #[error("decode task failed: {0}")]
     Task(String),
+    /// The object is not the version an index described (size or ETag
+    /// differ): its recorded layout cannot be trusted.
+    #[error("stale index entry: {0}")]
+    Stale(String),
     /// A URL could not be turned into a store and path.
     #[error("bad url: {0}")]
     Url(String),
@@ -101,6 +106,22 @@ impl ErrorKind {
     pub(crate) fn unsupported(msg: impl Into<String>) -> Self {
         Self::Unsupported(msg.into())
     }
+}
+
+/// An error's message followed by those of its causes that it does not
+/// already contain (`a: b: c`).
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        cause = c.source();
+    }
+    msg
 }
 
 /// An error of the public API: what went wrong, in which file, on which object.

@@ -15,6 +15,7 @@ use crate::format::link::{Link, Target};
 use crate::format::object_header::{self, ObjectHeader};
 use crate::format::superblock::{self, Superblock};
 use crate::group::{self, ObjectKind};
+use crate::io::budget::Budget;
 use crate::io::source::{IoConfig, Source};
 use crate::io::stats::{Counters, IoStats, StatSink};
 
@@ -28,6 +29,11 @@ pub struct OpenOptions {
     /// follow): the structures read next usually sit just after it. Cached
     /// for the file's lifetime.
     pub read_ahead: u64,
+    /// Bytes also fetched before an object header (or its continuation
+    /// block) not yet cached: libhdf5 writes a group's B-tree node and
+    /// local heap just before its header, so they come in the same
+    /// request instead of one more round each.
+    pub read_behind: u64,
     /// Data ranges closer than this are fetched in one request.
     pub max_gap: u64,
     /// Upper bound of one coalesced request.
@@ -38,6 +44,9 @@ pub struct OpenOptions {
     pub limiter: Option<Arc<Semaphore>>,
     /// Counters shared between files (the worker's aggregate).
     pub stats: Option<Arc<IoStats>>,
+    /// Bytes row reads may hold in flight, shared between files (`None`:
+    /// unbounded).
+    pub budget: Option<Arc<Budget>>,
     /// The object size, when known (saves a HEAD request).
     pub size: Option<u64>,
     /// Cap on the bytes of one decoded chunk (guards against absurd sizes).
@@ -63,17 +72,31 @@ impl Default for OpenOptions {
             // aligned blocks did, in fewer requests.
             first_block: 32 << 10,
             read_ahead: 4 << 10,
+            read_behind: 1 << 10,
             max_gap: 64 << 10,
             max_request: 16 << 20,
             concurrency: 16,
             limiter: None,
             stats: None,
+            budget: None,
             size: None,
             max_chunk_bytes: 1 << 30,
             max_read_bytes: 16 << 30,
             store_options: Vec::new(),
             io: magg_objects::IoPolicy::default(),
         }
+    }
+}
+
+impl OpenOptions {
+    /// Makes every file opened with these options (or their clones) share
+    /// one request limiter of `requests` in flight and one [`Budget`] of
+    /// `bytes` (each only where none is set yet): a worker's bound however
+    /// many files it reads at once.
+    pub fn share_limits(&mut self, requests: usize, bytes: u64) {
+        self.limiter
+            .get_or_insert_with(|| Arc::new(Semaphore::new(requests.max(1))));
+        self.budget.get_or_insert_with(|| Budget::new(bytes));
     }
 }
 
@@ -121,6 +144,9 @@ pub(crate) struct Inner {
     pub(crate) sizes: Sizes,
     pub(crate) sb: Superblock,
     pub(crate) opts: OpenOptions,
+    /// This view's budget for row reads (from the options it was opened
+    /// or rebound with).
+    pub(crate) budget: Option<Arc<Budget>>,
     headers: Arc<Mutex<HashMap<u64, Arc<ObjectHeader>>>>,
     groups: Arc<Mutex<HashMap<u64, Arc<Vec<Link>>>>>,
 }
@@ -151,47 +177,64 @@ impl File {
         opts: &OpenOptions,
     ) -> Result<File> {
         let wrap = |k| Error::new(&name, "/", k);
-        let sem = opts
-            .limiter
-            .clone()
-            .unwrap_or_else(|| Arc::new(Semaphore::new(opts.concurrency.max(1))));
-        let cfg = IoConfig {
-            first_block: opts.first_block,
-            read_ahead: opts.read_ahead.max(512),
-            max_gap: opts.max_gap,
-            max_request: opts.max_request.max(1),
-            cache_limit: 256 << 20,
-        };
         let src = Source::open(
             store,
             path,
             opts.size,
-            sem,
+            limiter_of(opts),
             StatSink::new(opts.stats.clone()),
-            cfg,
+            io_config(opts),
         )
         .await
         .map_err(wrap)?;
         let sb = superblock::read(&src).await.map_err(wrap)?;
-        src.set_base(sb.base);
-        let file = File {
-            inner: Arc::new(Inner {
-                sizes: sb.sizes,
-                name: name.clone(),
-                src,
-                sb,
-                opts: opts.clone(),
-                headers: Arc::default(),
-                groups: Arc::default(),
-            }),
-        };
+        let file = File::over(name.clone(), src, sb, opts);
         file.header(file.inner.sb.root).await.map_err(wrap)?;
         Ok(file)
     }
 
+    /// A file whose superblock facts and identity are known (an index's
+    /// [`crate::FileDesc`]): no request is made.
+    pub(crate) fn assemble(
+        name: String,
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+        identity: &crate::Identity,
+        sb: Superblock,
+        opts: &OpenOptions,
+    ) -> File {
+        let src = Source::described(
+            store,
+            path,
+            identity,
+            limiter_of(opts),
+            StatSink::new(opts.stats.clone()),
+            io_config(opts),
+        );
+        File::over(name, src, sb, opts)
+    }
+
+    /// A file over `src` with superblock `sb` (empty header and group caches).
+    fn over(name: String, src: Source, sb: Superblock, opts: &OpenOptions) -> File {
+        src.set_base(sb.base);
+        File {
+            inner: Arc::new(Inner {
+                sizes: sb.sizes,
+                name,
+                src,
+                sb,
+                opts: opts.clone(),
+                budget: opts.budget.clone(),
+                headers: Arc::default(),
+                groups: Arc::default(),
+            }),
+        }
+    }
+
     /// The same open file for another user: parsed headers, group tables
-    /// and cached metadata are shared; the request limiter and
-    /// counters come from `opts` (`limiter` or `concurrency`, `stats`), and
+    /// and cached metadata are shared; the request limiter, budget and
+    /// counters come from `opts` (`limiter` or `concurrency`, `budget`,
+    /// `stats`), and
     /// this view's counters start at zero. The other options stay those of
     /// the first open.
     #[must_use]
@@ -208,6 +251,7 @@ impl File {
                 sizes: i.sizes,
                 sb: i.sb.clone(),
                 opts: i.opts.clone(),
+                budget: opts.budget.clone(),
                 headers: Arc::clone(&i.headers),
                 groups: Arc::clone(&i.groups),
             }),
@@ -231,7 +275,7 @@ impl File {
 
     /// This file's I/O counters.
     pub fn counters(&self) -> Counters {
-        self.inner.src.stats.snapshot()
+        self.inner.src.stats().snapshot()
     }
 
     pub(crate) fn err(&self, object: &str, kind: ErrorKind) -> Error {
@@ -343,6 +387,18 @@ impl File {
         run.await.map_err(|k| self.err(&path, k))
     }
 
+    /// Names of a group's members, sorted, without reading their headers
+    /// (cheaper than [`File::list`] when the kinds are not needed).
+    pub async fn names(&self, group: &str) -> Result<Vec<String>> {
+        let path = normalize(group);
+        let run = async {
+            let addr = self.resolve(&path).await?;
+            let links = self.group_links(addr).await?;
+            Ok(links.iter().map(|l| l.name.clone()).collect())
+        };
+        run.await.map_err(|k| self.err(&path, k))
+    }
+
     async fn kind_of(&self, parent: &str, l: &Link) -> EntryKind {
         let addr = match &l.target {
             Target::Hard(a) => Ok(*a),
@@ -414,6 +470,25 @@ impl File {
             crate::dataset::read_attributes(self, &h).await
         };
         run.await.map_err(|k| self.err(&path, k))
+    }
+}
+
+/// The request limiter a file opened with `opts` uses.
+fn limiter_of(opts: &OpenOptions) -> Arc<Semaphore> {
+    opts.limiter
+        .clone()
+        .unwrap_or_else(|| Arc::new(Semaphore::new(opts.concurrency.max(1))))
+}
+
+/// The byte source's tuning from `opts`.
+fn io_config(opts: &OpenOptions) -> IoConfig {
+    IoConfig {
+        first_block: opts.first_block,
+        read_ahead: opts.read_ahead.max(512),
+        read_behind: opts.read_behind,
+        max_gap: opts.max_gap,
+        max_request: opts.max_request.max(1),
+        cache_limit: 256 << 20,
     }
 }
 

@@ -40,10 +40,22 @@ pub(crate) fn classify(h: &ObjectHeader) -> ObjectKind {
 pub(crate) async fn links(src: &Source, sizes: Sizes, h: &ObjectHeader) -> KResult<Vec<Link>> {
     let mut out = Vec::new();
     if let Some(m) = h.first(kind::SYMBOL_TABLE) {
+        // The heap (names) and the B-tree (entries) at once; the symbol
+        // table nodes of each B-tree level together.
         let (bt, heap_addr) = link::parse_symbol_table(&m.data, sizes)?;
-        let heap = symbols::local_heap(src, sizes, heap_addr).await?;
-        for snod in btree1::group_leaves(src, sizes, bt).await? {
-            out.extend(symbols::snod_links(src, sizes, snod, &heap).await?);
+        let (heap, symbols) =
+            futures::try_join!(symbols::local_heap(src, sizes, heap_addr), async {
+                let leaves = btree1::group_leaves(src, sizes, bt).await?;
+                cap(leaves.len())?;
+                crate::io::together(
+                    leaves
+                        .iter()
+                        .map(|&snod| symbols::snod_symbols(src, sizes, snod)),
+                )
+                .await
+            })?;
+        for node in &symbols {
+            out.extend(symbols::links(node, &heap)?);
             cap(out.len())?;
         }
     } else {
@@ -85,21 +97,25 @@ pub(crate) async fn dense_objects(
     let (Some(heap_addr), Some(bt)) = (info.heap, info.name_btree) else {
         return Ok(Vec::new());
     };
-    let heap = fractal_heap::open(src, sizes, heap_addr).await?;
-    let h = btree2::header(src, sizes, bt).await?;
+    let (heap, h) = futures::try_join!(
+        fractal_heap::open(src, sizes, heap_addr),
+        btree2::header(src, sizes, bt)
+    )?;
     if h.rtype != rtype {
         return Err(ErrorKind::corrupt(format!(
             "dense name index has record type {}, expected {rtype}",
             h.rtype
         )));
     }
-    let mut out = Vec::new();
-    for r in btree2::records(src, sizes, &h).await? {
+    let records = btree2::records(src, sizes, &h).await?;
+    let mut ids = Vec::with_capacity(records.len());
+    for r in &records {
         // Type 5: hash (4) then a 7-byte heap ID; type 8: an 8-byte heap ID first.
         let id = if rtype == 5 { r.get(4..) } else { r.get(..8) };
-        let id =
-            id.ok_or_else(|| ErrorKind::corrupt("dense index record shorter than a heap ID"))?;
-        out.push(heap.object(src, sizes, id).await?);
+        ids.push(
+            id.ok_or_else(|| ErrorKind::corrupt("dense index record shorter than a heap ID"))?,
+        );
     }
-    Ok(out)
+    // Every object at once: they may lie in different heap blocks.
+    crate::io::together(ids.into_iter().map(|id| heap.object(src, sizes, id))).await
 }

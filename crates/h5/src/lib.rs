@@ -14,35 +14,48 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Main types: [`File`] (open, [`File::list`], [`File::walk`],
-//! [`File::dataset`], [`File::read_many`], [`File::counters`]),
-//! [`Dataset`] (shape, [`Dtype`], [`Storage`], [`Filter`]s, fill value,
-//! [`Attribute`]s, [`Dataset::read_rows`] / [`Dataset::read_rows_into`]
-//! converting to any [`Element`] type), [`OpenOptions`] and [`IoStats`] /
-//! [`Counters`] (requests, bytes fetched, bytes decompressed, chunks).
+//! Main types: [`File`] (open, [`File::list`], [`File::names`],
+//! [`File::walk`], [`File::dataset`], [`File::read_many`],
+//! [`File::counters`]), [`Dataset`] (shape, [`Dtype`], [`Storage`],
+//! [`Filter`]s, fill value, [`Attribute`]s, [`Dataset::read_rows`] /
+//! [`Dataset::read_rows_into`] converting to any [`Element`] type),
+//! [`OpenOptions`], [`Budget`], and [`IoStats`] / [`Counters`] (requests,
+//! bytes fetched, rounds, bytes decompressed, chunks).
 //!
 //! # How reads work
-//! Opening reads one block from the start of the file (64 KiB by default:
-//! superblock, root group, beam groups) and caches it; later metadata reads
-//! go through a block cache of 8 KiB blocks (object headers and chunk
-//! indexes of libhdf5 files sit next to their data, spread through the
-//! file, so larger blocks mostly fetch data). [`FileCache`] keeps opened
-//! files for reuse within a process ([`File::rebind`]). Parsed object
-//! headers and group link tables are cached per file. A row read looks up
-//! only the chunks meeting the rows (v1 B-tree nodes are pruned by key),
-//! merges byte ranges whose gap is ≤ `max_gap` into one request (also across
-//! datasets with [`File::read_many`]), sends the requests concurrently under
-//! a semaphore (`concurrency`, or a `limiter` shared by a worker), and
-//! decodes each chunk in `tokio::task::spawn_blocking` (libdeflate inflate,
-//! shuffle, Fletcher-32 check) before converting and placing it.
+//! Latency, not bytes, is the cost of a remote read, so the reader asks for
+//! everything whose address it knows at once and counts **rounds**: the
+//! longest chain of requests each asked after the previous one was answered
+//! ([`IoStats`] defines it; a meter around the byte source counts it for
+//! every backend alike). Opening is one ranged GET from the start of the
+//! file (32 KiB by default: superblock, root group), which also tells the
+//! object's size (no HEAD). Later metadata is fetched from each structure's
+//! address on, with read-ahead, into a cache of disjoint extents (no byte
+//! fetched twice); object headers are also read *behind* (1 KiB by
+//! default), since libhdf5 writes a group's B-tree node and local heap just
+//! before its header. A group's heap and B-tree are read together, then
+//! all its symbol table nodes; the nodes of each B-tree level together.
+//! [`FileCache`] keeps opened files for reuse within a process
+//! ([`File::rebind`]); parsed object headers and group link tables are
+//! cached per file. A row read looks up only the chunks meeting the rows
+//! (v1 B-tree nodes are pruned by key), takes its share of a [`Budget`]
+//! when one is set, merges byte ranges whose gap is ≤ `max_gap` into one
+//! request (also across datasets with [`File::read_many`]), sends the
+//! requests concurrently under a semaphore (`concurrency`, or a `limiter`
+//! shared by a worker: [`OpenOptions::share_limits`]), and decodes each
+//! chunk in `tokio::task::spawn_blocking` (libdeflate inflate, shuffle,
+//! Fletcher-32 check) before converting and placing it.
 //!
 //! # Format coverage
 //! Superblocks 0–3; object headers v1 and v2 with continuations; old-style
 //! groups (symbol table, v1 B-tree, local heap), new-style groups (link
 //! messages) and dense links (fractal heap + v2 B-tree); soft links;
-//! integers and IEEE floats of any size and byte order, fixed- and
-//! variable-length strings; rank ≤ 2 row reads (any rank for contiguous and
-//! compact data); compact, contiguous and chunked layouts with every chunk
+//! integers and IEEE floats of any size and byte order, enumerations (read
+//! as their base integer, as h5py does; [`Dtype::Enum`] keeps the member
+//! names), fixed- and variable-length strings; rank ≤ 2 row reads (any rank
+//! for contiguous and compact data), and column selections of rank-2
+//! datasets ([`Dataset::select_columns`], [`Dataset::column`]: only the
+//! chunks holding the columns are fetched); compact, contiguous and chunked layouts with every chunk
 //! index (v1 B-tree, single chunk, implicit, fixed array, extensible array,
 //! v2 B-tree); filters deflate, shuffle, Fletcher-32; compact and dense
 //! attributes; fill values. Other filters, datatypes, external files and
@@ -80,6 +93,7 @@ mod attribute;
 mod cache;
 mod convert;
 mod dataset;
+mod desc;
 mod error;
 mod file;
 mod filters;
@@ -93,11 +107,14 @@ pub use attribute::{AttrValue, Attribute};
 pub use cache::FileCache;
 pub use convert::Element;
 pub use dataset::{Dataset, Storage};
+pub use desc::{ChunkDesc, DatasetDesc, FileDesc, LayoutDesc, MAX_DESC_CHUNKS, NumAttr, NumValues};
 pub use error::{Error, ErrorKind, Result};
 pub use file::{Entry, EntryKind, File, OpenOptions};
 pub use format::dataspace::UNLIMITED;
 pub use format::datatype::{ByteOrder, Dtype, StrPad};
 pub use format::pipeline::Filter;
+pub use io::budget::Budget;
+pub use io::reader::Identity;
 pub use io::stats::{Counters, IoStats};
 pub use magg_objects::IoPolicy;
 pub use url::{store_for, store_with};

@@ -46,7 +46,11 @@ struct Piece<T> {
 struct Shape {
     info: Arc<Info>,
     rows: Range<u64>,
+    /// Elements per stored row.
     ncols: u64,
+    /// The columns of a stored row the output holds (`0..ncols` unless a
+    /// column selection narrows it).
+    sel: Range<u64>,
     items: usize,
     max_chunk: u64,
 }
@@ -109,11 +113,11 @@ async fn run<T: Copy + Default + Send + 'static>(
                 n * k
             ))));
         }
-        prefill(ds, out, k, conv).map_err(|e| ds.err(e))?;
         shapes.push(Shape {
             info: ds.info.clone(),
             rows: rows.clone(),
-            ncols: ds.row_len(),
+            ncols: ds.stored_row_len(),
+            sel: ds.column_range(),
             items: k,
             max_chunk,
         });
@@ -125,9 +129,42 @@ async fn run<T: Copy + Default + Send + 'static>(
             .map(|(i, (ds, rows))| plan(file, i, ds, rows.clone())),
     )
     .await;
-    let mut jobs = Vec::new();
+    let mut planned = Vec::with_capacity(reqs.len());
     for ((ds, _), p) in reqs.iter().zip(plans) {
-        match p.map_err(|e| ds.err(e))? {
+        planned.push(p.map_err(|e| ds.err(e))?);
+    }
+    // The read's share of the budget: its stored bytes, their decoded size
+    // and the output, held until every value is placed (the output's pages
+    // are first written by the prefill below).
+    let _share = match &file.inner.budget {
+        Some(b) => {
+            let out_bytes = outs
+                .iter()
+                .map(|o| std::mem::size_of_val(*o) as u64)
+                .sum::<u64>();
+            let stored: u64 = planned
+                .iter()
+                .filter_map(|p| match p {
+                    Planned::Jobs(j) => Some(j),
+                    Planned::Compact(..) => None,
+                })
+                .flatten()
+                .map(|j| footprint(&shapes[j.req], j))
+                .sum();
+            Some(
+                b.take(stored.saturating_add(out_bytes))
+                    .await
+                    .map_err(|e| file.err("/", e))?,
+            )
+        }
+        None => None,
+    };
+    for (((ds, _), out), shape) in reqs.iter().zip(outs.iter_mut()).zip(&shapes) {
+        prefill(ds, out, shape.items, conv).map_err(|e| ds.err(e))?;
+    }
+    let mut jobs = Vec::new();
+    for ((ds, _), p) in reqs.iter().zip(planned) {
+        match p {
             Planned::Jobs(j) => jobs.extend(j),
             Planned::Compact(i, data) => {
                 let piece = decode_contiguous(&shapes[i], i, shapes[i].rows.clone(), &data, conv)
@@ -144,7 +181,7 @@ async fn run<T: Copy + Default + Send + 'static>(
         let paths: Vec<&str> = reqs.iter().map(|(d, _)| d.path.as_str()).collect();
         Error::new(&file.inner.name, &paths.join(", "), e)
     })?;
-    let stats = file.inner.src.stats.clone();
+    let stats = file.inner.src.stats().clone();
     // Decode off the reactor, in batches of about 1 MiB of stored bytes so
     // that tiny chunks do not cost one blocking task each.
     let mut batches: Vec<Vec<(Job, Bytes)>> = vec![Vec::new()];
@@ -191,6 +228,19 @@ async fn run<T: Copy + Default + Send + 'static>(
     Ok(())
 }
 
+/// Bytes a job holds while in flight: what is fetched, and what it
+/// decodes to.
+fn footprint(s: &Shape, job: &Job) -> u64 {
+    let stored = job.range.end - job.range.start;
+    let decoded = match (&job.part, &s.info.layout) {
+        (Part::Chunk(_), Layout::Chunked { chunk, .. }) => chunk
+            .iter()
+            .fold(s.info.dtype.size() as u64, |a, &c| a.saturating_mul(c)),
+        _ => stored,
+    };
+    stored.saturating_add(decoded)
+}
+
 enum Planned {
     Jobs(Vec<Job>),
     Compact(usize, Bytes),
@@ -200,7 +250,7 @@ async fn plan(file: &File, req: usize, ds: &Dataset, rows: Range<u64>) -> KResul
     let info = &ds.info;
     let base = file.inner.src.base();
     let es = info.dtype.size() as u64;
-    let row_bytes = ds.row_len().saturating_mul(es);
+    let row_bytes = ds.stored_row_len().saturating_mul(es);
     if rows.is_empty() || row_bytes == 0 {
         return Ok(Planned::Jobs(Vec::new()));
     }
@@ -276,8 +326,15 @@ async fn plan(file: &File, req: usize, ds: &Dataset, rows: Range<u64>) -> KResul
             let recs =
                 chunk_index::lookup(&file.inner.src, file.inner.sizes, index, *addr, &g, rows)
                     .await?;
+            // A column selection fetches only the chunks holding its columns.
+            let sel = ds.column_range();
+            let holds = |rec: &ChunkRecord| match (rec.offset.get(1), chunk.get(1)) {
+                (Some(&o1), Some(&c1)) => o1 < sel.end && o1.saturating_add(c1) > sel.start,
+                _ => true,
+            };
             Ok(Planned::Jobs(
                 recs.into_iter()
+                    .filter(holds)
                     .map(|rec| {
                         let start = base.saturating_add(rec.addr);
                         Job {
@@ -357,8 +414,9 @@ fn decode_job<T: Copy + Default>(
             let nrows = s.info.shape.first().copied().unwrap_or(1);
             let lo = s.rows.start.max(o0);
             let hi = s.rows.end.min(o0.saturating_add(chunk[0])).min(nrows);
-            let k0 = o1.min(s.ncols);
-            let k1 = o1.saturating_add(c1).min(s.ncols);
+            // The chunk's columns that the output holds.
+            let k0 = o1.max(s.sel.start).min(s.sel.end);
+            let k1 = o1.saturating_add(c1).min(s.sel.end).max(k0);
             let (nr, nc) = (hi.saturating_sub(lo) as usize, (k1 - k0) as usize);
             let mut data = vec![T::default(); nr * nc * s.items];
             if nr > 0 && nc > 0 {
@@ -367,7 +425,7 @@ fn decode_job<T: Copy + Default>(
                     conv(&dec[start..start + nr * nc * es], &s.info.dtype, &mut data)?;
                 } else {
                     for (i, r) in (lo..hi).enumerate() {
-                        let start = ((r - o0) * c1) as usize * es;
+                        let start = ((r - o0) * c1 + (k0 - o1)) as usize * es;
                         let dst = &mut data[i * nc * s.items..(i + 1) * nc * s.items];
                         conv(&dec[start..start + nc * es], &s.info.dtype, dst)?;
                     }
@@ -399,12 +457,25 @@ fn decode_contiguous<T: Copy + Default>(
             n * es
         ))
     })?;
-    let mut data = vec![T::default(); n * s.items];
-    conv(src, &s.info.dtype, &mut data)?;
+    let width = (s.sel.end - s.sel.start) as usize;
+    let nrows = (rows.end - rows.start) as usize;
+    let mut data = vec![T::default(); nrows * width * s.items];
+    if width as u64 == s.ncols {
+        conv(src, &s.info.dtype, &mut data)?;
+    } else {
+        // Whole rows were fetched; keep the selected columns.
+        let (row, k0) = (s.ncols as usize * es, s.sel.start as usize * es);
+        for (src, dst) in src
+            .chunks_exact(row)
+            .zip(data.chunks_exact_mut(width * s.items))
+        {
+            conv(&src[k0..k0 + width * es], &s.info.dtype, dst)?;
+        }
+    }
     Ok(Piece {
         req,
         rows,
-        cols: 0..s.ncols,
+        cols: s.sel.clone(),
         data,
     })
 }
@@ -416,12 +487,13 @@ fn place<T: Copy>(out: &mut [T], s: &Shape, p: &Piece<T>) {
         return;
     }
     let row0 = (p.rows.start - s.rows.start) as usize;
-    if nc as u64 == s.ncols {
+    let width = (s.sel.end - s.sel.start) as usize;
+    if nc == width {
         let start = row0 * nc * k;
         out[start..start + p.data.len()].copy_from_slice(&p.data);
     } else {
         for i in 0..(p.rows.end - p.rows.start) as usize {
-            let dst = ((row0 + i) * s.ncols as usize + p.cols.start as usize) * k;
+            let dst = ((row0 + i) * width + (p.cols.start - s.sel.start) as usize) * k;
             out[dst..dst + nc * k].copy_from_slice(&p.data[i * nc * k..(i + 1) * nc * k]);
         }
     }

@@ -168,19 +168,25 @@ async fn without_retries_one_fault_is_one_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delayed_answers_are_slower_and_unchanged() {
     let s = setup().await;
-    let opts = opts(&s, policy(Duration::from_secs(3)));
+    let stats = magg_h5::IoStats::new();
+    let opts = OpenOptions {
+        stats: Some(stats.clone()),
+        ..opts(&s, policy(Duration::from_secs(3)))
+    };
     let delay = Duration::from_millis(150);
     let rule = s
         .proxy
         .add(Rule::new(Fault::Delay(delay), &s.key).method("GET"));
     let t = Instant::now();
     assert_eq!(read_all(&s.url, &opts).await.unwrap(), s.want);
+    let took = t.elapsed();
     let hits = s.proxy.hits(rule);
-    assert!(hits > 0);
-    // At least one delayed request lies on the read's path.
+    let c = stats.snapshot();
+    // Every GET was delayed; each round waits for at least one of them.
+    assert_eq!(hits as u64, c.requests, "{c:?}");
+    assert!(c.rounds >= 2 && c.rounds < c.requests, "{c:?}");
     assert!(
-        t.elapsed() >= delay,
-        "{hits} delayed GETs took {:?}",
-        t.elapsed()
+        took >= delay * c.rounds as u32,
+        "{c:?}: {took:?} < rounds × {delay:?}"
     );
 }

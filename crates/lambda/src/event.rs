@@ -28,7 +28,7 @@ pub struct ShardEvent {
     /// (`object_store` key names, e.g. `aws_region`, `aws_endpoint`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub store_options: Vec<(String, String)>,
-    /// Granules read concurrently in the worker.
+    /// At most this many granules read at once in the worker (default: all).
     #[serde(default = "default_granule_concurrency")]
     pub granule_concurrency: usize,
     /// Retries and timeouts of the worker's granule reads and store writes
@@ -43,7 +43,7 @@ pub struct ShardEvent {
 }
 
 fn default_granule_concurrency() -> usize {
-    4
+    magg_agg::DEFAULT_GRANULE_CONCURRENCY
 }
 
 impl ShardEvent {

@@ -1,9 +1,6 @@
-//! [`LambdaWorker`]: a [`ShardWorker`] that runs each shard as one
-//! synchronous (RequestResponse) Lambda invocation through the real Invoke
-//! API, retrying throttles, 5xx, function errors and timeouts with jittered
-//! exponential backoff, and recording billed time per shard.
+//! One synchronous (RequestResponse) invocation through the real Invoke
+//! API, and what its answer means for the retry and the in-flight limit.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::Client;
@@ -12,123 +9,65 @@ use aws_sdk_lambda::operation::invoke::{InvokeError, InvokeOutput};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{InvocationType, LogType};
 use base64::Engine as _;
-use magg_run::{ShardStatus, ShardWorker, Task};
-use magg_store::OutputStore;
-use serde_json::json;
+use magg_run::ShardStatus;
 
-use crate::cost::{BILLED_MS, INVOCATIONS, billed_ms_from_log};
-use crate::event::EventTemplate;
-use crate::retry::{Failure, RetryPolicy};
+use crate::cost::billed_ms_from_log;
+use crate::limit::Outcome;
+use crate::retry::Failure;
 
-/// How to reach the function.
-#[derive(Debug, Clone, Default)]
-pub struct ClientOptions {
-    /// AWS region (else `AWS_REGION`/profile).
-    pub region: Option<String>,
-    /// Lambda endpoint (else `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`,
-    /// else AWS's).
-    pub endpoint_url: Option<String>,
-    /// Static credentials (key id, secret) instead of the default chain
-    /// (tests against a loopback endpoint).
-    pub static_credentials: Option<(String, String)>,
-}
-
-/// One Lambda client for the whole run: its HTTP connector pools and
-/// reuses connections, so thousands of concurrent invocations share a few
-/// TLS sessions instead of a handshake each. The SDK's own retries are off:
-/// [`LambdaWorker`] retries with its own policy.
-pub async fn connect(opts: &ClientOptions) -> Client {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(r) = &opts.region {
-        loader = loader.region(aws_config::Region::new(r.clone()));
-    }
-    if let Some(u) = &opts.endpoint_url {
-        loader = loader.endpoint_url(u.clone());
-    }
-    if let Some((id, secret)) = &opts.static_credentials {
-        loader = loader.credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            id.clone(),
-            secret.clone(),
-            None,
-            None,
-            "magg-static",
-        ));
-    }
-    let sdk = loader.load().await;
-    let conf = aws_sdk_lambda::config::Builder::from(&sdk)
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .build();
-    Client::from_conf(conf)
-}
-
-/// Runs shards as Lambda invocations.
-pub struct LambdaWorker {
-    client: Client,
-    function: String,
-    template: EventTemplate,
-    /// Where a failed shard's status record goes (see
-    /// [`record_failures_in`](Self::record_failures_in)).
-    store: Option<Arc<OutputStore>>,
-    /// Retries and the per-invocation timeout.
-    pub retry: RetryPolicy,
-}
-
-/// How one attempt went.
-struct Attempt {
-    result: Result<ShardStatus, Failure>,
+/// How one invocation went.
+pub(crate) struct Attempt {
+    pub(crate) result: Result<ShardStatus, Failure>,
     /// Billed milliseconds, when the invocation ran (is billed).
-    billed_ms: Option<u64>,
+    pub(crate) billed_ms: Option<u64>,
+    /// What it tells the in-flight limit.
+    pub(crate) outcome: Outcome,
+    /// How long the function ran, from its log (`Duration`), when known.
+    pub(crate) ran: Option<Duration>,
 }
 
-impl LambdaWorker {
-    /// A worker invoking `function` with events from `template`.
-    pub fn new(client: Client, function: impl Into<String>, template: EventTemplate) -> Self {
-        LambdaWorker {
-            client,
-            function: function.into(),
-            template,
-            store: None,
-            retry: RetryPolicy::default(),
-        }
-    }
-
-    /// Writes the status record (with its error) of every shard that ends
-    /// failed into `store`, the run's output store, as the local worker
-    /// does: a shard whose invocations all failed (throttled to the end,
-    /// crashed, timed out) leaves no record of its own, and `--retry-failed`
-    /// reruns only shards whose record has an error. A record with an error
-    /// is never taken as complete; if the function is still running and
-    /// finishes later, its own record replaces this one.
-    #[must_use]
-    pub fn record_failures_in(mut self, store: Arc<OutputStore>) -> Self {
-        self.store = Some(store);
-        self
-    }
-
-    async fn attempt(&self, shard: u64, payload: &[u8]) -> Attempt {
-        let start = Instant::now();
-        let call = self
-            .client
-            .invoke()
-            .function_name(&self.function)
-            .invocation_type(InvocationType::RequestResponse)
-            .log_type(LogType::Tail)
-            .payload(Blob::new(payload))
-            .send();
-        match tokio::time::timeout(self.retry.timeout, call).await {
-            Err(_) => Attempt {
-                result: Err(Failure::Retryable(format!(
-                    "no answer within {:.0} s",
-                    self.retry.timeout.as_secs_f64()
-                ))),
-                // The function may still be running: bill the wait.
-                billed_ms: Some(ms(start.elapsed())),
-            },
-            Ok(Ok(out)) => answered(shard, &out, start.elapsed()),
-            Ok(Err(e)) => Attempt {
-                result: Err(classify(&e)),
+/// Invokes `function` once with `payload` for `shard`, waiting at most
+/// `timeout` for the answer.
+pub(crate) async fn invoke(
+    client: &Client,
+    function: &str,
+    shard: u64,
+    payload: &[u8],
+    timeout: Duration,
+) -> Attempt {
+    let start = Instant::now();
+    let call = client
+        .invoke()
+        .function_name(function)
+        .invocation_type(InvocationType::RequestResponse)
+        .log_type(LogType::Tail)
+        .payload(Blob::new(payload))
+        .send();
+    match tokio::time::timeout(timeout, call).await {
+        Err(_) => Attempt {
+            result: Err(Failure::Retryable(format!(
+                "no answer within {:.0} s",
+                timeout.as_secs_f64()
+            ))),
+            // The function may still be running: bill the wait.
+            billed_ms: Some(ms(start.elapsed())),
+            outcome: Outcome::Other,
+            ran: None,
+        },
+        Ok(Ok(out)) => answered(shard, &out, start.elapsed()),
+        Ok(Err(e)) => {
+            let failure = classify(&e);
+            let outcome = if matches!(failure, Failure::Throttled(_)) {
+                Outcome::Throttled
+            } else {
+                Outcome::Other
+            };
+            Attempt {
+                result: Err(failure),
                 billed_ms: None,
-            },
+                outcome,
+                ran: None,
+            }
         }
     }
 }
@@ -137,13 +76,18 @@ fn ms(d: Duration) -> u64 {
     d.as_millis().max(1) as u64
 }
 
-/// A 2xx answer: the shard's record, or a function error.
+/// A 2xx answer: the shard's record, or a function error (the service ran
+/// the function either way).
 fn answered(shard: u64, out: &InvokeOutput, elapsed: Duration) -> Attempt {
-    let billed = out
+    let log = out
         .log_result()
         .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
-        .and_then(|log| billed_ms_from_log(&String::from_utf8_lossy(&log)))
+        .map(|log| String::from_utf8_lossy(&log).into_owned());
+    let billed = log
+        .as_deref()
+        .and_then(billed_ms_from_log)
         .unwrap_or_else(|| ms(elapsed));
+    let ran = log.as_deref().and_then(duration_from_log);
     let body = out.payload().map_or(&[][..], Blob::as_ref);
     let result = if let Some(kind) = out.function_error() {
         let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
@@ -168,7 +112,16 @@ fn answered(shard: u64, out: &InvokeOutput, elapsed: Duration) -> Attempt {
     Attempt {
         result,
         billed_ms: Some(billed),
+        outcome: Outcome::Accepted,
+        ran,
     }
+}
+
+/// The `Duration: 12.34 ms` of a log tail's `REPORT` line.
+fn duration_from_log(log: &str) -> Option<Duration> {
+    let rest = log.split("\tDuration: ").nth(1)?;
+    let ms: f64 = rest.split(" ms").next()?.trim().parse().ok()?;
+    Duration::try_from_secs_f64(ms / 1000.0).ok()
 }
 
 fn truncate(s: &str, n: usize) -> &str {
@@ -178,8 +131,12 @@ fn truncate(s: &str, n: usize) -> &str {
     }
 }
 
-/// Throttles, 5xx, timeouts and network failures are retryable; other
-/// service errors (no such function, bad request, ...) are not.
+/// Capacity refusals (429 `TooManyRequestsException`, EC2 throttles, ENI
+/// and subnet address limits) and this process running out of file
+/// descriptors are throttles: backpressure, retried while the run makes
+/// progress. 5xx, timeouts and network failures are retryable a bounded
+/// number of times; other service errors (no such function, bad request,
+/// ...) are not.
 fn classify(e: &SdkError<InvokeError, aws_sdk_lambda::config::http::HttpResponse>) -> Failure {
     match e {
         SdkError::ServiceError(ctx) => {
@@ -190,17 +147,43 @@ fn classify(e: &SdkError<InvokeError, aws_sdk_lambda::config::http::HttpResponse
                 err.meta().code().unwrap_or("error"),
                 err.meta().message().unwrap_or_default()
             );
-            if err.is_too_many_requests_exception() || status == 429 || status >= 500 {
+            let capacity = err.is_too_many_requests_exception()
+                || err.is_ec2_throttled_exception()
+                || err.is_eni_limit_reached_exception()
+                || err.is_subnet_ip_address_limit_reached_exception();
+            if capacity || status == 429 {
+                Failure::Throttled(text)
+            } else if status >= 500 {
                 Failure::Retryable(text)
             } else {
                 Failure::Fatal(text)
             }
         }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            Failure::Retryable(format!("{e}: {}", source_chain(e)))
+            let text = format!("{e}: {}", source_chain(e));
+            if out_of_files(e) {
+                Failure::Throttled(format!("this process is out of file descriptors: {text}"))
+            } else {
+                Failure::Retryable(text)
+            }
         }
         _ => Failure::Fatal(format!("{e}: {}", source_chain(e))),
     }
+}
+
+/// Whether an I/O error in `e`'s sources is EMFILE or ENFILE (too many
+/// open files in this process or the system).
+fn out_of_files(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && matches!(io.raw_os_error(), Some(23 | 24))
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 fn source_chain(e: &dyn std::error::Error) -> String {
@@ -213,59 +196,38 @@ fn source_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-#[async_trait::async_trait]
-impl ShardWorker for LambdaWorker {
-    async fn run(&self, task: Task) -> ShardStatus {
-        let payload = match serde_json::to_vec(&self.template.event(&task)) {
-            Ok(p) => p,
-            Err(e) => {
-                let mut s = ShardStatus::new(task.shard);
-                s.error = Some(format!("cannot encode the event: {e}"));
-                return s;
-            }
-        };
-        let (mut invocations, mut billed_ms) = (0u64, 0u64);
-        let mut retries = Vec::new();
-        let max = self.retry.max_attempts.max(1);
-        let mut status = ShardStatus::new(task.shard);
-        for attempt in 1..=max {
-            let a = self.attempt(task.shard, &payload).await;
-            if let Some(b) = a.billed_ms {
-                invocations += 1;
-                billed_ms += b;
-            }
-            match a.result {
-                Ok(s) => {
-                    status = s;
-                    break;
-                }
-                Err(Failure::Fatal(e)) => {
-                    status.error = Some(format!("attempt {attempt}: {e}"));
-                    break;
-                }
-                Err(Failure::Retryable(e)) if attempt == max => {
-                    status.error = Some(format!("failed after {max} attempts; last: {e}"));
-                }
-                Err(Failure::Retryable(e)) => {
-                    retries.push(json!(format!("attempt {attempt}: {e}")));
-                    tokio::time::sleep(self.retry.backoff(attempt)).await;
-                }
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Wrap(std::io::Error);
+    impl std::fmt::Display for Wrap {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "tcp open error")
         }
-        status.extra.insert(INVOCATIONS.into(), json!(invocations));
-        status.extra.insert(BILLED_MS.into(), json!(billed_ms));
-        if !retries.is_empty() {
-            status.extra.insert("retries".into(), json!(retries));
+    }
+    impl std::error::Error for Wrap {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
         }
-        if let (Some(store), Some(error)) = (&self.store, &status.error)
-            && let Err(e) = store.write_status(&status).await
-        {
-            status.error = Some(format!("{error}; writing status record: {e}"));
-        }
-        status
     }
 
-    fn kind(&self) -> &'static str {
-        "lambda"
+    #[test]
+    fn the_run_time_is_read_from_the_log_tail() {
+        let log = "START RequestId: x\nREPORT RequestId: x\tDuration: 2041.53 ms\tBilled Duration: 2042 ms\tMemory Size: 2048 MB\t\n";
+        assert_eq!(
+            duration_from_log(log),
+            Some(Duration::from_micros(2_041_530))
+        );
+        assert_eq!(duration_from_log("no report"), None);
+    }
+
+    #[test]
+    fn emfile_anywhere_in_the_sources_is_out_of_files() {
+        let emfile = Wrap(std::io::Error::from_raw_os_error(24));
+        assert!(out_of_files(&emfile));
+        let refused = Wrap(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(!out_of_files(&refused));
     }
 }

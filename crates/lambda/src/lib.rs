@@ -3,11 +3,17 @@
 //! - [`ShardEvent`] (what a worker is asked, its I/O policy included)
 //!   and [`magg_run::ShardStatus`] (what it answers);
 //! - [`LambdaWorker`]: the orchestrator's [`magg_run::ShardWorker`] that
-//!   invokes the function through the Invoke API (one shared client,
-//!   RequestResponse, jittered retries, per-invocation timeout, billed
-//!   time per shard, an error status record in the store for a shard
-//!   whose invocations all failed), so the executor loop of `magg-run`
-//!   runs shards on Lambda without knowing it;
+//!   invokes the function through the Invoke API (one shared client whose
+//!   connections are reused, RequestResponse, per-invocation timeout,
+//!   billed time per shard, an error status record in the store for a
+//!   shard whose invocations all failed), so the executor loop of
+//!   `magg-run` runs shards on Lambda without knowing it;
+//! - [`Limiter`]: the run's in-flight limit: throttles lower it (AIMD),
+//!   accepted invocations raise it, costliest shards first, paced starts,
+//!   capped to what the open-file limit can hold ([`FanOut`]); what the
+//!   run reached goes in the report ([`magg_run::Concurrency`]);
+//!   [`RetryPolicy`]: throttles are retried while the run makes progress,
+//!   other failures a bounded number of times;
 //! - [`runtime`]: the worker's Runtime API loop (`magg lambda-worker`, the
 //!   `bootstrap`);
 //! - [`run_lambda`]: a whole run (credentials, client, store, executor,
@@ -20,6 +26,7 @@
 //!   fault injection, and a loopback Earthdata login (`s3credentials`
 //!   redirect flow).
 
+mod client;
 pub mod cost;
 pub mod credentials;
 #[cfg(feature = "emulator")]
@@ -28,12 +35,16 @@ pub mod estimate;
 mod event;
 mod invoke;
 mod job;
+mod limit;
 mod retry;
 pub mod runtime;
+mod worker;
 
+pub use client::{ClientOptions, Connections, client, connect, sdk_config};
 pub use cost::{Arch, Prices, US_EAST_1};
 pub use credentials::EARTHDATA_LOGIN_HOST;
 pub use event::{EventTemplate, ShardEvent};
-pub use invoke::{ClientOptions, LambdaWorker, connect};
-pub use job::{LambdaJobError, LambdaOptions, run_lambda};
+pub use job::{FD_RESERVE, LambdaJobError, LambdaOptions, fit_open_files, run_lambda};
+pub use limit::{FanOut, Limiter, Outcome, Permit, RUNNING_AFTER};
 pub use retry::{Failure, RetryPolicy};
+pub use worker::{DEFAULT_CONCURRENCY, LambdaWorker, STORE_WRITES};

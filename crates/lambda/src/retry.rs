@@ -3,9 +3,22 @@
 use std::time::Duration;
 
 /// Retry policy of the invoker.
+///
+/// Two kinds of failure, two policies:
+/// - function errors, 5xx, network errors and timeouts: at most
+///   `max_attempts` invocations (first included), with jittered
+///   exponential backoff from `base` up to `cap`;
+/// - throttles (the account's concurrency, EC2/ENI limits, this process
+///   out of file descriptors): backpressure, not failure. They lower the
+///   in-flight limit ([`crate::Limiter`]) and the shard is invoked again
+///   after a short jittered backoff (`throttle_base` … `throttle_cap`),
+///   for as long as the run makes progress: it fails on throttles only
+///   once no invocation has been accepted or running for
+///   `throttle_budget`.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Invocations per shard at most (first try included).
+    /// Invocations per shard at most for function errors, 5xx, network
+    /// errors and timeouts (first try included; throttles do not count).
     pub max_attempts: u32,
     /// First backoff; doubles each attempt.
     pub base: Duration,
@@ -14,6 +27,13 @@ pub struct RetryPolicy {
     /// Time allowed for one invocation (round trip), after which it counts
     /// as a retryable failure.
     pub timeout: Duration,
+    /// Throttled shards fail once the run has gone this long without an
+    /// invocation accepted or running.
+    pub throttle_budget: Duration,
+    /// First backoff after a throttle; doubles each throttle in a row.
+    pub throttle_base: Duration,
+    /// Backoff cap after a throttle.
+    pub throttle_cap: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -24,6 +44,9 @@ impl Default for RetryPolicy {
             cap: Duration::from_secs(20),
             // Lambda's own maximum is 900 s.
             timeout: Duration::from_secs(905),
+            throttle_budget: Duration::from_mins(10),
+            throttle_base: Duration::from_millis(50),
+            throttle_cap: Duration::from_secs(2),
         }
     }
 }
@@ -31,14 +54,20 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// "Full jitter" backoff before attempt `attempt + 1` (attempt counts
     /// from 1): uniform in `[0, min(cap, base·2^(attempt−1))]`, so thousands
-    /// of throttled callers do not come back in lockstep.
+    /// of callers do not come back in lockstep.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
-        let ceiling = exp.min(self.cap);
-        ceiling.mul_f64(jitter())
+        full_jitter(self.base, self.cap, attempt)
     }
+
+    /// The backoff after the `n`-th throttle in a row (from 1).
+    pub fn throttle_backoff(&self, n: u32) -> Duration {
+        full_jitter(self.throttle_base, self.throttle_cap, n)
+    }
+}
+
+fn full_jitter(base: Duration, cap: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+    exp.min(cap).mul_f64(jitter())
 }
 
 /// A uniform number in [0, 1) from the clock and a counter (no RNG
@@ -55,7 +84,9 @@ fn jitter() -> f64 {
 /// How an attempt ended, for the retry decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    /// Worth another attempt (throttled, 5xx, function error, timeout,
+    /// Refused for capacity: retried while the run makes progress.
+    Throttled(String),
+    /// Worth a bounded number of attempts (5xx, function error, timeout,
     /// network).
     Retryable(String),
     /// Will fail again (bad request, no such function, bad response).
@@ -78,5 +109,8 @@ mod tests {
         let distinct: std::collections::HashSet<_> = samples.iter().collect();
         assert!(distinct.len() > 100, "jitter spreads the waits");
         assert!((0..50).all(|_| p.backoff(30) <= Duration::from_secs(1)));
+        let d = RetryPolicy::default();
+        assert!((0..50).all(|_| d.throttle_backoff(1) <= Duration::from_millis(50)));
+        assert!((0..50).all(|_| d.throttle_backoff(40) <= Duration::from_secs(2)));
     }
 }

@@ -129,8 +129,11 @@ fn read_options(event: &ShardEvent) -> ReadOptions {
     read
 }
 
-/// Keeps the opened output store between invocations of a warm sandbox
-/// (per store URL and I/O policy).
+/// Keeps the output store's connection between invocations of a warm
+/// sandbox (per store URL and I/O policy). Its root metadata (spec and
+/// shard list, which give the shard's chunk) is read again for every
+/// event: one small GET, so a store overwritten with another shard map
+/// since the last event is never written with a stale mapping.
 #[derive(Default)]
 struct Handler {
     store: Option<(String, IoPolicy, Arc<OutputStore>)>,
@@ -159,7 +162,14 @@ impl Handler {
             && *url == event.store
             && *io == event.io
         {
-            return Ok(Arc::clone(store));
+            let store = Arc::new(
+                store
+                    .reopen()
+                    .await
+                    .map_err(|e| ("Magg.Store", e.to_string()))?,
+            );
+            self.store = Some((event.store.clone(), event.io.clone(), Arc::clone(&store)));
+            return Ok(store);
         }
         let location =
             Location::parse_with_policy(&event.store, event.store_options.clone(), &event.io)
@@ -206,6 +216,38 @@ mod tests {
             retry_timeout: Duration::from_secs(1),
             ..IoPolicy::default()
         }
+    }
+
+    /// A warm sandbox reads the store's shard list again for every event:
+    /// after the store is overwritten for another shard map, a shard's
+    /// chunk index is the new store's, not the one cached before.
+    #[tokio::test]
+    async fn a_warm_sandbox_sees_a_store_overwritten_since_the_last_event() {
+        use magg_store::{CreateMode, OutputStore};
+        let tmp = tempfile::tempdir().unwrap();
+        let url = tmp.path().join("s.zarr").to_string_lossy().into_owned();
+        let word = |n| magg_morton::encode(6, n).unwrap();
+        let spec = |shards: Vec<u64>| {
+            magg_run::store_spec(
+                &AggConfig::atl06_default(),
+                &[],
+                &shards,
+                serde_json::Map::new(),
+            )
+            .unwrap()
+        };
+        OutputStore::create(&url, &spec(vec![word(5)]), CreateMode::New)
+            .await
+            .unwrap();
+        let event = event(&url, vec![], IoPolicy::default());
+        let mut handler = Handler::default();
+        let first = handler.store(&event).await.unwrap();
+        assert_eq!(first.chunks().chunk(word(5)), Some(0));
+        OutputStore::create(&url, &spec(vec![word(1), word(5)]), CreateMode::Overwrite)
+            .await
+            .unwrap();
+        let second = handler.store(&event).await.unwrap();
+        assert_eq!(second.chunks().chunk(word(5)), Some(1));
     }
 
     #[test]

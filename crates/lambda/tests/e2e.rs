@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use magg_lambda::{Arch, US_EAST_1};
 use magg_run::LocalWorker;
-use support::{emulator, lambda_worker, new_store, objects, run, s3_with_granules, sample_tasks};
+use support::{
+    emulator, lambda_worker, new_store_for, objects, run, s3_with_granules, sample_tasks,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lambda_store_equals_local_store_chunk_for_chunk() {
@@ -21,14 +23,15 @@ async fn lambda_store_equals_local_store_chunk_for_chunk() {
     let boundary_shard = boundary.shard;
     let whole = read_whole_shard(boundary_shard).await;
     tasks.push(boundary);
+    let shards: Vec<u64> = tasks.iter().map(|t| t.shard).collect();
 
-    let local_store = new_store(&s3, "local.zarr").await;
+    let local_store = new_store_for(&s3, "local.zarr", &shards).await;
     let mut local = LocalWorker::new(magg_agg::AggConfig::atl06_default(), local_store).unwrap();
     local.read.open.store_options = s3.store_options();
     let local_report = run(tasks.clone(), Arc::new(local), 2).await;
     assert_eq!(local_report.totals.errors, 0, "{}", local_report.summary());
 
-    new_store(&s3, "lambda.zarr").await;
+    new_store_for(&s3, "lambda.zarr", &shards).await;
     let emu = emulator(&s3, 2, vec![]).await;
     let worker = lambda_worker(&emu, &s3.url("out", "lambda.zarr"), None).await;
     let mut report = run(tasks, Arc::new(worker), 3).await;

@@ -37,6 +37,8 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Draw a map (PNG) of a store variable, or of a shard map's shards.
     Plot(cmd::plot::Args),
+    /// Export a store variable as a Cloud-Optimized GeoTIFF (polar stereographic).
+    Export(cmd::export::Args),
     /// Turn a results JSON into a self-contained HTML run report.
     Report(cmd::report::Args),
     /// Check a store against its shard map: status records vs `count` arrays.
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Cell(args) => cmd::cell::run(&args),
         Command::Inspect(args) => cmd::inspect::run(&args),
         Command::Plot(args) => cmd::plot::run(&args),
+        Command::Export(args) => cmd::export::run(&args),
         Command::Report(args) => cmd::report::run(&args),
         Command::Verify(args) => cmd::verify::run(&args),
         Command::Bench(args) => cmd::bench::run(&args),

@@ -22,6 +22,9 @@ use magg_testkit::s3::S3Server;
 use serde_json::Value;
 
 const FUNCTION: &str = "magg-worker";
+/// The temporary access key the Earthdata stand-in hands out (the S3
+/// server accepts it with `SECRET`).
+const EARTHDATA_KEY: &str = "ASIAEARTHDATATEST";
 const SECRET: &str = "SeCrEt-7c1e-do-not-print";
 const PASSWORD: &str = "netrc-pw-93ab";
 /// Shards run per executor.
@@ -57,6 +60,7 @@ fn emulator(
         timeout: Duration::from_mins(2),
         worker_logs: std::env::var_os("MAGG_WORKER_LOGS").is_some(),
         faults,
+        synthetic: None,
     }))
     .unwrap()
 }
@@ -131,7 +135,7 @@ fn earthdata(rt: &tokio::runtime::Runtime, expiration: &str) -> EarthdataServer 
         user: "magguser".into(),
         password: PASSWORD.into(),
         credentials: S3Credentials {
-            access_key_id: "test".into(),
+            access_key_id: EARTHDATA_KEY.into(),
             secret_access_key: SECRET.into(),
             session_token: format!("{SECRET}-token"),
             expiration: expiration.into(),
@@ -145,7 +149,7 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let s3 = S3Server::start();
+    let s3 = S3Server::start_accepting(&[(EARTHDATA_KEY, SECRET)]);
     s3.create_bucket("granules");
     s3.create_bucket("out");
     let mut list = String::new();
@@ -344,6 +348,8 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
                 &emu2.endpoint,
                 "--max-attempts",
                 "2",
+                "--throttle-budget",
+                "1",
                 "--store",
                 "s3://out/faults.zarr",
                 "--results",
@@ -355,9 +361,10 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
     );
     assert!(!ok, "a failed shard fails the run: {err}");
     assert!(
-        err.contains(&format!("FAILED shard {hopeless}: failed after 2 attempts")),
+        err.contains(&format!("FAILED shard {hopeless}: throttled ")),
         "{err}"
     );
+    assert!(err.contains("(the throttle budget)"), "{err}");
     assert!(err.contains("TooManyRequestsException"), "{err}");
     assert!(err.contains("1 shard(s) failed and 0 not started"), "{err}");
     let faults = results(&d.join("faults.json"));
@@ -382,23 +389,28 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
             .contains("Runtime.ExitError"),
         "{recovered}"
     );
-    assert_eq!(
-        (emu2.invocations(hopeless), emu2.invocations(crashing)),
-        (2, 2)
+    assert!(
+        emu2.invocations(hopeless) >= 2,
+        "throttles are retried, not counted as attempts"
     );
+    assert_eq!(emu2.invocations(crashing), 2);
     // The throttled shard wrote no chunk (a shard's chunk index is its
-    // nested index at the shard order); every chunk written equals the
-    // local one.
+    // place in the store's sorted shard list, the whole map); every chunk
+    // written equals the local one.
     let (f, _) = objects(&s3, "faults.zarr", SECRET);
     let df = data_objects(&f);
-    let failed_chunk = format!("/c/{}", magg_morton::decode(hopeless).unwrap().nested);
+    let mut in_chunk_order = shards.clone();
+    in_chunk_order.sort_unstable();
+    let failed_chunk = format!("/c/{}", in_chunk_order.binary_search(&hopeless).unwrap());
     assert!(
         da.iter().any(|(k, _)| k.ends_with(&failed_chunk)),
         "the local store has the shard's chunk {failed_chunk}"
     );
     for (k, v) in &df {
+        // (Its coordinate chunks are the template's.)
+        let coordinate = k.contains("/cell_ids/") || k.contains("/morton/");
         assert!(
-            !k.ends_with(&failed_chunk),
+            coordinate || !k.ends_with(&failed_chunk),
             "chunk of the failed shard: {k}"
         );
         assert_eq!(
@@ -431,15 +443,20 @@ fn lambda_run_equals_local_run_and_failures_are_listed() {
                 "--store",
                 "s3://out/faults.zarr",
                 "--retry-failed",
-                "--results",
-                "retried.json",
             ],
         ]
         .concat(),
         &env,
     );
     assert!(ok, "retry-failed run: {err}");
-    let retried = results(&d.join("retried.json"));
+    // Without --results: beside the store, and a local file named after
+    // it (not a fixed name the next run would overwrite).
+    let retried = results(&d.join("out_faults.zarr.results.json"));
+    assert!(
+        err.contains("results: s3://out/faults.zarr.results.json"),
+        "{err}"
+    );
+    assert!(!d.join("magg-results.json").exists());
     assert_eq!(retried["shards"].as_array().unwrap().len(), 1, "{retried}");
     assert!(
         shard_record(&retried, hopeless)["error"].is_null(),

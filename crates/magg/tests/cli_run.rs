@@ -26,6 +26,29 @@ fn demo_then_resume_overwrite_and_dry_run() {
     let shards = results["totals"]["shards"].as_u64().unwrap();
     assert!(shards > 10, "{results}");
     let observations = results["totals"]["observations"].as_u64().unwrap();
+    let cells = results["totals"]["cells"].as_u64().unwrap();
+
+    // The Python lines the demo prints run as printed, without a warning,
+    // and hold every cell with data and every observation.
+    let snippet: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("open it in Python:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(snippet.len(), 4, "{out}");
+    assert!(!out.contains("consolidated"), "{out}");
+    let script = format!(
+        "import os, sys, warnings\nos.chdir(sys.argv[1])\nwarnings.simplefilter('error')\n{}\n\
+         assert cells.sizes['cells'] == {cells}, cells.sizes\n\
+         assert int(cells['count'].values.sum()) == {observations}\n\
+         assert int(ds['count'].values.sum()) == {observations}\n\
+         print('SNIPPET OK')\n",
+        snippet.join("\n")
+    );
+    let said = magg_testkit::run_python(&script, &[d.to_str().unwrap()]);
+    assert!(said.contains("SNIPPET OK"), "{said}");
 
     let run = [
         "run",
@@ -91,6 +114,103 @@ fn demo_then_resume_overwrite_and_dry_run() {
     std::fs::write(d.join("bad.json"), "{\"magg_shardmap\": 99}").unwrap();
     let (ok, _, err) = magg(d, &["run", "--catalog", "bad.json", "--store", "y.zarr"]);
     assert!(!ok && err.contains("bad.json"), "{err}");
+
+    // A store written by a magg of layout 1 (dense global arrays; its root
+    // `zarr.json` as that magg wrote it): resume, verify and plot refuse it
+    // naming the layout version and --overwrite; --overwrite replaces it.
+    let old = d.join("old.zarr");
+    std::fs::create_dir_all(old.join("12/count/c")).unwrap();
+    std::fs::write(old.join("12/count/c/32776"), b"layout-1 chunk").unwrap();
+    let root = serde_json::json!({
+        "zarr_format": 3, "node_type": "group",
+        "attributes": {"magg": {"format_version": 1, "spec": {
+            "parent_order": 6, "orders": [12], "fingerprint": "x",
+            "variables": [{"name": "count", "dtype": "int32", "fill_value": 0}]}}}
+    });
+    std::fs::write(old.join("zarr.json"), root.to_string()).unwrap();
+    let old_run = [
+        "run",
+        "--catalog",
+        "magg-demo/shardmap.json",
+        "--store",
+        "old.zarr",
+        "--quiet",
+    ];
+    for args in [
+        [&old_run[..], &["--resume"]].concat(),
+        old_run.to_vec(),
+        vec!["verify", "old.zarr", "--catalog", "magg-demo/shardmap.json"],
+        vec!["plot", "old.zarr", "-o", "old.png"],
+    ] {
+        let (ok, out, err) = magg(d, &args);
+        assert!(!ok, "{args:?}: {out}");
+        assert!(
+            err.contains("layout version 1") && err.contains("--overwrite"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(
+        old.join("12/count/c/32776").is_file(),
+        "a refused store is left alone"
+    );
+    let (ok, _, err) = magg(d, &[&old_run[..], &["--overwrite"]].concat());
+    assert!(ok, "{err}");
+    assert!(!old.join("12/count/c/32776").exists());
+}
+
+/// `--pyramid` in the compact layout: every order group spans the map's
+/// shards with 4^(k−6) cells per shard, `magg verify` passes at every
+/// order, and xarray + xdggs open each group as the demo prints it; the
+/// coarser orders hold the same observations, cell by cell the sums of
+/// their children at the child order.
+#[test]
+fn pyramid_orders_follow_the_compact_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ok, _, err) = magg(d, &["demo", "--quiet"]);
+    assert!(ok, "{err}");
+    let run = [
+        "run",
+        "--catalog",
+        "magg-demo/shardmap.json",
+        "--store",
+        "p.zarr",
+        "--pyramid",
+        "6,9..10",
+        "--quiet",
+    ];
+    let (ok, _, err) = magg(d, &run);
+    assert!(ok, "{err}");
+    let (ok, out, err) = magg(
+        d,
+        &["verify", "p.zarr", "--catalog", "magg-demo/shardmap.json"],
+    );
+    assert!(ok, "verify: {out}{err}");
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("p.zarr.results.json")).unwrap())
+            .unwrap();
+    let observations = results["totals"]["observations"].as_u64().unwrap();
+    let script = format!(
+        "import sys, warnings, numpy as np, xarray as xr, xdggs, zarr\n\
+         store = sys.argv[1]\n\
+         shards = zarr.open_group(store, mode='r').attrs['magg']['spec']['shards']\n\
+         warnings.simplefilter('error')\n\
+         fine = xr.open_zarr(store, group='12').pipe(xdggs.decode)\n\
+         for k in (6, 9, 10, 12):\n\
+         \x20   ds = xr.open_zarr(store, group=str(k)).pipe(xdggs.decode)\n\
+         \x20   span = 4 ** (k - 6)\n\
+         \x20   assert ds.sizes['cells'] == len(shards) * span, (k, ds.sizes)\n\
+         \x20   assert ds.dggs.grid_info.level == k\n\
+         \x20   want = np.concatenate([np.arange(n * span, (n + 1) * span) for n in shards]).astype('u8')\n\
+         \x20   assert np.array_equal(ds.cell_ids.values, want), k\n\
+         \x20   count = ds['count'].values.astype('u8')\n\
+         \x20   assert int(count.sum()) == {observations}, (k, int(count.sum()))\n\
+         \x20   kids = fine['count'].values.astype('u8').reshape(-1, 4 ** (12 - k)).sum(axis=1)\n\
+         \x20   assert np.array_equal(count, kids), k\n\
+         print('PYRAMID OK')\n"
+    );
+    let said = magg_testkit::run_python(&script, &[d.join("p.zarr").to_str().unwrap()]);
+    assert!(said.contains("PYRAMID OK"), "{said}");
 }
 
 /// One region rule per map and run: `magg catalog --all-observations`

@@ -81,11 +81,13 @@ fn verify_catches_tampered_counts_and_records() {
     // A record removed: the shard is listed as missing.
     let missing = results(&records[1])["shard"].as_u64().unwrap();
     std::fs::remove_file(&records[1]).unwrap();
-    // A count chunk rewritten with numpy/zarr-python: one cell doubled.
+    // A count chunk rewritten with numpy/zarr-python: one cell doubled (the
+    // shard's chunk is its place in the store's shard list).
     let tampered = results(&records[2])["shard"].as_u64().unwrap();
     let script = "import sys, zarr, numpy as np\n\
+        shards = zarr.open_group(sys.argv[1], mode='r').attrs['magg']['spec']['shards']\n\
         a = zarr.open_array(sys.argv[1], path='12/count', mode='r+')\n\
-        n = a.chunks[0]; i = int(sys.argv[2])\n\
+        n = a.chunks[0]; i = shards.index(int(sys.argv[2]))\n\
         c = a[i*n:(i+1)*n]; j = int(np.flatnonzero(c)[0]); c[j] *= 2; a[i*n:(i+1)*n] = c\n";
     let nested = magg_morton_nested(tampered);
     magg_testkit::run_python(

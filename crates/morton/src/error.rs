@@ -49,6 +49,13 @@ pub enum Error {
         /// Requested order difference.
         depth: u8,
     },
+    /// A sampled boundary [`Hull::around`](crate::Hull::around) cannot
+    /// bound.
+    #[error("boundary cannot be bounded: {reason}")]
+    BadBoundary {
+        /// Why.
+        reason: &'static str,
+    },
     /// Batch slices of different lengths.
     #[error("batch slices differ in length (lats {lats}, lons {lons}, out {out})")]
     LengthMismatch {

@@ -183,6 +183,25 @@ impl LonWindow {
         Ok(Self { center, half_width })
     }
 
+    /// A window of `half_width` degrees either side of the meridian
+    /// `center` (degrees; any finite value): for regions other than cells,
+    /// such as a projected grid's tile. A half width of 180 or more (or
+    /// infinity) is the whole circle.
+    pub fn new(center: f64, half_width: f64) -> Self {
+        Self {
+            center: wrap_lon(center),
+            half_width: half_width.max(0.0),
+        }
+    }
+
+    /// The window of every longitude (a region holding a pole).
+    pub fn whole() -> Self {
+        Self {
+            center: 0.0,
+            half_width: f64::INFINITY,
+        }
+    }
+
     /// Whether a point at longitude `lon` (degrees, any finite value) may
     /// lie in the cell. `false` means it does not.
     #[inline]
@@ -261,13 +280,17 @@ fn sampled_edge(word: u64) -> Result<(Vec<[f64; 3]>, f64), Error> {
         .iter()
         .map(|p| unit(authalic_to_geodetic(p.lat.to_degrees()), p.lon.to_degrees()))
         .collect();
-    let step = edge
-        .iter()
+    let step = largest_step(&edge);
+    Ok((edge, step))
+}
+
+/// The largest chord between neighbouring samples of a closed ring.
+fn largest_step(edge: &[[f64; 3]]) -> f64 {
+    edge.iter()
         .zip(edge.iter().cycle().skip(1))
         .map(|(a, b)| chord2(a, b))
         .fold(0.0, f64::max)
-        .sqrt();
-    Ok((edge, step))
+        .sqrt()
 }
 
 /// The unit vector of `word`'s cell centre (geodetic, as on a sphere).
@@ -376,12 +399,57 @@ const EDGE_CAP_DEG: f64 = 20.0;
 impl Hull {
     /// The hull of `word`'s cell.
     pub fn of(word: u64) -> Result<Self, Error> {
+        let (edge, step) = sampled_edge(word)?;
+        Ok(Self::holding(
+            centre_of(word)?,
+            &edge,
+            step,
+            EDGE_SAMPLES_PER_SIDE,
+        ))
+    }
+
+    /// The hull of any quadrilateral region smaller than a hemisphere
+    /// (for example a projected grid's tile), from a point inside it and
+    /// its boundary sampled densely: geodetic `(lat, lon)` degrees, in ring
+    /// order (either winding), no closing repeat, `4·k` samples with the
+    /// corners at indices `0, k, 2k, 3k`.
+    ///
+    /// The bound is made as for a cell ([`Hull::of`]): every cap holds
+    /// every sample plus 0.55 of the largest step between neighbouring
+    /// samples, which holds the whole boundary when each stretch between
+    /// neighbouring samples is nearly straight (its length within 10 % of
+    /// its chord): sample edges of a few hundred km every few km or finer.
+    /// A region too large for edge caps well under a hemisphere keeps the
+    /// cap alone, as a cell does.
+    pub fn around(center: (f64, f64), boundary: &[(f64, f64)]) -> Result<Self, Error> {
+        let bad = |reason| Err(Error::BadBoundary { reason });
+        if boundary.len() < 8 || !boundary.len().is_multiple_of(4) {
+            return bad("needs 4·k samples (k >= 2), the corners at 0, k, 2k, 3k");
+        }
+        let point = |(lat, lon): (f64, f64)| {
+            check_point(lat, lon)?;
+            Ok(unit(lat, lon))
+        };
+        let edge = boundary
+            .iter()
+            .map(|&p| point(p))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let step = largest_step(&edge);
+        let hull = Self::holding(point(center)?, &edge, step, boundary.len() / 4);
+        if hull.cap.radius >= std::f64::consts::SQRT_2 {
+            return bad("the region is not smaller than a hemisphere around its centre");
+        }
+        Ok(hull)
+    }
+
+    /// The hull centred at `center` around the boundary sampled as `edge`
+    /// (`4 · per_side` samples, corners every `per_side`; largest
+    /// neighbouring-sample chord `step`).
+    fn holding(center: [f64; 3], edge: &[[f64; 3]], step: f64, per_side: usize) -> Self {
         // A cap whose chord radius plus the clamp stays below this is well
         // under a hemisphere (chord √2).
         const MAX_CHORD: f64 = 1.3;
-        const PER_SIDE: usize = EDGE_SAMPLES_PER_SIDE;
-        let (edge, step) = sampled_edge(word)?;
-        let cap = Cap::holding(centre_of(word)?, &edge, step);
+        let cap = Cap::holding(center, edge, step);
         let clamp = cap.radius / 4.0;
         let mut hull = Self {
             cap,
@@ -389,8 +457,8 @@ impl Hull {
             n_edges: 0,
             clamp,
         };
-        if edge.len() != 4 * PER_SIDE {
-            return Ok(hull);
+        if edge.len() != 4 * per_side {
+            return hull;
         }
         let (sa, ca) = EDGE_CAP_DEG.to_radians().sin_cos();
         let mut edges = [cap; 4];
@@ -399,13 +467,13 @@ impl Hull {
             // cell's side; the centre lies on the edge's perpendicular
             // bisector, so the rim runs symmetrically along the edge.
             let (a, b) = (
-                edge[side * PER_SIDE],
-                edge[(side + 1) * PER_SIDE % edge.len()],
+                edge[side * per_side],
+                edge[(side + 1) * per_side % edge.len()],
             );
             let n = cross(&a, &b);
             let nn = dot(&n, &n).sqrt();
             if nn <= 1e-15 || nn.is_nan() {
-                return Ok(hull);
+                return hull;
             }
             let sign = if dot(&n, &cap.center) < 0.0 {
                 -1.0
@@ -416,17 +484,17 @@ impl Hull {
             let m = normalize([a[0] + b[0], a[1] + b[1], a[2] + b[2]]);
             let edge_cap = Cap::holding(
                 normalize([0, 1, 2].map(|i| ca * m[i] + sa * n[i])),
-                &edge,
+                edge,
                 step,
             );
             if edge_cap.radius + clamp >= MAX_CHORD || edge_cap.radius.is_nan() {
-                return Ok(hull);
+                return hull;
             }
             *slot = edge_cap;
         }
         hull.edges = edges;
         hull.n_edges = 4;
-        Ok(hull)
+        hull
     }
 
     /// The key of a geodetic point (degrees), NaN when the point is not
@@ -475,6 +543,20 @@ fn cross(a: &[f64; 3], b: &[f64; 3]) -> [f64; 3] {
 fn normalize(a: [f64; 3]) -> [f64; 3] {
     let n = dot(&a, &a).sqrt();
     [a[0] / n, a[1] / n, a[2] / n]
+}
+
+/// The geodetic latitude band `(lo, hi)` of the cell `word`, from its
+/// corners: HEALPix cell edges are monotonic in latitude between corners
+/// (magg-grid's `outline_latitudes_stay_in_the_band` and agg's row search
+/// tests check it on sampled edges). Widened by 1e-6° against rounding.
+pub fn lat_band(word: u64) -> Result<(f64, f64), Error> {
+    let corners = boundary(word)?;
+    let lo = corners.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
+    let hi = corners
+        .iter()
+        .map(|c| c.0)
+        .fold(f64::NEG_INFINITY, f64::max);
+    Ok((lo - 1e-6, hi + 1e-6))
 }
 
 /// The four cell corners as geodetic (lat, lon) degrees in mortie's order

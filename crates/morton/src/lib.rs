@@ -48,7 +48,7 @@ pub use authalic::{authalic_to_geodetic, geodetic_to_authalic};
 pub use error::{BatchError, Error};
 pub use geo::{
     Cap, Hull, LonWindow, boundary, center, geo_to_morton, geo_to_morton_batch, geo_to_nested,
-    geo_to_nested_batch, geo_to_point,
+    geo_to_nested_batch, geo_to_point, lat_band,
 };
 pub use label::{parse_label, to_label, to_legacy_i64};
 pub use word::{

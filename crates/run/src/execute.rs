@@ -13,12 +13,29 @@ use crate::progress::Progress;
 use crate::report::{RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
 use crate::task::Task;
 
+/// Room a worker reserved for one shard ([`ShardWorker::admit`]); dropping
+/// it gives the room back.
+pub type Admission = Box<dyn std::any::Any + Send>;
+
 /// Runs one shard and reports on it. Failures are reported in the returned
 /// status (`error`), never by panicking: the other shards go on.
 #[async_trait::async_trait]
 pub trait ShardWorker: Send + Sync {
     /// Processes `task` and returns its record.
     async fn run(&self, task: Task) -> ShardStatus;
+    /// Waits until the worker has room for `task` (a remote executor whose
+    /// in-flight limit follows the service waits here, costliest shards
+    /// first). The executor checks its stop flag after: a stopped run
+    /// leaves the shards still waiting not started. The default: room at
+    /// once, nothing reserved.
+    async fn admit(&self, _task: &Task) -> Option<Admission> {
+        None
+    }
+    /// Runs `task` in the room [`admit`](Self::admit) reserved; the
+    /// default ignores it and calls [`run`](Self::run).
+    async fn run_admitted(&self, task: Task, _room: Option<Admission>) -> ShardStatus {
+        self.run(task).await
+    }
     /// A short name for reports (`local`, `lambda`).
     fn kind(&self) -> &'static str;
     /// Keeps the error record of a shard whose [`run`](Self::run)
@@ -60,7 +77,9 @@ pub async fn execute(
             let stop = Arc::clone(&stop);
             let not_started = Arc::clone(&not_started);
             async move {
+                let room = worker.admit(&task).await;
                 if stop.load(Ordering::SeqCst) {
+                    drop(room);
                     not_started.lock().expect("lock").push(task.shard);
                     return None;
                 }
@@ -68,7 +87,8 @@ pub async fn execute(
                 // A panic inside a worker becomes that shard's error, kept
                 // where the worker keeps its records.
                 let runner = Arc::clone(&worker);
-                let status = match tokio::spawn(async move { runner.run(task).await }).await {
+                let run = async move { runner.run_admitted(task, room).await };
+                let status = match tokio::spawn(run).await {
                     Ok(status) => status,
                     Err(e) => {
                         let mut s = ShardStatus::new(shard);
@@ -106,6 +126,7 @@ pub async fn execute(
         totals: Totals::of(&shards),
         shards,
         cost: None,
+        concurrency: None,
     }
 }
 

@@ -25,9 +25,10 @@ pub struct JobOptions {
     pub store: String,
     /// Shards in flight.
     pub workers: usize,
-    /// Granules read at once per shard.
+    /// At most this many granules of a shard read at once
+    /// ([`magg_agg::ReadOptions::granule_concurrency`]; `usize::MAX`: all).
     pub granule_concurrency: usize,
-    /// Beams read at once per granule, after the first
+    /// At most this many beams of a granule read at once
     /// ([`magg_agg::ReadOptions::beam_concurrency`]; local workers only:
     /// a Lambda worker reads every beam at once).
     pub beam_concurrency: usize,
@@ -41,6 +42,9 @@ pub struct JobOptions {
     pub quiet: bool,
     /// Retries and timeouts of remote reads and writes (granules, store).
     pub io: magg_h5::IoPolicy,
+    /// A chunk index of the granules (local workers read the granules it
+    /// lists without metadata requests; `magg_agg::ReadOptions::index`).
+    pub chunk_index: Option<Arc<magg_index::ChunkIndex>>,
 }
 
 impl JobOptions {
@@ -162,6 +166,7 @@ pub async fn run_local(
         worker.read.granule_concurrency = granule_concurrency;
         worker.read.beam_concurrency = beam_concurrency;
         worker.read.open.io = opts.io.clone();
+        worker.read.index.clone_from(&opts.chunk_index);
         Ok(Arc::new(worker))
     })
     .await
@@ -179,16 +184,29 @@ pub async fn run_with(
     make_worker: impl FnOnce(AggConfig, Arc<OutputStore>) -> Result<Arc<dyn ShardWorker>, JobError>,
 ) -> Result<RunReport, JobError> {
     let tasks = planned(map, &config, opts)?;
-    let spec = store_spec(&config, &opts.pyramid, run_attrs(map)).map_err(JobError::Input)?;
+    // The store spans every shard of the map, whatever this run selects.
+    let shards: Vec<u64> = map.iter().map(|(s, _)| s).collect();
+    let spec =
+        store_spec(&config, &opts.pyramid, &shards, run_attrs(map)).map_err(JobError::Input)?;
     let store_err = |source| JobError::Store {
         store: opts.store.clone(),
         source,
     };
+    let started = std::time::Instant::now();
     let store = Arc::new(
         OutputStore::create_at(location, &spec, opts.mode.create_mode())
             .await
             .map_err(store_err)?,
     );
+    if !opts.quiet {
+        eprintln!(
+            "store {}: {} shards at orders {:?} ready in {:.2} s",
+            opts.store,
+            store.chunks().len(),
+            store.spec().orders,
+            started.elapsed().as_secs_f64()
+        );
+    }
     let records = if opts.mode.reads_status() {
         store.list_status().await.map_err(store_err)?
     } else {

@@ -17,26 +17,37 @@
 //! - [`RunReport`]: per-shard records (the store's [`ShardStatus`]), totals,
 //!   a printed summary and the results JSON;
 //! - [`verify`]: the conservation check of a finished store (`count`
-//!   arrays against status records).
+//!   arrays against status records);
+//! - [`ResultsPlace`]: where the results JSON goes (beside the store, and
+//!   a local copy named after an `s3://` store);
+//! - [`Concurrency`]: what a remote fan-out reached, in the report;
+//!   [`raise_open_file_limit`]: the soft open-file limit up to the hard
+//!   one, at start.
 
+mod concurrency;
 mod execute;
 mod job;
 mod mode;
+mod nofile;
 mod progress;
 mod region;
 mod report;
+mod results;
 mod spec;
 mod task;
 mod verify;
 mod worker;
 
-pub use execute::{ExecOptions, ShardWorker, execute};
+pub use concurrency::Concurrency;
+pub use execute::{Admission, ExecOptions, ShardWorker, execute};
 pub use job::{JobError, JobOptions, check_orders, planned, run_local, run_with, tasks_from_map};
 pub use magg_store::ShardStatus;
 pub use mode::StoreMode;
+pub use nofile::{OpenFiles, open_file_count, raise_open_file_limit};
 pub use progress::{Progress, human};
 pub use region::{check_rule, config_rule};
 pub use report::{Cost, RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
+pub use results::ResultsPlace;
 pub use spec::store_spec;
 pub use task::{GranuleSource, Selection, Task, plan};
 pub use verify::{Problem, VerifyReport, verify};

@@ -7,6 +7,7 @@ use std::path::Path;
 use magg_store::ShardStatus;
 use serde::{Deserialize, Serialize};
 
+use crate::concurrency::Concurrency;
 use crate::progress::human;
 
 /// Version of the results JSON layout.
@@ -41,6 +42,9 @@ pub struct RunReport {
     /// What the run cost, for executors that bill per use (Lambda).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<Cost>,
+    /// The concurrency a remote executor reached (Lambda).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<Concurrency>,
 }
 
 /// The bill of a run on a pay-per-use executor (Lambda): billed compute
@@ -90,6 +94,18 @@ pub struct Totals {
     pub bytes_read: u64,
     /// Range requests issued.
     pub requests: u64,
+    /// The most rounds of any shard (its longest chain of dependent
+    /// requests; with a first-byte latency L a shard waits at least
+    /// rounds × L).
+    #[serde(default)]
+    pub max_rounds: u64,
+    /// Rounds summed over the shards (divided by `shards`: the mean).
+    #[serde(default)]
+    pub rounds: u64,
+    /// Granules read through their metadata because their chunk index
+    /// entry could not be used, over all shards.
+    #[serde(default)]
+    pub index_fallbacks: u64,
     /// Sum of per-shard wall times, seconds.
     pub shard_seconds: f64,
 }
@@ -109,6 +125,9 @@ impl Totals {
             t.cells += s.cells;
             t.bytes_read += s.bytes_read;
             t.requests += s.requests;
+            t.rounds += s.rounds;
+            t.max_rounds = t.max_rounds.max(s.rounds);
+            t.index_fallbacks += s.index_fallbacks;
             t.shard_seconds += s.seconds;
         }
         t
@@ -179,10 +198,19 @@ impl RunReport {
         };
         let _ = writeln!(
             s,
-            "read: {:.1} MB in {} requests ({per_obs:.1} bytes/observation)",
+            "read: {:.1} MB in {} requests ({per_obs:.1} bytes/observation); rounds per shard: {:.1} mean, {} most",
             t.bytes_read as f64 / 1e6,
-            t.requests
+            t.requests,
+            t.rounds as f64 / t.shards.max(1) as f64,
+            t.max_rounds
         );
+        if t.index_fallbacks > 0 {
+            let _ = writeln!(
+                s,
+                "chunk index: {} granule reads fell back to the granules' metadata (stale or corrupt entries)",
+                t.index_fallbacks
+            );
+        }
         let _ = writeln!(
             s,
             "throughput: {} observations/s wall{}",
@@ -209,6 +237,9 @@ impl RunReport {
                 c.total_usd
             );
         }
+        if let Some(c) = &self.concurrency {
+            let _ = writeln!(s, "{}", c.summary());
+        }
         for (shard, err) in self.failures() {
             let _ = writeln!(s, "FAILED shard {shard}: {err}");
         }
@@ -217,8 +248,12 @@ impl RunReport {
 
     /// Writes the results JSON.
     pub fn write_json(&self, path: &Path) -> std::io::Result<()> {
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(path, text + "\n")
+        std::fs::write(path, self.to_json_text())
+    }
+
+    /// The results JSON text.
+    pub fn to_json_text(&self) -> String {
+        serde_json::to_string_pretty(self).expect("run reports serialize") + "\n"
     }
 }
 
@@ -252,6 +287,7 @@ mod tests {
             totals: Totals::of(std::slice::from_ref(&shard)),
             shards: vec![shard],
             cost,
+            concurrency: None,
         }
     }
 
@@ -274,5 +310,34 @@ mod tests {
             "{lambda}"
         );
         assert!(!lambda.contains("µs CPU"), "{lambda}");
+    }
+
+    #[test]
+    fn rounds_are_summed_and_the_most_kept() {
+        let shards: Vec<ShardStatus> = [(3, 40), (7, 90)]
+            .into_iter()
+            .enumerate()
+            .map(|(i, (rounds, requests))| {
+                let mut s = ShardStatus::new(i as u64);
+                s.rounds = rounds;
+                s.requests = requests;
+                s
+            })
+            .collect();
+        let t = Totals::of(&shards);
+        assert_eq!((t.rounds, t.max_rounds, t.requests), (10, 7, 130));
+        let mut r = report(None);
+        r.totals = t;
+        let text = r.summary();
+        assert!(text.contains("in 130 requests"), "{text}");
+        assert!(
+            text.contains("rounds per shard: 5.0 mean, 7 most"),
+            "{text}"
+        );
+        // Results JSON written before rounds were counted still reads.
+        let old = r#"{"shards":1,"with_data":1,"empty":0,"errors":0,"observations":5,
+            "cells":1,"bytes_read":9,"requests":2,"shard_seconds":0.5}"#;
+        let t: Totals = serde_json::from_str(old).unwrap();
+        assert_eq!((t.rounds, t.max_rounds), (0, 0));
     }
 }

@@ -36,13 +36,22 @@ impl LocalWorker {
         })
     }
 
-    async fn process(&self, task: &Task, stats: &Arc<IoStats>) -> Result<(u64, u64), String> {
+    /// Reads, reduces and writes one shard: its observations and cells,
+    /// and how many granules fell back from the chunk index (also when the
+    /// shard failed).
+    async fn process(
+        &self,
+        task: &Task,
+        stats: &Arc<IoStats>,
+        index_fallbacks: &mut u64,
+    ) -> Result<(u64, u64), String> {
         let mut read = self.read.clone();
         read.open.stats = Some(Arc::clone(stats));
         let urls: Vec<String> = task.granules.iter().map(|g| g.url.clone()).collect();
         let output = read_shard_in_region(task.shard, &task.region, &urls, &self.config, &read)
             .await
             .map_err(|e| e.to_string())?;
+        *index_fallbacks = u64::from(output.index_fallbacks());
         let failures: Vec<String> = output
             .failed()
             .filter_map(|g| g.error.as_ref().map(|e| format!("granule {}: {e}", g.url)))
@@ -99,12 +108,15 @@ impl ShardWorker for LocalWorker {
     async fn run(&self, task: Task) -> ShardStatus {
         let start = Instant::now();
         let stats = IoStats::new();
-        let result = self.process(&task, &stats).await;
+        let mut index_fallbacks = 0;
+        let result = self.process(&task, &stats, &mut index_fallbacks).await;
         let io = stats.snapshot();
         let mut status = ShardStatus::new(task.shard);
         status.granules_read = task.granules.len() as u64;
         status.bytes_read = io.bytes_fetched;
         status.requests = io.requests;
+        status.rounds = io.rounds;
+        status.index_fallbacks = index_fallbacks;
         match result {
             Ok((observations, cells)) => {
                 status.observations = observations;

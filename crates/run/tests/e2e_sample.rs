@@ -1,7 +1,8 @@
 //! End to end on the libhdf5-written sample granules: plan → local executor
 //! → Zarr store, checked cell by cell against an independent h5py + numpy +
 //! mortie reference that also reads the store with zarr-python, xarray and
-//! xdggs (`tests/reference.py`).
+//! xdggs (`tests/reference.py`); and a config in the upstream grammar whose
+//! `attrs` zarr-python finds on the store's arrays.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -35,9 +36,9 @@ fn tasks() -> Vec<Task> {
         .collect()
 }
 
-async fn run_into(store_path: &str) -> magg_run::RunReport {
-    let config = AggConfig::atl06_default();
-    let spec = store_spec(&config, &[], serde_json::Map::new()).unwrap();
+async fn run_into(store_path: &str, config: AggConfig, tasks: Vec<Task>) -> magg_run::RunReport {
+    let shards: Vec<u64> = tasks.iter().map(|t| t.shard).collect();
+    let spec = store_spec(&config, &[], &shards, serde_json::Map::new()).unwrap();
     let store = Arc::new(
         OutputStore::create(store_path, &spec, CreateMode::New)
             .await
@@ -49,7 +50,7 @@ async fn run_into(store_path: &str) -> magg_run::RunReport {
         quiet: true,
         store: store_path.to_string(),
     };
-    let tasks = plan(tasks(), &Selection::default());
+    let tasks = plan(tasks, &Selection::default());
     execute(
         tasks,
         worker,
@@ -65,7 +66,7 @@ async fn sample_shards_match_numpy_reference() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("out.zarr");
     let store = store.to_str().unwrap();
-    let report = run_into(store).await;
+    let report = run_into(store, AggConfig::atl06_default(), tasks()).await;
     assert_eq!(report.totals.errors, 0, "{}", report.summary());
     assert_eq!(report.totals.shards, 3);
 
@@ -88,7 +89,7 @@ async fn sample_shards_match_numpy_reference() {
 
     // Deterministic: the same shards again give byte-identical chunks.
     let again = dir.path().join("again.zarr");
-    run_into(again.to_str().unwrap()).await;
+    run_into(again.to_str().unwrap(), AggConfig::atl06_default(), tasks()).await;
     let files = |root: &std::path::Path| {
         let mut v = Vec::new();
         let mut stack = vec![root.to_path_buf()];
@@ -114,4 +115,82 @@ async fn sample_shards_match_numpy_reference() {
         assert_eq!(pa, pb);
         assert!(da == db, "{} differs between runs", pa.display());
     }
+}
+
+/// A config in the upstream grammar (the quality flag as a `filters` item,
+/// `median`, `std` with `ddof`, a numpy expression, per-variable `attrs`).
+const GRAMMAR_CONFIG: &str = r#"
+data_source:
+  groups: [gt1l, gt1r, gt2l, gt2r, gt3l, gt3r]
+  coordinates:
+    latitude: "/{group}/land_ice_segments/latitude"
+    longitude: "/{group}/land_ice_segments/longitude"
+  variables:
+    h_li: "/{group}/land_ice_segments/h_li"
+  filters:
+    - dataset: "/{group}/land_ice_segments/atl06_quality_summary"
+      op: eq
+      value: 0
+aggregation:
+  variables:
+    count:
+      function: len
+      source: h_li
+      dtype: int32
+      fill_value: 0
+      attrs: {units: "1", long_name: observations per cell}
+    h_median:
+      function: np.median
+      source: h_li
+      dtype: float32
+      attrs:
+        units: m
+        long_name: median land-ice height
+        provenance: {product: ATL06, version: 6}
+    h_std:
+      function: std
+      source: h_li
+      params: {ddof: 1}
+      dtype: float32
+    h_range:
+      expression: "np.max(h_li) - np.min(h_li)"
+      dtype: float32
+      attrs: {units: m}
+output:
+  grid: {type: healpix, parent_order: 6, child_order: 12}
+"#;
+
+const READ_ATTRS: &str = r#"
+import json, sys
+import numpy as np
+import zarr
+g = zarr.open_group(sys.argv[1], mode="r")["12"]
+out = {name: dict(g[name].attrs) for name in ("count", "h_median", "h_std", "h_range")}
+out["count_sum"] = int(np.asarray(g["count"][:]).sum())
+print(json.dumps(out))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grammar_config_runs_and_its_attrs_reach_the_store() {
+    let config = AggConfig::from_yaml_str(GRAMMAR_CONFIG).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("out.zarr");
+    let store = store.to_str().unwrap();
+    let one_shard = vec![tasks().remove(1)];
+    let report = run_into(store, config, one_shard).await;
+    assert_eq!(report.totals.errors, 0, "{}", report.summary());
+
+    let out: serde_json::Value =
+        serde_json::from_str(&magg_testkit::run_python(READ_ATTRS, &[store])).unwrap();
+    assert_eq!(out["h_median"]["units"], "m");
+    assert_eq!(out["h_median"]["long_name"], "median land-ice height");
+    assert_eq!(out["h_median"]["provenance"]["version"], 6);
+    assert_eq!(out["h_median"]["function"], "median");
+    assert_eq!(out["count"]["long_name"], "observations per cell");
+    assert_eq!(out["h_range"]["units"], "m");
+    assert_eq!(out["h_range"]["expression"], "np.max(h_li) - np.min(h_li)");
+    assert!(out["h_std"].get("units").is_none());
+    // Every observation is counted once.
+    assert_eq!(out["count_sum"].as_u64(), Some(report.totals.observations));
+    assert!(report.totals.observations > 1000);
 }

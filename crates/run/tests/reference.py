@@ -2,7 +2,8 @@
 
 usage: reference.py STORE SHARD_NESTED[,...] GRANULE...
 Computes, for each shard (order-6 nested id), the default ATL06 statistics
-per order-12 cell straight from the granules, reads magg's Zarr store with
+per order-12 cell straight from the granules, reads magg's Zarr store
+(layout 2: chunk i = the i-th of the store's shards in nested order) with
 zarr-python, xarray and xdggs, compares, and prints one JSON line of totals.
 Raises on any disagreement.
 """
@@ -32,20 +33,34 @@ s = np.concatenate(cols["s"]).astype(np.float64)
 parent = mortie.mort2healpix(mortie.geo2mort(lat, lon, order=P))[0]
 child = mortie.mort2healpix(mortie.geo2mort(lat, lon, order=C))[0]
 
-z = zarr.open_group(store, mode="r")[str(C)]
-ds = xr.open_zarr(store, group=str(C), consolidated=False)
+root = zarr.open_group(store, mode="r")
+assert root.attrs["magg"]["layout_version"] == 2
+order = root.attrs["magg"]["spec"]["shards"]
+assert order == sorted(shards), (order, shards)
+z = root[str(C)]
+# As `magg demo` prints it: no flags, no warnings.
+import warnings
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    ds = xr.open_zarr(store, group=str(C))
 decoded = ds.pipe(xdggs.decode)
 assert decoded.dggs.grid_info.level == C, decoded.dggs.grid_info
+NAMES = ("count", "h_min", "h_max", "h_mean", "h_sigma", "h_variance", "h_q25", "h_q50", "h_q75", "cell_ids", "morton")
+values = {k: decoded[k].values for k in NAMES}
+for k in NAMES:
+    assert np.array_equal(values[k], z[k][:], equal_nan=k not in ("count", "cell_ids", "morton")), k
 
 totals = {"observations": 0, "cells": 0}
 n = 4 ** (C - P)
-for shard in shards:
+populated_ids = []
+for ci, shard in enumerate(order):
     sel = parent == shard
     cells = child[sel] - shard * n
     hh, ss = h[sel], s[sel]
     start = shard * n
-    got = {k: z[k][start:start + n] for k in ("count", "h_min", "h_max", "h_mean", "h_sigma", "h_variance", "h_q25", "h_q50", "h_q75", "cell_ids", "morton")}
-    assert np.array_equal(got["cell_ids"], np.arange(start, start + n, dtype=np.uint64)) or sel.sum() == 0
+    got = {k: v[ci * n:(ci + 1) * n] for k, v in values.items()}
+    assert np.array_equal(got["cell_ids"], np.arange(start, start + n, dtype=np.uint64))
+    assert np.array_equal(got["morton"], np.asarray(mortie.generate_morton_children(int(mortie.norm2mort(shard & (4**P - 1), shard >> (2 * P), P)), C), dtype=np.uint64))
     want_count = np.bincount(cells, minlength=n)
     assert np.array_equal(got["count"], want_count), (shard, np.nonzero(got["count"] != want_count))
     for i in np.nonzero(want_count)[0]:
@@ -70,4 +85,8 @@ for shard in shards:
         assert int(got["morton"][i]) == int(by_cell[int(i)]), (shard, i)
     totals["observations"] += int(want_count.sum())
     totals["cells"] += int((want_count > 0).sum())
+    populated_ids.append(start + pop.astype(np.uint64))
+# The populated cells, selected as `magg demo` prints it.
+populated = decoded.isel(cells=decoded["count"].values > 0)
+assert np.array_equal(populated.cell_ids.values, np.concatenate(populated_ids))
 print(json.dumps(totals))

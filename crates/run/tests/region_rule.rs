@@ -147,6 +147,7 @@ async fn run(
         pyramid: vec![],
         quiet: true,
         io: magg_h5::IoPolicy::default(),
+        chunk_index: None,
     };
     run_local(map, config, &opts, Arc::new(AtomicBool::new(false))).await
 }

@@ -1,10 +1,11 @@
 //! Per-shard chunk I/O: one chunk per array per order, covering exactly the
-//! shard's descendant cells at that order.
+//! shard's descendant cells at that order; the chunk index is the shard's
+//! place in the store's shard list ([`ShardChunks`](crate::ShardChunks)).
 //!
 //! Chunks whose values are all the fill value are not stored (and an older
 //! chunk file at that key is deleted), so an empty shard leaves no data
-//! chunks; its `cell_ids` and `morton` chunks are still written, so the
-//! coordinates are valid over every shard a run processed.
+//! chunks. Workers write only variables: the `cell_ids` and `morton` chunks
+//! are the template's.
 
 use std::ops::Range;
 
@@ -15,19 +16,20 @@ use magg_agg::{Column, ColumnRef, Dtype};
 use crate::error::{Result, StoreError};
 use crate::store::OutputStore;
 use crate::template::{OrderArrays, ZArray};
-use crate::{CELL_IDS, MORTON};
 
 impl OutputStore {
     /// The nested ids (at `order`) that the shard's chunk covers, in chunk order.
     pub fn chunk_range(&self, shard: u64, order: u8) -> Result<Range<u64>> {
-        self.arrays(shard, order)?;
-        let range = magg_morton::child_nested_range(shard, order)
-            .map_err(|e| self.input(shard, order, e.to_string()))?;
-        Ok(range)
+        let (_, index) = self.arrays(shard, order)?;
+        Ok(self
+            .chunks
+            .cell_ids(index, order)
+            .expect("an index from the shard list"))
     }
 
-    /// The chunk index (= the shard's nested id at the parent order) after
-    /// checking that `shard` is a cell word at the store's parent order.
+    /// The shard's chunk index (its place in the store's shard list), after
+    /// checking that `shard` is a cell word at the store's parent order and
+    /// one of the store's shards.
     fn chunk_index(&self, shard: u64, order: u8) -> Result<u64> {
         let cell =
             magg_morton::decode(shard).map_err(|e| self.input(shard, order, e.to_string()))?;
@@ -43,7 +45,18 @@ impl OutputStore {
                 ),
             ));
         }
-        Ok(cell.nested)
+        self.chunks.chunk(shard).ok_or_else(|| {
+            self.input(
+                shard,
+                order,
+                format!(
+                    "shard {} is not one of the store's {} shards (the store was created \
+                     for another shard map)",
+                    cell.nested,
+                    self.chunks.len()
+                ),
+            )
+        })
     }
 
     fn arrays(&self, shard: u64, order: u8) -> Result<(&OrderArrays, u64)> {
@@ -74,8 +87,8 @@ impl OutputStore {
         }
     }
 
-    /// Writes one shard's chunk of every variable at `order`, plus its
-    /// `cell_ids` and `morton` chunks. `columns` must name each variable of
+    /// Writes one shard's chunk of every variable at `order` (the
+    /// coordinates are the template's). `columns` must name each variable of
     /// the spec exactly once, with its dtype and 4^(order − parent order)
     /// values in nested-id order (see [`chunk_range`](Self::chunk_range)).
     ///
@@ -90,29 +103,17 @@ impl OutputStore {
         columns: &[(&str, ColumnRef<'_>)],
     ) -> Result<()> {
         let (arrays, index) = self.arrays(shard, order)?;
-        let range = self.chunk_range(shard, order)?;
-        let len = (range.end - range.start) as usize;
+        let len = self.chunks.chunk_len(order) as usize;
         let ordered = self.match_columns(shard, order, columns, len)?;
         self.clear_status(shard).await?;
 
-        let cell_ids: Vec<u64> = range.clone().collect();
-        let morton = cell_ids
+        let writes = arrays
+            .variables
             .iter()
-            .map(|&id| magg_morton::encode(order, id))
-            .collect::<Result<Vec<u64>, _>>()
-            .map_err(|e| self.input(shard, order, e.to_string()))?;
-        let mut writes = Vec::with_capacity(ordered.len() + 2);
-        for (array, column) in arrays.variables.iter().zip(ordered) {
-            writes.push(store_chunk(array, index, column));
-        }
-        writes.push(store_chunk(
-            &arrays.cell_ids,
-            index,
-            ColumnRef::U64(&cell_ids),
-        ));
-        writes.push(store_chunk(&arrays.morton, index, ColumnRef::U64(&morton)));
+            .zip(ordered)
+            .map(|(array, column)| store_chunk(array, index, column));
         let results = futures::future::join_all(writes).await;
-        for (result, array) in results.into_iter().zip(arrays_in_write_order(arrays)) {
+        for (result, array) in results.into_iter().zip(&arrays.variables) {
             result.map_err(|e| self.chunk_error(array, index, shard, e))?;
         }
         Ok(())
@@ -169,17 +170,26 @@ impl OutputStore {
             .collect()
     }
 
-    /// Reads one shard's chunk of a variable (or of `cell_ids` / `morton`) at
-    /// `order`; a chunk never written reads as all fill values.
+    /// Reads one shard's chunk of a variable (or its cells of `cell_ids` /
+    /// `morton`) at `order`; a chunk never written reads as all fill values.
     pub async fn read_chunk(&self, order: u8, name: &str, shard: u64) -> Result<Column> {
         let (arrays, index) = self.arrays(shard, order)?;
+        if let Some(array) = arrays.coordinate(name) {
+            // Coordinate chunks hold several shards: read this shard's cells.
+            let cells = self.chunks.chunk_len(order);
+            #[allow(clippy::single_range_in_vec_init)] // a 1-D subset: one range per dimension
+            let subset = [index * cells..(index + 1) * cells];
+            let chunk = self.coordinate_chunk(order, index);
+            return array
+                .async_retrieve_array_subset(&subset)
+                .await
+                .map(Column::U64)
+                .map_err(|e| self.chunk_error(array, chunk, shard, e));
+        }
         let array = arrays
-            .array(&self.spec, name)
+            .variable(&self.spec, name)
             .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
-        let dtype = match name {
-            CELL_IDS | MORTON => Dtype::Uint64,
-            _ => self.spec.variable(name).map_or(Dtype::Uint64, |v| v.dtype),
-        };
+        let dtype = self.spec.variable(name).map_or(Dtype::Uint64, |v| v.dtype);
         let idx = [index];
         let column = match dtype {
             Dtype::Float32 => array.async_retrieve_chunk(&idx).await.map(Column::F32),
@@ -192,13 +202,24 @@ impl OutputStore {
         column.map_err(|e| self.chunk_error(array, index, shard, e))
     }
 
-    /// The key (relative to the store root) of a shard's chunk of `name` at `order`.
+    /// The key (relative to the store root) of the chunk holding the shard's
+    /// cells of `name` at `order`: the shard's own chunk for a variable, the
+    /// chunk of several shards that holds them for `cell_ids` / `morton`.
     pub fn chunk_key(&self, order: u8, name: &str, shard: u64) -> Result<String> {
         let (arrays, index) = self.arrays(shard, order)?;
+        if let Some(array) = arrays.coordinate(name) {
+            let chunk = self.coordinate_chunk(order, index);
+            return Ok(array.chunk_key(&[chunk]).to_string());
+        }
         let array = arrays
-            .array(&self.spec, name)
+            .variable(&self.spec, name)
             .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
         Ok(array.chunk_key(&[index]).to_string())
+    }
+
+    /// The coordinate chunk holding shard `index` at `order`.
+    fn coordinate_chunk(&self, order: u8, index: u64) -> u64 {
+        index / crate::template::coordinate_chunk_shards(&self.chunks, order)
     }
 
     fn chunk_error(&self, array: &ZArray, index: u64, shard: u64, e: ArrayError) -> StoreError {
@@ -208,13 +229,6 @@ impl OutputStore {
             source: e.into(),
         }
     }
-}
-
-fn arrays_in_write_order(arrays: &OrderArrays) -> impl Iterator<Item = &ZArray> {
-    arrays
-        .variables
-        .iter()
-        .chain([&arrays.cell_ids, &arrays.morton])
 }
 
 async fn store_chunk(array: &ZArray, index: u64, column: ColumnRef<'_>) -> Result<(), ArrayError> {

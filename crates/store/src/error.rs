@@ -48,6 +48,22 @@ pub enum StoreError {
         key: String,
     },
 
+    /// The store was written by a magg with another store layout (version
+    /// 1: dense global arrays); this magg neither reads nor extends it.
+    #[error(
+        "store {url} has magg store layout version {found}; this magg reads and writes layout \
+         version {supported} (compact: each array spans only the store's shards). Write the \
+         store again with `magg run ... --overwrite` (CreateMode::Overwrite), or use a new path"
+    )]
+    Layout {
+        /// The store URL.
+        url: String,
+        /// The layout version found in the root `zarr.json`.
+        found: u64,
+        /// The layout version this magg reads and writes.
+        supported: u64,
+    },
+
     /// The existing store was written with another layout or configuration.
     #[error(
         "store {url} was written with a different configuration: {field} is {stored}, requested {requested}"

@@ -10,13 +10,17 @@
 //! ([`OutputStore::write_shard`]), then a small [`ShardStatus`] record
 //! ([`OutputStore::write_status`]) that `--resume` and `verify` read back.
 //!
-//! Layout (see `template` for the details):
+//! Layout version 2, "compact" (see `template` for the details): every
+//! array spans only the store's shards, chunk *i* = the *i*-th shard in
+//! nested order ([`ShardChunks`], from the spec's shard list).
 //!
 //! ```text
-//! zarr.json                 root: run attributes, `magg` block (the spec), consolidated metadata
+//! zarr.json                 root: run attributes, `magg` block (layout version, the spec
+//!                           with its shard list), consolidated metadata
 //! 12/zarr.json              one group per order: `dggs` convention attributes
-//! 12/h_mean/c/<chunk>       1-D arrays of 12·4^12 cells; chunk = one shard's 4^(12−6) children
-//! 12/cell_ids, 12/morton    coordinates: HEALPix nested id and mortie word of each cell
+//! 12/h_mean/c/<i>           1-D arrays of shards × 4^(12−6) cells; chunk i = shard i's children
+//! 12/cell_ids, 12/morton    coordinates: HEALPix nested id and mortie word of each cell,
+//!                           written with the template
 //! _magg/status/<shard>.json status records (ignored by zarr-python and xarray)
 //! ```
 //!
@@ -33,16 +37,17 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), magg_store::StoreError> {
 //! use magg_store::*;
+//! let shard = 11570310392668225542; // an order-6 mortie word
 //! let spec = StoreSpec {
 //!     parent_order: 6,
 //!     orders: vec![12],
+//!     shards: vec![shard],
 //!     variables: vec![VariableSpec::new("h_mean", FillValue::F32(f32::NAN)).with_attr("units", "m")],
 //!     compression: Compression::default(),
 //!     fingerprint: "config-sha256:…".into(),
 //!     attrs: Default::default(),
 //! };
 //! let store = OutputStore::create("out.zarr", &spec, CreateMode::New).await?;
-//! let shard = 11570310392668225542; // an order-6 mortie word
 //! let values = vec![f32::NAN; 4096];
 //! store.write_shard(shard, 12, &[("h_mean", ColumnRef::F32(&values))]).await?;
 //! store.write_status(&ShardStatus::new(shard)).await?;
@@ -50,9 +55,11 @@
 //! ```
 
 mod chunks;
+mod coords;
 mod error;
 mod fill_json;
 mod location;
+mod shards;
 mod spec;
 mod status;
 mod store;
@@ -61,10 +68,11 @@ mod template;
 pub use error::{Result, StoreError};
 pub use location::Location;
 pub use magg_agg::{Column, ColumnRef, Dtype, FillValue};
+pub use shards::ShardChunks;
 pub use spec::{Compression, MAX_ORDER, MAX_ORDER_SPAN, RESERVED_NAMES, StoreSpec, VariableSpec};
 pub use status::{STATUS_PREFIX, ShardStatus, status_key};
 pub use store::{CreateMode, OutputStore};
-pub use template::{CELL_IDS_FILL, DIMENSION, MORTON_FILL};
+pub use template::{CELL_IDS_FILL, DIMENSION, LAYOUT_VERSION, MORTON_FILL};
 
 /// Name of the nested-id coordinate array in every order group.
 pub const CELL_IDS: &str = "cell_ids";

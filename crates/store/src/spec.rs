@@ -13,6 +13,7 @@ use magg_agg::{Dtype, FillValue};
 
 use crate::error::{Result, StoreError};
 use crate::fill_json::{fill_from_json, fill_to_json};
+use crate::shards::ShardChunks;
 
 /// The finest HEALPix order (mortie's and the `healpix` crate's limit).
 pub const MAX_ORDER: u8 = magg_morton::MAX_ORDER;
@@ -118,8 +119,11 @@ struct VariableDoc {
 }
 
 /// Everything needed to create (or re-check) a store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Serialized (in the root group's `magg` block) with `shards` as their
+/// nested ids at `parent_order`, in chunk order: short, and exact in any
+/// JSON reader (morton words exceed 2^53).
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoreSpec {
     /// Order of the shards (one chunk per shard per array).
     pub parent_order: u8,
@@ -127,10 +131,14 @@ pub struct StoreSpec {
     /// [`MAX_ORDER_SPAN`] finer than the parent; the finest is the child order,
     /// the others a pyramid. Stored sorted, without duplicates.
     pub orders: Vec<u8>,
+    /// The shards the store holds (morton words at `parent_order`): every
+    /// array spans exactly their cells, chunk *i* = the *i*-th shard (see
+    /// [`ShardChunks`]). Stored sorted (nested-id order, which is also word
+    /// order), without duplicates.
+    pub shards: Vec<u64>,
     /// Output variables, in the order given.
     pub variables: Vec<VariableSpec>,
     /// Chunk compression.
-    #[serde(default)]
     pub compression: Compression,
     /// The caller's fingerprint of the configuration that produced the data
     /// (pipeline config, catalog query). Reopening a store with another
@@ -138,8 +146,57 @@ pub struct StoreSpec {
     pub fingerprint: String,
     /// Run-level attributes (product, cycle, ...) for the root group and every
     /// order group. Informational: not compared on reopen.
-    #[serde(default)]
     pub attrs: Map<String, Value>,
+}
+
+/// The serialized form of [`StoreSpec`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecDoc {
+    parent_order: u8,
+    orders: Vec<u8>,
+    /// Nested ids at `parent_order`, strictly increasing.
+    shards: Vec<u64>,
+    variables: Vec<VariableSpec>,
+    #[serde(default)]
+    compression: Compression,
+    fingerprint: String,
+    #[serde(default)]
+    attrs: Map<String, Value>,
+}
+
+impl Serialize for StoreSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let chunks =
+            ShardChunks::new(self.parent_order, &self.shards).map_err(serde::ser::Error::custom)?;
+        SpecDoc {
+            parent_order: self.parent_order,
+            orders: self.orders.clone(),
+            shards: chunks.nested().to_vec(),
+            variables: self.variables.clone(),
+            compression: self.compression,
+            fingerprint: self.fingerprint.clone(),
+            attrs: self.attrs.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for StoreSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let doc = SpecDoc::deserialize(d)?;
+        let chunks = ShardChunks::from_nested(doc.parent_order, doc.shards)
+            .map_err(|e| serde::de::Error::custom(format!("shards: {e}")))?;
+        Ok(StoreSpec {
+            parent_order: doc.parent_order,
+            orders: doc.orders,
+            shards: chunks.shards().collect(),
+            variables: doc.variables,
+            compression: doc.compression,
+            fingerprint: doc.fingerprint,
+            attrs: doc.attrs,
+        })
+    }
 }
 
 /// Keys the store writes itself into group attributes.
@@ -178,6 +235,10 @@ impl StoreSpec {
                 ));
             }
         }
+        self.shards = ShardChunks::new(self.parent_order, &self.shards)
+            .map_err(StoreError::Spec)?
+            .shards()
+            .collect();
         if self.variables.is_empty() {
             return err("no variables".into());
         }
@@ -252,6 +313,13 @@ impl StoreSpec {
                 format!("{:?}", requested.orders),
             );
         }
+        if self.shards != requested.shards {
+            return diff(
+                "shards",
+                describe_shards(&self.shards, &requested.shards),
+                describe_shards(&requested.shards, &self.shards),
+            );
+        }
         if self.compression != requested.compression {
             return diff(
                 "compression",
@@ -292,6 +360,16 @@ impl StoreSpec {
     }
 }
 
+/// `shards` for a mismatch message: how many, and the first one `other`
+/// lacks.
+fn describe_shards(shards: &[u64], other: &[u64]) -> String {
+    let extra = shards.iter().find(|s| other.binary_search(s).is_err());
+    match extra {
+        Some(s) => format!("{} shards (with {s})", shards.len()),
+        None => format!("{} shards", shards.len()),
+    }
+}
+
 /// Variable names become store keys: keep them to `[A-Za-z][A-Za-z0-9_]*`
 /// (at most 64 characters) so no name can reach outside its group.
 fn check_name(name: &str) -> Result<()> {
@@ -320,6 +398,9 @@ mod tests {
         StoreSpec {
             parent_order: 2,
             orders: vec![4, 3, 4],
+            shards: [100, 7, 100]
+                .map(|n| magg_morton::encode(2, n).unwrap())
+                .to_vec(),
             variables: vec![VariableSpec::new("h", FillValue::F32(f32::NAN))],
             compression: Compression::default(),
             fingerprint: "abc".into(),
@@ -332,6 +413,12 @@ mod tests {
         let s = spec().normalized().unwrap();
         assert_eq!(s.orders, vec![3, 4]);
         assert_eq!(s.child_order(), 4);
+        let nested: Vec<u64> = s
+            .shards
+            .iter()
+            .map(|&w| magg_morton::decode(w).unwrap().nested)
+            .collect();
+        assert_eq!(nested, [7, 100], "shards sorted, without duplicates");
     }
 
     #[test]
@@ -363,6 +450,11 @@ mod tests {
         let mut s = spec();
         s.attrs.insert("dggs".into(), 1.into());
         assert!(s.normalized().is_err());
+        let mut s = spec();
+        let fine = magg_morton::encode(3, 5).unwrap();
+        s.shards.push(fine);
+        let e = s.normalized().unwrap_err().to_string();
+        assert!(e.contains(&format!("shard {fine}")), "{e}");
     }
 
     #[test]
@@ -371,11 +463,23 @@ mod tests {
         s.variables
             .push(VariableSpec::new("count", FillValue::U32(0)).with_attr("units", "1"));
         let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""shards":[7,100]"#), "{json}");
         let back: StoreSpec = serde_json::from_str(&json).unwrap();
         assert_eq!(back, s);
         assert!(back.layout_difference(&s).is_none());
         let mut other = s.clone();
         other.fingerprint = "xyz".into();
         assert_eq!(s.layout_difference(&other).unwrap().0, "fingerprint");
+        let mut other = s.clone();
+        let extra = magg_morton::encode(2, 8).unwrap();
+        other.shards.push(extra);
+        let other = other.normalized().unwrap();
+        let (field, stored, requested) = s.layout_difference(&other).unwrap();
+        assert_eq!(field, "shards");
+        assert_eq!(stored, "2 shards");
+        assert_eq!(requested, format!("3 shards (with {extra})"));
+        let bad = json.replace("[7,100]", "[100,7]");
+        let e = serde_json::from_str::<StoreSpec>(&bad).unwrap_err();
+        assert!(e.to_string().contains("shards"), "{e}");
     }
 }

@@ -49,6 +49,16 @@ pub struct ShardStatus {
     pub bytes_read: u64,
     /// Range requests issued.
     pub requests: u64,
+    /// Rounds: the longest chain of those requests each asked after the
+    /// previous one was answered (`magg_h5::IoStats`); 0 in records that
+    /// predate it.
+    #[serde(default)]
+    pub rounds: u64,
+    /// Granules whose chunk index entry could not be used (stale, corrupt,
+    /// lacking a dataset) and whose metadata was read instead; omitted
+    /// when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub index_fallbacks: u64,
     /// Wall time for the shard, seconds.
     pub seconds: f64,
     /// Why the shard failed; `None` when it completed.
@@ -56,6 +66,11 @@ pub struct ShardStatus {
     /// Any further fields, kept as given.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl ShardStatus {
@@ -68,6 +83,8 @@ impl ShardStatus {
             granules_read: 0,
             bytes_read: 0,
             requests: 0,
+            rounds: 0,
+            index_fallbacks: 0,
             seconds: 0.0,
             error: None,
             extra: Map::new(),

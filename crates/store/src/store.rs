@@ -10,8 +10,9 @@ use zarrs_object_store::AsyncObjectStore;
 
 use crate::error::{Result, StoreError};
 use crate::location::Location;
+use crate::shards::ShardChunks;
 use crate::spec::StoreSpec;
-use crate::template::{self, OrderArrays, Storage};
+use crate::template::{self, OrderArrays, RootProblem, Storage};
 
 /// What [`OutputStore::create`] does when something is already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,7 @@ pub struct OutputStore {
     pub(crate) url: String,
     pub(crate) objects: Arc<dyn ObjectStore>,
     pub(crate) spec: StoreSpec,
+    pub(crate) chunks: ShardChunks,
     pub(crate) orders: Vec<OrderArrays>,
 }
 
@@ -41,6 +43,7 @@ impl std::fmt::Debug for OutputStore {
         f.debug_struct("OutputStore")
             .field("url", &self.url)
             .field("orders", &self.spec.orders)
+            .field("shards", &self.chunks.len())
             .finish_non_exhaustive()
     }
 }
@@ -49,6 +52,8 @@ impl std::fmt::Debug for OutputStore {
 enum Existing {
     Empty,
     Store(StoreSpec),
+    /// A magg store of another layout version.
+    OtherLayout(u64),
 }
 
 impl OutputStore {
@@ -80,15 +85,19 @@ impl OutputStore {
                 }
                 Self::assemble(url, objects, stored)
             }
-            (Existing::Store(_), CreateMode::Overwrite) => {
+            (Existing::Store(_) | Existing::OtherLayout(_), CreateMode::Overwrite) => {
                 wipe(&objects, &url).await?;
                 Self::write_new(url, objects, spec).await
+            }
+            (Existing::OtherLayout(found), CreateMode::New | CreateMode::OpenExisting) => {
+                Err(layout_error(url, found))
             }
             (Existing::Empty, _) => Self::write_new(url, objects, spec).await,
         }
     }
 
-    /// Opens an existing store (one read: the root `zarr.json`).
+    /// Opens an existing store (one read: the root `zarr.json`, which holds
+    /// the spec and the shard list, so any worker finds its chunk from it).
     pub async fn open(url: &str) -> Result<Self> {
         Self::open_at(&Location::parse(url)?).await
     }
@@ -97,17 +106,29 @@ impl OutputStore {
     pub async fn open_at(location: &Location) -> Result<Self> {
         let url = location.url().to_string();
         let objects = location.connect(false)?;
+        Self::load(url, objects).await
+    }
+
+    /// The same store read afresh (one read: the root `zarr.json`), over the
+    /// same connection. A long-lived worker calls this before each shard, so
+    /// a store overwritten since it was opened (another shard list) is never
+    /// written with a stale mapping.
+    pub async fn reopen(&self) -> Result<Self> {
+        Self::load(self.url.clone(), Arc::clone(&self.objects)).await
+    }
+
+    /// The store whose root `zarr.json` is at `objects`' root.
+    async fn load(url: String, objects: Arc<dyn ObjectStore>) -> Result<Self> {
         match read_root(&objects, &url).await? {
-            Some(attrs) => {
-                let spec = template::spec_from_root_attrs(&attrs).map_err(|reason| {
-                    StoreError::Corrupt {
-                        url: url.clone(),
-                        key: crate::ROOT_KEY.into(),
-                        reason,
-                    }
-                })?;
-                Self::assemble(url, objects, spec)
-            }
+            Some(attrs) => match template::spec_from_root_attrs(&attrs) {
+                Ok(spec) => Self::assemble(url, objects, spec),
+                Err(RootProblem::Layout(found)) => Err(layout_error(url, found)),
+                Err(RootProblem::Invalid(reason)) => Err(StoreError::Corrupt {
+                    url,
+                    key: crate::ROOT_KEY.into(),
+                    reason,
+                }),
+            },
             None => Err(StoreError::NotFound {
                 url,
                 key: crate::ROOT_KEY.into(),
@@ -118,6 +139,11 @@ impl OutputStore {
     /// The store's spec (as stored).
     pub fn spec(&self) -> &StoreSpec {
         &self.spec
+    }
+
+    /// The store's shards and their chunk indexes.
+    pub fn chunks(&self) -> &ShardChunks {
+        &self.chunks
     }
 
     /// The store URL or absolute path.
@@ -131,23 +157,40 @@ impl OutputStore {
         spec: StoreSpec,
     ) -> Result<Self> {
         let store = Self::assemble(url, objects, spec)?;
-        template::write_template(&store.storage(), &store.spec, &store.orders, &store.url).await?;
+        template::write_template(
+            &store.storage(),
+            &store.spec,
+            &store.chunks,
+            &store.orders,
+            &store.url,
+        )
+        .await?;
         Ok(store)
     }
 
     fn assemble(url: String, objects: Arc<dyn ObjectStore>, spec: StoreSpec) -> Result<Self> {
         let storage: Storage = Arc::new(AsyncObjectStore::new(Arc::clone(&objects)));
-        let orders = template::build_arrays(&storage, &spec)?;
+        let chunks = ShardChunks::new(spec.parent_order, &spec.shards).map_err(StoreError::Spec)?;
+        let orders = template::build_arrays(&storage, &spec, &chunks)?;
         Ok(OutputStore {
             url,
             objects,
             spec,
+            chunks,
             orders,
         })
     }
 
     fn storage(&self) -> Storage {
         self.orders[0].cell_ids.storage()
+    }
+}
+
+fn layout_error(url: String, found: u64) -> StoreError {
+    StoreError::Layout {
+        url,
+        found,
+        supported: template::LAYOUT_VERSION,
     }
 }
 
@@ -189,7 +232,8 @@ async fn inspect(objects: &Arc<dyn ObjectStore>, url: &str) -> Result<Existing> 
     if let Some(attrs) = read_root(objects, url).await? {
         return match template::spec_from_root_attrs(&attrs) {
             Ok(spec) => Ok(Existing::Store(spec)),
-            Err(reason) => Err(StoreError::NotAStore {
+            Err(RootProblem::Layout(found)) => Ok(Existing::OtherLayout(found)),
+            Err(RootProblem::Invalid(reason)) => Err(StoreError::NotAStore {
                 url: url.to_string(),
                 example: format!("{} ({reason})", crate::ROOT_KEY),
             }),

@@ -1,11 +1,13 @@
-//! The store's Zarr v3 hierarchy, built from a [`StoreSpec`]:
+//! The store's Zarr v3 hierarchy, built from a [`StoreSpec`] (layout
+//! version 2, "compact"):
 //!
 //! ```text
-//! zarr.json                     root group: run attributes + `magg` block (the spec)
+//! zarr.json                     root group: run attributes + `magg` block (layout version, the spec)
 //! {k}/zarr.json                 one group per output order k: DGGS convention attributes
-//! {k}/{variable}/zarr.json      1-D array, 12·4^k cells, chunk = 4^(k−parent) cells
-//! {k}/cell_ids/zarr.json        HEALPix nested ids (xdggs' coordinate)
-//! {k}/morton/zarr.json          mortie words of the same cells
+//! {k}/{variable}/zarr.json      1-D array over the shards' cells only: shards × 4^(k−parent)
+//!                               cells, chunk i = the i-th shard (see `ShardChunks`)
+//! {k}/cell_ids/zarr.json        HEALPix nested ids (xdggs' coordinate), written with the template
+//! {k}/morton/zarr.json          mortie words of the same cells, written with the template
 //! ```
 //!
 //! Every group's `zarr.json` carries consolidated metadata of the nodes below
@@ -25,6 +27,7 @@ use zarrs::storage::AsyncReadableWritableStorageTraits;
 use crate::error::{Result, StoreError};
 use magg_agg::{Dtype, FillValue};
 
+use crate::shards::ShardChunks;
 use crate::spec::{Compression, StoreSpec, VariableSpec};
 use crate::{CELL_IDS, MORTON};
 
@@ -33,15 +36,20 @@ pub(crate) type Storage = Arc<dyn AsyncReadableWritableStorageTraits>;
 /// One array of the store.
 pub(crate) type ZArray = Array<dyn AsyncReadableWritableStorageTraits>;
 
-/// Version of the `magg` attribute block (bump on incompatible layout changes).
-pub(crate) const FORMAT_VERSION: u64 = 1;
+/// The layout this magg reads and writes, recorded as `magg.layout_version`
+/// in the root group's attributes (bump on incompatible layout changes).
+/// Version 1 (dense global arrays, 12·4^k cells per order, recorded as
+/// `magg.format_version`) is refused with [`StoreError::Layout`].
+pub const LAYOUT_VERSION: u64 = 2;
 
 /// Name of the spatial dimension of every array.
 pub const DIMENSION: &str = "cells";
 
-/// Fill value of `cell_ids` in chunks no shard has written (not a valid id).
+/// Fill value of `cell_ids` (not a valid id). Never read from a complete
+/// store: the template writes every chunk.
 pub const CELL_IDS_FILL: u64 = u64::MAX;
-/// Fill value of `morton` in chunks no shard has written (mortie's null word).
+/// Fill value of `morton` (mortie's null word). Never read from a complete
+/// store: the template writes every chunk.
 pub const MORTON_FILL: u64 = 0;
 
 /// The zarr-conventions `dggs` convention declaration (v1).
@@ -68,16 +76,20 @@ pub(crate) struct OrderArrays {
 }
 
 impl OrderArrays {
-    /// The array called `name` (a variable or a coordinate).
-    pub(crate) fn array(&self, spec: &StoreSpec, name: &str) -> Option<&ZArray> {
+    /// The array of the variable called `name`.
+    pub(crate) fn variable(&self, spec: &StoreSpec, name: &str) -> Option<&ZArray> {
+        spec.variables
+            .iter()
+            .position(|v| v.name == name)
+            .map(|i| &self.variables[i])
+    }
+
+    /// `cell_ids` or `morton`, when `name` is one of them.
+    pub(crate) fn coordinate(&self, name: &str) -> Option<&ZArray> {
         match name {
             CELL_IDS => Some(&self.cell_ids),
             MORTON => Some(&self.morton),
-            _ => spec
-                .variables
-                .iter()
-                .position(|v| v.name == name)
-                .map(|i| &self.variables[i]),
+            _ => None,
         }
     }
 
@@ -116,15 +128,30 @@ fn builder_fill(fill: FillValue) -> zarrs::array::builder::ArrayBuilderFillValue
     }
 }
 
-/// Builds (without I/O) one 1-D array of order `order`.
+/// Cells per chunk of the coordinate arrays, at most (2 MB of u64).
+const COORDINATE_CHUNK_CELLS: u64 = 1 << 18;
+
+/// Shards per chunk of the coordinate arrays (`cell_ids`, `morton`) at
+/// `order`: as many as fit in [`COORDINATE_CHUNK_CELLS`], at least one, at
+/// most all. The template writes the coordinates once, so they need not
+/// follow the one-chunk-per-shard cut of the variables that workers write;
+/// 64 shards per chunk at order 12 under order 6 make a 1,427-shard store's
+/// `cell_ids` 23 objects instead of 1,427, which halves the CPU time of
+/// `xdggs.decode` (it reads `cell_ids` whole) and makes the template 46
+/// writes instead of 2,854 (BENCHMARKS.md).
+pub(crate) fn coordinate_chunk_shards(chunks: &ShardChunks, order: u8) -> u64 {
+    (COORDINATE_CHUNK_CELLS / chunks.chunk_len(order)).clamp(1, (chunks.len() as u64).max(1))
+}
+
+/// Builds (without I/O) one 1-D array of order `order` over every shard's
+/// cells, cut into chunks of `chunk` cells.
 fn build_array(
     storage: &Storage,
     spec: &StoreSpec,
+    (cells, chunk): (u64, u64),
     order: u8,
     var: &VariableSpec,
 ) -> Result<ZArray> {
-    let cells = magg_morton::n_cells(order);
-    let chunk = 1u64 << (2 * u32::from(order - spec.parent_order));
     let mut builder = ArrayBuilder::new(
         vec![cells],
         vec![chunk],
@@ -167,31 +194,41 @@ fn morton_spec(order: u8) -> VariableSpec {
         .with_attr("order", order)
         .with_attr(
             "comment",
-            "mortie 1.0.0 packed word of the cell (same cell as cell_ids); \
-             chunks of shards never written hold 0",
+            "mortie 1.0.0 packed word of the cell (same cell as cell_ids)",
         )
 }
 
 /// Builds (without I/O) every array of the store.
-pub(crate) fn build_arrays(storage: &Storage, spec: &StoreSpec) -> Result<Vec<OrderArrays>> {
+pub(crate) fn build_arrays(
+    storage: &Storage,
+    spec: &StoreSpec,
+    chunks: &ShardChunks,
+) -> Result<Vec<OrderArrays>> {
     let coordinates = Value::from(format!("{CELL_IDS} {MORTON}"));
     spec.orders
         .iter()
         .map(|&order| {
+            let cells = chunks.cells(order);
+            // Variables: one chunk per shard (workers write them).
+            let per_shard = (cells, chunks.chunk_len(order));
+            let coordinate = (
+                cells,
+                chunks.chunk_len(order) * coordinate_chunk_shards(chunks, order),
+            );
             let variables = spec
                 .variables
                 .iter()
                 .map(|v| {
                     let mut v = v.clone();
                     v.attrs.insert("coordinates".into(), coordinates.clone());
-                    build_array(storage, spec, order, &v)
+                    build_array(storage, spec, per_shard, order, &v)
                 })
                 .collect::<Result<Vec<_>>>()?;
             Ok(OrderArrays {
                 order,
                 variables,
-                cell_ids: build_array(storage, spec, order, &cell_ids_spec(order))?,
-                morton: build_array(storage, spec, order, &morton_spec(order))?,
+                cell_ids: build_array(storage, spec, coordinate, order, &cell_ids_spec(order))?,
+                morton: build_array(storage, spec, coordinate, order, &morton_spec(order))?,
             })
         })
         .collect()
@@ -207,30 +244,49 @@ pub(crate) fn root_attrs(spec: &StoreSpec) -> Map<String, Value> {
     }
     attrs.insert(
         "magg".into(),
-        json!({ "format_version": FORMAT_VERSION, "spec": layout }),
+        json!({ "layout_version": LAYOUT_VERSION, "spec": layout }),
     );
     attrs
 }
 
+/// Why a root `zarr.json` does not give a store this magg can use.
+#[derive(Debug)]
+pub(crate) enum RootProblem {
+    /// Not magg's (no `magg` block), or a `magg` block that does not parse.
+    Invalid(String),
+    /// A magg store of another layout version.
+    Layout(u64),
+}
+
 /// Rebuilds the spec from the root group's attributes.
-pub(crate) fn spec_from_root_attrs(attrs: &Map<String, Value>) -> Result<StoreSpec, String> {
+pub(crate) fn spec_from_root_attrs(attrs: &Map<String, Value>) -> Result<StoreSpec, RootProblem> {
+    let invalid = |m: &str| RootProblem::Invalid(m.to_string());
     let magg = attrs
         .get("magg")
-        .ok_or("no `magg` attribute block: not a magg store")?;
-    let version = magg.get("format_version").and_then(Value::as_u64);
-    if version != Some(FORMAT_VERSION) {
-        return Err(format!(
-            "magg format_version {version:?}, this magg reads {FORMAT_VERSION}"
-        ));
+        .ok_or_else(|| invalid("no `magg` attribute block: not a magg store"))?;
+    // Layout 1 recorded its version as `format_version`.
+    let version = magg
+        .get("layout_version")
+        .or_else(|| magg.get("format_version"))
+        .ok_or_else(|| invalid("no `magg.layout_version`"))?
+        .as_u64()
+        .ok_or_else(|| invalid("`magg.layout_version` is not a whole number"))?;
+    if version != LAYOUT_VERSION {
+        return Err(RootProblem::Layout(version));
     }
-    let mut layout = magg.get("spec").cloned().ok_or("no `magg.spec`")?;
+    let mut layout = magg
+        .get("spec")
+        .cloned()
+        .ok_or_else(|| invalid("no `magg.spec`"))?;
     let mut run = attrs.clone();
     run.remove("magg");
     if let Value::Object(m) = &mut layout {
         m.insert("attrs".into(), Value::Object(run));
     }
-    let spec: StoreSpec = serde_json::from_value(layout).map_err(|e| format!("magg.spec: {e}"))?;
-    spec.normalized().map_err(|e| e.to_string())
+    let spec: StoreSpec = serde_json::from_value(layout)
+        .map_err(|e| RootProblem::Invalid(format!("magg.spec: {e}")))?;
+    spec.normalized()
+        .map_err(|e| RootProblem::Invalid(e.to_string()))
 }
 
 /// The attributes of the group of order `order`: the run attributes plus the
@@ -283,11 +339,13 @@ fn array_doc(array: &ZArray) -> Value {
         .expect("array metadata serializes")
 }
 
-/// Writes every `zarr.json`: arrays first, then order groups, the root last,
-/// so a root `zarr.json` means the template is complete.
+/// Writes every `zarr.json` and the coordinate chunks: arrays first, then
+/// `cell_ids` / `morton` chunks, then order groups, the root last, so a
+/// root `zarr.json` means the template is complete.
 pub(crate) async fn write_template(
     storage: &Storage,
     spec: &StoreSpec,
+    chunks: &ShardChunks,
     orders: &[OrderArrays],
     url: &str,
 ) -> Result<()> {
@@ -312,6 +370,7 @@ pub(crate) async fn write_template(
         for (r, (name, _)) in results.into_iter().zip(arrays.all()) {
             r.map_err(failed(format!("{k}/{name}/zarr.json")))?;
         }
+        crate::coords::write_coordinates(arrays, chunks, url).await?;
         let attrs = order_group_attrs(spec, k);
         root_entries.insert(k.to_string(), group_doc(&attrs));
         let group = GroupBuilder::new()

@@ -6,7 +6,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{DATA_SHARDS, EMPTY_SHARD, ORDERS, cell_values, shard_word, spec};
+use common::{
+    DATA_SHARDS, EMPTY_SHARD, FOREIGN_SHARD, ORDERS, SHARDS, UNWRITTEN_SHARDS, cell_values,
+    chunk_of, shard_word, spec,
+};
 use magg_store::{
     Column, ColumnRef, CreateMode, FillValue, OutputStore, ShardStatus, StoreError, VariableSpec,
 };
@@ -64,15 +67,82 @@ async fn reads_back_what_was_written() {
         "morton chunk = the shard's children in nested order"
     );
 
-    // A shard never written reads as fill values, coordinates included.
-    let never = shard_word(1);
+    // A shard never written reads as fill values; its coordinates are the
+    // template's, valid from the start.
+    let never = shard_word(UNWRITTEN_SHARDS[0]);
     let Column::F32(h) = store.read_chunk(3, "h_max", never).await.unwrap() else {
         panic!("h_max is f32")
     };
     assert!(h.iter().all(|&x| x == common::H_MAX_FILL));
+    let n = UNWRITTEN_SHARDS[0];
     assert_eq!(
         store.read_chunk(3, "cell_ids", never).await.unwrap(),
-        Column::U64(vec![u64::MAX; 4])
+        Column::U64((n * 4..(n + 1) * 4).collect())
+    );
+    assert_eq!(
+        store.read_chunk(5, "morton", never).await.unwrap(),
+        Column::U64(magg_morton::children(never, 5).unwrap())
+    );
+
+    // The shard list, in chunk order, travels in the root metadata.
+    let chunks = store.chunks();
+    assert_eq!(chunks.nested(), SHARDS);
+    for (i, &n) in SHARDS.iter().enumerate() {
+        assert_eq!(chunks.chunk(shard_word(n)), Some(i as u64));
+    }
+}
+
+#[tokio::test]
+async fn arrays_span_only_the_shards_one_chunk_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("s.zarr");
+    let store = common::populated_store(&path).await;
+    for order in ORDERS {
+        let span = 1u64 << (2 * (order - common::PARENT));
+        let meta: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(path.join(format!("{order}/h_mean/zarr.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            meta["shape"],
+            serde_json::json!([SHARDS.len() as u64 * span])
+        );
+        assert_eq!(
+            meta["chunk_grid"]["configuration"]["chunk_shape"],
+            serde_json::json!([span])
+        );
+        for (i, &n) in SHARDS.iter().enumerate() {
+            let w = shard_word(n);
+            assert_eq!(
+                store.chunk_key(order, "h_mean", w).unwrap(),
+                format!("{order}/h_mean/c/{i}")
+            );
+            assert_eq!(
+                store.chunk_range(w, order).unwrap(),
+                n * span..(n + 1) * span
+            );
+        }
+        // The coordinates are the template's, several shards per chunk: here
+        // all 7 in one.
+        for name in ["cell_ids", "morton"] {
+            let meta: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(path.join(format!("{order}/{name}/zarr.json"))).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(
+                meta["chunk_grid"]["configuration"]["chunk_shape"],
+                serde_json::json!([SHARDS.len() as u64 * span])
+            );
+            assert!(path.join(format!("{order}/{name}/c/0")).is_file());
+            assert!(!path.join(format!("{order}/{name}/c/1")).exists());
+        }
+    }
+    let root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path.join("zarr.json")).unwrap()).unwrap();
+    assert_eq!(root["attributes"]["magg"]["layout_version"], 2);
+    assert_eq!(
+        root["attributes"]["magg"]["spec"]["shards"],
+        serde_json::json!(SHARDS)
     );
 }
 
@@ -111,7 +181,7 @@ async fn empty_shards_store_coordinates_only_and_erase_old_data() {
             let key = store
                 .chunk_key(order, name, shard_word(EMPTY_SHARD))
                 .unwrap();
-            assert_eq!(key, format!("{order}/{name}/c/{EMPTY_SHARD}"));
+            assert_eq!(key, format!("{order}/{name}/c/{}", chunk_of(EMPTY_SHARD)));
             assert!(
                 !files.contains_key(&key),
                 "{key} written for an empty shard"
@@ -180,7 +250,19 @@ async fn create_modes() {
         .unwrap_err();
     assert!(err.to_string().contains("orders"), "{err}");
 
-    // Overwrite: a fresh store, no old chunks or status records.
+    // Another shard list is another layout.
+    let mut other = spec("fp-1");
+    other.shards.pop();
+    let err = OutputStore::create(url(&path), &other, CreateMode::OpenExisting)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("shards is 7 shards") && msg.contains("requested 6 shards"),
+        "{msg}"
+    );
+
+    // Overwrite: a fresh store, no old data chunks or status records.
     let store = OutputStore::create(url(&path), &spec("fp-2"), CreateMode::Overwrite)
         .await
         .unwrap();
@@ -188,7 +270,9 @@ async fn create_modes() {
     assert!(store.list_status().await.unwrap().is_empty());
     let files = tree(&path);
     assert!(
-        files.keys().all(|k| k.ends_with("zarr.json")),
+        files.keys().all(|k| k.ends_with("zarr.json")
+            || k.contains("/cell_ids/c/")
+            || k.contains("/morton/c/")),
         "{:?}",
         files.keys()
     );
@@ -366,9 +450,167 @@ async fn bad_writes_name_store_shard_and_variable() {
     let point = magg_morton::encode_point(7).unwrap();
     expect(store.write_shard(point, 3, &good).await, "point word");
     expect(store.write_shard(0, 3, &good).await, "null word");
+    expect(
+        store.write_shard(shard_word(FOREIGN_SHARD), 3, &good).await,
+        "not one of the store's 7 shards",
+    );
     assert!(store.read_chunk(3, "nope", shard).await.is_err());
+    assert!(
+        store
+            .read_chunk(3, "count", shard_word(FOREIGN_SHARD))
+            .await
+            .is_err()
+    );
     // Nothing was written by the refused calls.
-    assert!(!path.join("3/count/c/7").exists());
+    let key = format!("3/count/c/{}", chunk_of(7));
+    assert!(!path.join(&key).exists());
     store.write_shard(shard, 3, &good).await.unwrap();
-    assert!(path.join("3/count/c/7").exists());
+    assert!(path.join(&key).exists());
+}
+
+/// Coordinate chunks of several shards each, the last one partial: every
+/// shard's cells read back (here and with zarr-python) as its children.
+#[tokio::test]
+async fn coordinate_chunks_hold_several_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("c.zarr");
+    // Order 9 under order 1: 65,536 cells per shard, 4 shards per
+    // coordinate chunk (2^18 cells); 10 shards make chunks of 4, 4 and 2.
+    let shards: Vec<u64> = (0..10)
+        .map(|n| magg_morton::encode(1, 3 + 4 * n).unwrap())
+        .collect();
+    let mut s = spec("fp");
+    s.parent_order = 1;
+    s.orders = vec![9];
+    s.shards.clone_from(&shards);
+    let store = OutputStore::create(url(&path), &s, CreateMode::New)
+        .await
+        .unwrap();
+    for name in ["cell_ids", "morton"] {
+        for j in 0..3 {
+            assert!(path.join(format!("9/{name}/c/{j}")).is_file(), "{name} {j}");
+        }
+        assert!(!path.join(format!("9/{name}/c/3")).exists());
+    }
+    for (i, &w) in shards.iter().enumerate() {
+        let range = store.chunk_range(w, 9).unwrap();
+        assert_eq!(
+            store.read_chunk(9, "cell_ids", w).await.unwrap(),
+            Column::U64(range.collect())
+        );
+        assert_eq!(
+            store.read_chunk(9, "morton", w).await.unwrap(),
+            Column::U64(magg_morton::children(w, 9).unwrap())
+        );
+        assert_eq!(
+            store.chunk_key(9, "cell_ids", w).unwrap(),
+            format!("9/cell_ids/c/{}", i / 4)
+        );
+        assert_eq!(
+            store.chunk_key(9, "count", w).unwrap(),
+            format!("9/count/c/{i}")
+        );
+    }
+    let out = magg_testkit::run_python(
+        "import sys, numpy as np, zarr\n\
+         g = zarr.open_group(sys.argv[1], mode='r')\n\
+         ids = g['9/cell_ids'][:]\n\
+         want = np.concatenate([np.arange(n * 4**8, (n + 1) * 4**8) for n in range(3, 43, 4)])\n\
+         assert np.array_equal(ids, want.astype('u8')), 'cell_ids'\n\
+         assert g['9/count'].chunks == (4**8,) and g['9/cell_ids'].chunks == (4 * 4**8,)\n\
+         print('OK')\n",
+        &[url(&path)],
+    );
+    assert_eq!(out.trim(), "OK");
+}
+
+/// A root `zarr.json` as layout version 1 (dense global arrays) wrote it.
+fn layout_1_root(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let doc = serde_json::json!({
+        "zarr_format": 3,
+        "node_type": "group",
+        "attributes": {
+            "product": "ATL06",
+            "magg": {
+                "format_version": 1,
+                "spec": {
+                    "parent_order": 2,
+                    "orders": [3, 5],
+                    "variables": [{"name": "count", "dtype": "uint32", "fill_value": 0}],
+                    "compression": {"name": "gzip", "level": 1},
+                    "fingerprint": "fp-1"
+                }
+            }
+        }
+    });
+    std::fs::write(dir.join("zarr.json"), doc.to_string()).unwrap();
+    std::fs::create_dir_all(dir.join("3/count/c")).unwrap();
+    std::fs::write(dir.join("3/count/c/37"), b"old chunk").unwrap();
+}
+
+#[tokio::test]
+async fn a_layout_1_store_is_refused_naming_the_version_until_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("old.zarr");
+    layout_1_root(&path);
+    let check = |err: StoreError| {
+        let msg = err.to_string();
+        assert!(
+            matches!(
+                err,
+                StoreError::Layout {
+                    found: 1,
+                    supported: 2,
+                    ..
+                }
+            ),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("layout version 1")
+                && msg.contains("--overwrite")
+                && msg.contains(url(&path)),
+            "{msg}"
+        );
+    };
+    check(OutputStore::open(url(&path)).await.unwrap_err());
+    for mode in [CreateMode::New, CreateMode::OpenExisting] {
+        check(
+            OutputStore::create(url(&path), &spec("fp-1"), mode)
+                .await
+                .unwrap_err(),
+        );
+    }
+    assert!(
+        path.join("3/count/c/37").is_file(),
+        "a refused store is left alone"
+    );
+
+    // --overwrite replaces it with a layout-2 store.
+    let store = OutputStore::create(url(&path), &spec("fp-1"), CreateMode::Overwrite)
+        .await
+        .unwrap();
+    assert!(!path.join("3/count/c/37").exists());
+    assert_eq!(store.chunks().len(), SHARDS.len());
+    OutputStore::open(url(&path)).await.unwrap();
+}
+
+#[tokio::test]
+async fn reopen_reads_the_current_shard_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("s.zarr");
+    let first = OutputStore::create(url(&path), &spec("fp-1"), CreateMode::New)
+        .await
+        .unwrap();
+    let mut fewer = spec("fp-1");
+    fewer.shards = vec![shard_word(100)];
+    OutputStore::create(url(&path), &fewer, CreateMode::Overwrite)
+        .await
+        .unwrap();
+    // The stale handle still maps shard 100 to chunk 5; the reopened one to 0.
+    assert_eq!(first.chunks().chunk(shard_word(100)), Some(5));
+    let fresh = first.reopen().await.unwrap();
+    assert_eq!(fresh.chunks().chunk(shard_word(100)), Some(0));
+    assert_eq!(fresh.chunks().len(), 1);
 }

@@ -4,22 +4,24 @@
 
 mod common;
 
-use common::{DATA_SHARDS, EMPTY_SHARD, H_MAX_FILL, ORDERS, PARENT, cell_values};
+use common::{DATA_SHARDS, EMPTY_SHARD, H_MAX_FILL, ORDERS, PARENT, SHARDS, cell_values};
 
-/// Full-length expected arrays for one order, built from the formulas alone.
+/// Expected arrays for one order in the compact layout (chunk i = the i-th
+/// of `SHARDS`), built from the formulas alone.
 fn write_expected(dir: &std::path::Path, order: u8) {
-    let n = magg_morton::n_cells(order) as usize;
     let span = 1usize << (2 * (order - PARENT));
+    let n = SHARDS.len() * span;
     let mut count = vec![0u32; n];
     let mut h_mean = vec![f32::NAN; n];
     let mut h_max = vec![H_MAX_FILL; n];
     let mut h_var = vec![f64::NAN; n];
-    let mut cell_ids = vec![u64::MAX; n];
-    for shard in DATA_SHARDS.into_iter().chain([EMPTY_SHARD]) {
-        for i in shard as usize * span..(shard as usize + 1) * span {
-            cell_ids[i] = i as u64;
-            if shard != EMPTY_SHARD {
-                (count[i], h_mean[i], h_max[i], h_var[i]) = cell_values(i as u64);
+    let mut cell_ids = vec![0u64; n];
+    for (chunk, &shard) in SHARDS.iter().enumerate() {
+        for k in 0..span {
+            let (slot, id) = (chunk * span + k, (shard as usize * span + k) as u64);
+            cell_ids[slot] = id;
+            if DATA_SHARDS.contains(&shard) {
+                (count[slot], h_mean[slot], h_max[slot], h_var[slot]) = cell_values(id);
             }
         }
     }
@@ -63,6 +65,7 @@ async fn zarr_python_xarray_xdggs_and_mortie_read_the_store() {
     let params = serde_json::json!({
         "parent": PARENT,
         "orders": ORDERS,
+        "shards": SHARDS,
         "written": written,
         "dtypes": {"count": "<u4", "h_mean": "<f4", "h_max": "<f4", "h_var": "<f8"},
     });

@@ -6,7 +6,7 @@
 //! (503 with S3's XML error body), a reset connection, a stall in the
 //! middle of the response body (the headers and half of the body are sent,
 //! then nothing until the client gives up), or a delay before forwarding
-//! (a far server's latency, for benchmarks).
+//! (a far server's time to first byte, for benchmarks).
 //!
 //! ```no_run
 //! use magg_testkit::faults::{Fault, FaultProxy, Rule};
@@ -48,9 +48,12 @@ pub enum Fault {
     /// then sends nothing more until the client closes the connection (a
     /// response without a body stalls before its headers).
     Stall,
-    /// Waits this long, then forwards the request as usual: a far
+    /// Forwards the request as usual, but sends the first byte of the
+    /// answer no earlier than this long after the request arrived: a far
     /// server's time to first byte (real S3 answers a small ranged GET in
-    /// tens of milliseconds; moto on loopback in a few).
+    /// tens of milliseconds). The server's own time counts within it, so
+    /// every request takes the same latency however fast the server
+    /// behind is.
     Delay(Duration),
 }
 
@@ -308,6 +311,7 @@ fn serve(shared: &Shared, mut client: TcpStream) -> std::io::Result<()> {
         return answer(&mut client, 501, "NotImplemented", "chunked request bodies");
     }
     let body = read_body(&mut client, &req, false)?;
+    let arrived = std::time::Instant::now();
     shared.seen.fetch_add(1, Ordering::SeqCst);
     let mut parts = req.first_line.split_whitespace();
     let method = parts.next().unwrap_or_default().to_string();
@@ -343,8 +347,9 @@ fn serve(shared: &Shared, mut client: TcpStream) -> std::io::Result<()> {
             Ok(())
         }
         Some(Fault::Delay(wait)) => {
-            std::thread::sleep(wait);
-            pass(shared, &mut client, &req, &body, &method)
+            let (head, resp) = forward(shared, &req, &body, &method)?;
+            std::thread::sleep(wait.saturating_sub(arrived.elapsed()));
+            relay(&mut client, &head, &resp)
         }
         Some(Fault::Stall) => {
             let (head, resp) = forward(shared, &req, &body, &method)?;
@@ -371,8 +376,13 @@ fn pass(
     method: &str,
 ) -> std::io::Result<()> {
     let (head, resp) = forward(shared, req, body, method)?;
+    relay(client, &head, &resp)
+}
+
+/// Sends a forwarded answer to the client and ends the connection.
+fn relay(client: &mut TcpStream, head: &Head, resp: &[u8]) -> std::io::Result<()> {
     client.write_all(&head.closing())?;
-    client.write_all(&resp)?;
+    client.write_all(resp)?;
     client.flush()?;
     let _ = client.shutdown(Shutdown::Write);
     Ok(())

@@ -1,6 +1,14 @@
-//! A real S3-compatible server on loopback for tests: moto's standalone
-//! server (`moto_server`, from `requirements-test.txt`), started on a free
-//! port, killed on drop.
+//! A real S3-compatible server on loopback for tests and benchmarks.
+//!
+//! [`S3Server::start`] runs [s3s-fs](https://crates.io/crates/s3s-fs) (an S3
+//! server on a directory, in Rust) in this process, on its own threads: it
+//! checks AWS Signature V4 on signed requests (the keys are [`ACCESS_KEY`] /
+//! [`SECRET_KEY`]), serves ranged GETs (206), HEAD, PUT, DELETE and
+//! ListObjectsV2 as `object_store` uses them, and answers in well under a
+//! millisecond, so a benchmark through it measures the reader, not the
+//! server. [`S3Server::start_moto`] starts moto's standalone server
+//! (`moto_server`, Python, from `requirements-test.txt`) instead: a second,
+//! independent implementation for a conformance check.
 //!
 //! ```no_run
 //! let s3 = magg_testkit::s3::S3Server::start();
@@ -12,8 +20,10 @@
 //! let http = s3.http_url("granules", "a/b.h5"); // plain GET with Range works
 //! ```
 //!
-//! Requests here use a tiny HTTP/1.1 client over `std::net` (moto accepts
-//! unsigned requests), so the fixture needs no extra dependencies.
+//! Both servers also take unsigned requests (as a public bucket would):
+//! the fixture's own helpers ([`S3Server::request`], [`S3Server::put_bytes`])
+//! speak plain HTTP/1.1 over `std::net`, and [`S3Server::http_url`] is
+//! readable without credentials.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -21,29 +31,115 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A running moto S3 server.
+/// A running S3-compatible server (stopped on drop).
 pub struct S3Server {
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
     /// The port.
     pub port: u16,
-    child: Child,
+    backend: Backend,
 }
 
-/// Access key the server accepts (any works with moto; this is the convention).
+enum Backend {
+    /// s3s-fs in this process: its runtime (dropped to stop it) and the
+    /// directory holding the buckets.
+    Fs {
+        runtime: Option<tokio::runtime::Runtime>,
+        _root: tempfile::TempDir,
+    },
+    /// A `moto_server` child process.
+    Moto(Child),
+}
+
+/// Access key the servers accept (moto accepts any; s3s-fs checks it).
 pub const ACCESS_KEY: &str = "test";
 /// Secret key.
 pub const SECRET_KEY: &str = "test";
 /// Region.
 pub const REGION: &str = "us-east-1";
 
+/// Every request may go on: signed ones have had their signature checked
+/// by then, unsigned ones are a public bucket's readers (and the
+/// fixture's own helpers).
+struct Public;
+
+#[async_trait::async_trait]
+impl s3s::access::S3Access for Public {
+    async fn check(&self, _cx: &mut s3s::access::S3AccessContext<'_>) -> s3s::S3Result<()> {
+        Ok(())
+    }
+}
+
 impl S3Server {
+    /// Starts the fast server (s3s-fs, in this process) on a free
+    /// loopback port, with buckets in a fresh temporary directory.
+    ///
+    /// # Panics
+    /// When no loopback port or temporary directory can be had.
+    pub fn start() -> S3Server {
+        S3Server::start_accepting(&[])
+    }
+
+    /// [`S3Server::start`], also accepting requests signed with each
+    /// `(access key, secret key)` of `keys` (e.g. the temporary
+    /// credentials an Earthdata stand-in hands out).
+    ///
+    /// # Panics
+    /// As [`S3Server::start`].
+    pub fn start_accepting(keys: &[(&str, &str)]) -> S3Server {
+        let root = tempfile::tempdir().expect("a temporary directory for the S3 server");
+        let fs = s3s_fs::FileSystem::new(root.path()).expect("s3s-fs on the temporary directory");
+        let mut builder = s3s::service::S3ServiceBuilder::new(fs);
+        let mut auth = s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY);
+        for (access, secret) in keys {
+            auth.register((*access).to_string(), (*secret).into());
+        }
+        builder.set_auth(auth);
+        builder.set_access(Public);
+        let service = builder.build();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("local addr").port();
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("s3s-fs")
+            .enable_all()
+            .build()
+            .expect("a tokio runtime for the S3 server");
+        runtime.spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = socket.set_nodelay(true);
+                let service = service.clone();
+                tokio::spawn(async move {
+                    let io = hyper_util::rt::TokioIo::new(socket);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, service)
+                        .await;
+                });
+            }
+        });
+        S3Server {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+            backend: Backend::Fs {
+                runtime: Some(runtime),
+                _root: root,
+            },
+        }
+    }
+
     /// Starts moto on a free loopback port and waits until it answers.
     ///
     /// # Panics
     /// When `moto_server` cannot start or does not answer within 60 s (the
     /// message says to install `requirements-test.txt`).
-    pub fn start() -> S3Server {
+    pub fn start_moto() -> S3Server {
         let port = free_port();
         let exe = std::env::var("MAGG_MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_string());
         let child = Command::new(&exe)
@@ -58,7 +154,7 @@ impl S3Server {
         let server = S3Server {
             endpoint: format!("http://127.0.0.1:{port}"),
             port,
-            child,
+            backend: Backend::Moto(child),
         };
         let t0 = Instant::now();
         loop {
@@ -72,6 +168,14 @@ impl S3Server {
             std::thread::sleep(Duration::from_millis(100));
         }
         server
+    }
+
+    /// Which server this is: `s3s-fs` or `moto`.
+    pub fn name(&self) -> &'static str {
+        match self.backend {
+            Backend::Fs { .. } => "s3s-fs",
+            Backend::Moto(_) => "moto",
+        }
     }
 
     /// Sends one HTTP/1.1 request; returns (status, body).
@@ -177,7 +281,8 @@ impl S3Server {
         format!("s3://{bucket}/{key}")
     }
 
-    /// Plain HTTP URL of an object (path style; moto serves GET with Range).
+    /// Plain HTTP URL of an object (path style; served to anonymous GETs,
+    /// with Range).
     pub fn http_url(&self, bucket: &str, key: &str) -> String {
         format!("{}/{bucket}/{key}", self.endpoint)
     }
@@ -194,7 +299,7 @@ impl S3Server {
     }
 }
 
-/// object_store S3 settings for moto's keys at `endpoint`.
+/// object_store S3 settings for the servers' keys at `endpoint`.
 pub(crate) fn options_for(endpoint: &str) -> Vec<(String, String)> {
     [
         ("aws_access_key_id", ACCESS_KEY),
@@ -222,8 +327,17 @@ pub(crate) fn env_for(endpoint: &str) -> Vec<(String, String)> {
 
 impl Drop for S3Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        match &mut self.backend {
+            Backend::Fs { runtime, .. } => {
+                if let Some(rt) = runtime.take() {
+                    rt.shutdown_background();
+                }
+            }
+            Backend::Moto(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
     }
 }
 

@@ -2,12 +2,12 @@
 //!
 //! HEALPix cell edges are neither great circles nor parallels, so a coarse
 //! cell drawn from its 4 corners would be wrong by kilometres. The edges are
-//! followed with `cdshealpix::nested::path_along_cell_edge` (the same
-//! HEALPix geometry the `healpix` crate hashes with), in the authalic frame
-//! where magg's cells live, and each vertex is converted to geodetic
-//! latitude. Fine cells (order ≥ 10, ≲ 6 km) need only their corners.
+//! followed by [`magg_grid::cell_ring`] (cdshealpix's
+//! `path_along_cell_edge`, the same HEALPix geometry the `healpix` crate
+//! hashes with, in the authalic frame where magg's cells live, each vertex
+//! converted to geodetic latitude). Fine cells (order ≥ 10, ≲ 6 km) need
+//! only their corners.
 
-use cdshealpix::compass_point::Cardinal;
 use magg_morton as morton;
 
 use crate::error::VizError;
@@ -29,26 +29,8 @@ pub fn cell_ring(word: u64) -> Result<Vec<(f64, f64)>, VizError> {
             "cell {word}: a point word, not a cell"
         )));
     }
-    let n = segments_per_side(cell.order);
-    // Counter-clockwise from north (seen from outside): N, W, S, E.
-    let path =
-        cdshealpix::nested::path_along_cell_edge(cell.order, cell.nested, &Cardinal::N, false, n);
-    let mut out = Vec::with_capacity(path.len());
-    let mut last_lon: Option<f64> = None;
-    for &(lon, lat) in &*path {
-        let mut lon = lon.to_degrees();
-        if let Some(prev) = last_lon {
-            while lon - prev > 180.0 {
-                lon -= 360.0;
-            }
-            while prev - lon > 180.0 {
-                lon += 360.0;
-            }
-        }
-        last_lon = Some(lon);
-        out.push((morton::authalic_to_geodetic(lat.to_degrees()), lon));
-    }
-    Ok(out)
+    magg_grid::cell_ring(word, segments_per_side(cell.order))
+        .map_err(|e| VizError::Invalid(format!("cell {word}: {e}")))
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! One job: turn cells and run records into images and pages. The parts:
 //!
 //! - [`PolarStereo`]: EPSG:3031 / EPSG:3413 polar stereographic on WGS84
-//!   (Snyder 1987), forward, inverse and scale factor; checked against
-//!   pyproj.
+//!   (Snyder 1987), forward, inverse and scale factor; re-exported from
+//!   `magg-grid`, where it is checked against pyproj.
 //! - [`cell_ring`]: a HEALPix cell's true boundary (edges followed, not just
 //!   corners, for coarse cells), geodetic.
 //! - [`Raster`]: cells filled by their projected boundary into pixels
@@ -54,12 +54,14 @@ mod legend;
 mod load;
 mod map;
 mod outline;
-mod proj;
 mod raster;
 pub mod report;
 mod shards;
 mod text;
 mod view;
+
+// The projection lives in magg-grid (projected grids use it too).
+use magg_grid::proj;
 
 pub use canvas::{BLACK, Canvas, Rect, Rgba, WHITE, scan_polygon};
 pub use cell::{cell_ring, segments_per_side};

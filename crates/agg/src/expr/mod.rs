@@ -1,22 +1,31 @@
 //! Arithmetic expressions over source variables, evaluated as numpy would.
 //!
-//! The language is the small subset of Python/numpy that pipeline configs
-//! use: numbers, source-variable names, `+ - * / **`, unary minus,
-//! parentheses, `sqrt`/`np.sqrt` (element-wise) and `sum`/`np.sum` (a
-//! reduction over the cell's observations). For example `1.0 / s_li**2`
-//! gives one value per observation and `1.0 / np.sqrt(np.sum(1.0 /
-//! s_li**2))` one value per cell. Anything else is an [`ExprError`] at load
-//! time.
+//! The language is the subset of Python/numpy that pipeline configs use:
+//! numbers, source-variable names, `+ - * / **`, unary minus, parentheses,
+//! the element-wise functions `np.sqrt`, `np.abs`, `np.log`, `np.exp`, and
+//! the reductions over the cell's observations `np.sum`, `np.mean`,
+//! `np.median`, `np.min`, `np.max`, `np.var(x, ddof=d)`, `np.std(x,
+//! ddof=d)`, `np.quantile(x, q)`, `np.percentile(x, q)`, `np.average(x,
+//! weights=w)` and `len(x)` (`numpy.` works as `np.`; `sqrt`, `sum`, `abs`
+//! and `len` may be written bare). For example `1.0 / s_li**2` gives one
+//! value per observation and `1.0 / np.sqrt(np.sum(1.0 / s_li**2))` or
+//! `np.percentile(h_li, 90) - np.median(h_li)` one value per cell. Anything
+//! else is an [`ExprError`] at load time, naming it.
 //!
 //! Numerics follow numpy on float64 arrays: `x**2` is `x*x`, `x**0.5` is
 //! `sqrt(x)`, `x**-1` is `1/x` (numpy's fast scalar powers), other powers use
-//! `powf`; `sum` is numpy's pairwise summation ([`crate::stats::sum_by`]).
-//! Division by zero gives ±∞ or NaN as in numpy, not an error.
+//! `powf`; reductions are the [`crate::stats`] kernels (numpy's pairwise
+//! summation, two-pass variance, selection quantiles). A reduction of a
+//! per-cell value treats it as one observation, as numpy does with a 0-d
+//! array (`np.sum` of it is the value itself). Division by zero gives ±∞ or
+//! NaN as in numpy, not an error. `np.log` and `np.exp` are the platform's
+//! libm functions, which may differ from numpy's own SIMD loops in the last
+//! bit.
 
 mod parse;
 
 use crate::stats;
-use parse::{Ast, BinOp, Func};
+use parse::{Ast, BinOp, Func, Reduce};
 use std::fmt;
 
 /// A parse or type error in an expression, with the 1-based column where it
@@ -52,14 +61,36 @@ enum Node {
     Square(Box<Node>),
     Recip(Box<Node>),
     Sqrt(Box<Node>),
+    Abs(Box<Node>),
+    Log(Box<Node>),
+    Exp(Box<Node>),
+}
+
+/// One reduction: computed once per cell into a slot.
+#[derive(Debug, Clone)]
+struct Reduction {
+    op: Reduce,
+    arg: Node,
+    /// Whether `arg` differs per observation (else numpy's 0-d case: one value).
+    per_point: bool,
+    /// `average`'s weights (per observation).
+    weights: Option<Node>,
+}
+
+/// Scratch space an expression evaluation reuses from cell to cell.
+#[derive(Debug, Default)]
+pub struct ExprScratch {
+    slots: Vec<f64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
 }
 
 /// A parsed, name-resolved expression.
 #[derive(Debug, Clone)]
 pub struct Expr {
     root: Node,
-    /// Arguments of the `sum` reductions, innermost first.
-    sums: Vec<Node>,
+    /// The reductions, innermost first.
+    reductions: Vec<Reduction>,
     per_point: bool,
     variables: Vec<usize>,
     canonical: String,
@@ -70,8 +101,8 @@ impl Expr {
     /// whose positions become column indices).
     pub fn parse(text: &str, names: &[String]) -> Result<Expr, ExprError> {
         let ast = parse::parse(text, names)?;
-        let mut sums = Vec::new();
-        let (root, per_point) = compile(&ast, &mut sums);
+        let mut reductions = Vec::new();
+        let (root, per_point) = compile(&ast, &mut reductions);
         let mut variables = Vec::new();
         collect_vars(&ast, &mut variables);
         variables.sort_unstable();
@@ -79,7 +110,7 @@ impl Expr {
         let canonical = Canonical { ast: &ast, names }.to_string();
         Ok(Expr {
             root,
-            sums,
+            reductions,
             per_point,
             variables,
             canonical,
@@ -87,7 +118,7 @@ impl Expr {
     }
 
     /// Whether the expression gives one value per observation (a source
-    /// variable appears outside any `sum`); otherwise one value per cell.
+    /// variable appears outside any reduction); otherwise one value per cell.
     pub fn is_per_point(&self) -> bool {
         self.per_point
     }
@@ -98,40 +129,94 @@ impl Expr {
     }
 
     /// A normalized spelling: fully parenthesized, `np.` dropped, numbers in
-    /// shortest round-trip form. Equal meaning gives equal text.
+    /// shortest round-trip form, default arguments (`ddof=0`) left out.
+    /// Equal meaning gives equal text.
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
 
-    /// Evaluates every `sum` over the `n` observations of one cell (`cols`
-    /// are the cell's source columns) into `slots`, innermost first.
-    pub(crate) fn compute_slots(&self, cols: &[&[f64]], n: usize, slots: &mut Vec<f64>) {
-        slots.clear();
-        for arg in &self.sums {
-            let value = stats::sum_by(n, |i| eval(arg, cols, i, slots));
-            slots.push(value);
+    /// Evaluates every reduction over the `n` observations of one cell
+    /// (`cols` are the cell's source columns) into the scratch's slots,
+    /// innermost first.
+    fn compute_slots(&self, cols: &[&[f64]], n: usize, s: &mut ExprScratch) {
+        s.slots.clear();
+        for r in &self.reductions {
+            let value = if r.per_point {
+                reduce_points(r, cols, n, s)
+            } else {
+                // numpy treats a 0-d value as one observation.
+                let x = eval(&r.arg, cols, 0, &s.slots);
+                s.a.clear();
+                s.a.push(x);
+                reduce_values(r.op, &mut s.a, &[])
+            };
+            s.slots.push(value);
         }
     }
 
     /// The per-cell value of a reducing expression (all variables inside
-    /// `sum`); `cols` are the cell's columns, `n` its observation count.
-    /// `slots` is scratch space reused between calls.
-    pub fn eval_scalar(&self, cols: &[&[f64]], n: usize, slots: &mut Vec<f64>) -> f64 {
-        self.compute_slots(cols, n, slots);
+    /// reductions); `cols` are the cell's columns, `n` its observation count.
+    pub fn eval_scalar(&self, cols: &[&[f64]], n: usize, scratch: &mut ExprScratch) -> f64 {
+        self.compute_slots(cols, n, scratch);
         if self.per_point {
             // Only reached through misuse: a per-point expression has no
             // single value. numpy would return an array; give NaN.
             return f64::NAN;
         }
-        eval(&self.root, cols, 0, slots)
+        eval(&self.root, cols, 0, &scratch.slots)
     }
 
     /// Per-observation values of the expression for one cell, written to
     /// `out` (cleared first). A reducing expression broadcasts its value.
-    pub fn eval_points(&self, cols: &[&[f64]], n: usize, slots: &mut Vec<f64>, out: &mut Vec<f64>) {
-        self.compute_slots(cols, n, slots);
+    pub fn eval_points(
+        &self,
+        cols: &[&[f64]],
+        n: usize,
+        scratch: &mut ExprScratch,
+        out: &mut Vec<f64>,
+    ) {
+        self.compute_slots(cols, n, scratch);
         out.clear();
-        out.extend((0..n).map(|i| eval(&self.root, cols, i, slots)));
+        out.extend((0..n).map(|i| eval(&self.root, cols, i, &scratch.slots)));
+    }
+}
+
+/// A reduction of a per-observation argument over the cell's `n` rows.
+fn reduce_points(r: &Reduction, cols: &[&[f64]], n: usize, s: &mut ExprScratch) -> f64 {
+    let slots = &s.slots;
+    let at = |i| eval(&r.arg, cols, i, slots);
+    match r.op {
+        // Sums and means without a buffer (the same pairwise order).
+        Reduce::Sum => stats::sum_by(n, at),
+        Reduce::Mean => stats::sum_by(n, at) / n as f64,
+        Reduce::Len => n as f64,
+        op => {
+            s.a.clear();
+            s.a.extend((0..n).map(at));
+            s.b.clear();
+            if let Some(w) = &r.weights {
+                s.b.extend((0..n).map(|i| eval(w, cols, i, slots)));
+            }
+            reduce_values(op, &mut s.a, &s.b)
+        }
+    }
+}
+
+/// A reduction of materialized values `x` (reordered by selections), with
+/// `w` the weights of `average`.
+fn reduce_values(op: Reduce, x: &mut [f64], w: &[f64]) -> f64 {
+    match op {
+        Reduce::Sum => stats::sum(x),
+        Reduce::Mean => stats::mean(x),
+        Reduce::Len => x.len() as f64,
+        Reduce::Median => stats::median(x),
+        Reduce::Min => stats::min(x),
+        Reduce::Max => stats::max(x),
+        Reduce::Var(ddof) => stats::var_ddof(x, ddof),
+        Reduce::Std(ddof) => stats::std_ddof(x, ddof),
+        Reduce::Quantile(q) => stats::quantile(x, q),
+        Reduce::Percentile(p) => stats::percentile(x, p),
+        Reduce::Average => stats::average(x, w),
     }
 }
 
@@ -145,7 +230,13 @@ fn is_constant(node: &Node) -> bool {
     match node {
         Node::Num(_) => true,
         Node::Var(_) | Node::Slot(_) => false,
-        Node::Neg(a) | Node::Square(a) | Node::Recip(a) | Node::Sqrt(a) => is_constant(a),
+        Node::Neg(a)
+        | Node::Square(a)
+        | Node::Recip(a)
+        | Node::Sqrt(a)
+        | Node::Abs(a)
+        | Node::Log(a)
+        | Node::Exp(a) => is_constant(a),
         Node::Add(a, b) | Node::Sub(a, b) | Node::Mul(a, b) | Node::Div(a, b) | Node::Pow(a, b) => {
             is_constant(a) && is_constant(b)
         }
@@ -153,30 +244,43 @@ fn is_constant(node: &Node) -> bool {
 }
 
 /// Compiles `ast`; returns the node and whether it is per-point.
-fn compile(ast: &Ast, sums: &mut Vec<Node>) -> (Node, bool) {
+fn compile(ast: &Ast, reductions: &mut Vec<Reduction>) -> (Node, bool) {
     match ast {
         Ast::Num(v) => (Node::Num(*v), false),
         Ast::Var(i) => (Node::Var(*i), true),
         Ast::Neg(a) => {
-            let (a, p) = compile(a, sums);
+            let (a, p) = compile(a, reductions);
             (Node::Neg(Box::new(a)), p)
         }
-        Ast::Call(Func::Sqrt, a) => {
-            let (a, p) = compile(a, sums);
-            (Node::Sqrt(Box::new(a)), p)
+        Ast::Call(f, a) => {
+            let (a, p) = compile(a, reductions);
+            let a = Box::new(a);
+            let node = match f {
+                Func::Sqrt => Node::Sqrt(a),
+                Func::Abs => Node::Abs(a),
+                Func::Log => Node::Log(a),
+                Func::Exp => Node::Exp(a),
+            };
+            (node, p)
         }
-        Ast::Call(Func::Sum, a) => {
-            let (a, p) = compile(a, sums);
-            if !p {
-                // np.sum of a scalar is the scalar itself.
-                return (a, false);
+        Ast::Reduce(op, a, w) => {
+            let (arg, per_point) = compile(a, reductions);
+            if *op == Reduce::Sum && !per_point {
+                // np.sum of a 0-d value is the value itself.
+                return (arg, false);
             }
-            sums.push(a);
-            (Node::Slot(sums.len() - 1), false)
+            let weights = w.as_ref().map(|w| compile(w, reductions).0);
+            reductions.push(Reduction {
+                op: *op,
+                arg,
+                per_point,
+                weights,
+            });
+            (Node::Slot(reductions.len() - 1), false)
         }
         Ast::Bin(op, a, b) => {
-            let (a, pa) = compile(a, sums);
-            let (b, pb) = compile(b, sums);
+            let (a, pa) = compile(a, reductions);
+            let (b, pb) = compile(b, reductions);
             let (a, b) = (Box::new(a), Box::new(b));
             let node = match op {
                 BinOp::Add => Node::Add(a, b),
@@ -224,6 +328,9 @@ fn eval(node: &Node, cols: &[&[f64]], i: usize, slots: &[f64]) -> f64 {
         }
         Node::Recip(a) => 1.0 / eval(a, cols, i, slots),
         Node::Sqrt(a) => eval(a, cols, i, slots).sqrt(),
+        Node::Abs(a) => eval(a, cols, i, slots).abs(),
+        Node::Log(a) => eval(a, cols, i, slots).ln(),
+        Node::Exp(a) => eval(a, cols, i, slots).exp(),
     }
 }
 
@@ -232,6 +339,12 @@ fn collect_vars(ast: &Ast, out: &mut Vec<usize>) {
         Ast::Num(_) => {}
         Ast::Var(i) => out.push(*i),
         Ast::Neg(a) | Ast::Call(_, a) => collect_vars(a, out),
+        Ast::Reduce(_, a, w) => {
+            collect_vars(a, out);
+            if let Some(w) = w {
+                collect_vars(w, out);
+            }
+        }
         Ast::Bin(_, a, b) => {
             collect_vars(a, out);
             collect_vars(b, out);
@@ -255,6 +368,18 @@ impl fmt::Display for Canonical<'_> {
             Ast::Var(i) => f.write_str(&self.names[*i]),
             Ast::Neg(a) => write!(f, "(-{})", sub(a)),
             Ast::Call(func, a) => write!(f, "{}({})", func.name(), sub(a)),
+            Ast::Reduce(op, arg, weights) => {
+                write!(f, "{}({}", op.name(), sub(arg))?;
+                match op {
+                    Reduce::Var(d) | Reduce::Std(d) if *d != 0.0 => write!(f, ", ddof={d:?}")?,
+                    Reduce::Quantile(q) | Reduce::Percentile(q) => write!(f, ", {q:?}")?,
+                    _ => {}
+                }
+                if let Some(w) = weights {
+                    write!(f, ", weights={}", sub(w))?;
+                }
+                f.write_str(")")
+            }
             Ast::Bin(op, a, b) => write!(f, "({} {} {})", sub(a), op.symbol(), sub(b)),
         }
     }

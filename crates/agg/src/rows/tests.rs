@@ -456,7 +456,7 @@ fn latitude_band_holds_every_point_of_the_cell() {
     for (lat, lon, order) in cells {
         let word = magg_morton::geo_to_morton(lat, lon, order).unwrap();
         let nested = magg_morton::decode(word).unwrap().nested;
-        let (lo, hi) = lat_band(word).unwrap();
+        let (lo, hi) = magg_morton::lat_band(word).unwrap();
         let (clat, clon) = magg_morton::center(word).unwrap();
         let span = 3.0 * 58.6 / f64::from(1u32 << order);
         let lon_span = (span / clat.to_radians().cos()).min(360.0);

@@ -3,7 +3,7 @@
 
 #![allow(dead_code, unreachable_pub, clippy::float_cmp)]
 
-use magg_agg::{Column, FilterStats, ShardGrid};
+use magg_agg::{AggConfig, Column, ConfigError, FilterStats, ShardGrid};
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
@@ -87,7 +87,7 @@ def reduce_shard(lat, lon, h, s, q, shard, orders):
     fill = np.finfo(np.float32).max
     stats = {"rows": len(lat)}
     keep = q == 0
-    stats["rejected_quality"] = int((~keep).sum())
+    stats["rejected_filters"] = int((~keep).sum())
     ok = keep & (h != fill) & np.isfinite(h) & (s != fill) & np.isfinite(s)
     stats["rejected_values"] = int(keep.sum() - ok.sum())
     ok2 = ok & np.isfinite(lat) & (np.abs(lat) <= 90) & np.isfinite(lon)
@@ -139,7 +139,7 @@ pub const NAMES: [&str; 9] = [
 pub fn check_stats(st: &FilterStats, r: &Value) {
     let get = |k: &str| r[k].as_u64().unwrap();
     assert_eq!(st.rows, get("rows"));
-    assert_eq!(st.rejected_quality, get("rejected_quality"));
+    assert_eq!(st.rejected_filters, get("rejected_filters"));
     assert_eq!(st.rejected_values, get("rejected_values"));
     assert_eq!(st.rejected_coordinates, get("rejected_coordinates"));
     assert_eq!(st.outside_shard, get("outside_shard"));
@@ -186,4 +186,34 @@ pub fn compare(grid: &ShardGrid, rows: &[Value], tol: f64) -> f64 {
     }
     assert_eq!(grid.populated as usize, rows.len());
     worst
+}
+
+/// Parses and validates config text.
+pub fn load(text: &str) -> Result<AggConfig, ConfigError> {
+    AggConfig::from_yaml_str(text)
+}
+
+/// The ATL06 config text with `from` replaced by `to` (asserting it occurs).
+pub fn atl06_with(from: &str, to: &str) -> String {
+    let base = magg_agg::ATL06_YAML;
+    assert!(base.contains(from), "test edit `{from}` not in atl06.yaml");
+    base.replacen(from, to, 1)
+}
+
+/// `text` is refused at `key`, with `message` in the error.
+#[track_caller]
+pub fn expect_err(text: &str, key: &str, message: &str) {
+    let err = load(text).expect_err("config should be refused");
+    let shown = err.to_string();
+    assert_eq!(err.key(), Some(key), "wrong key in: {shown}");
+    assert!(shown.contains(message), "`{message}` not in: {shown}");
+}
+
+/// A 2-thread runtime for tests that call the async reader.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }

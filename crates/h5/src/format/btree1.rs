@@ -83,26 +83,59 @@ async fn read_node(
     })
 }
 
-/// Addresses of the symbol table nodes (SNOD) of a group B-tree.
+/// Reads the nodes of one level at once (one round of requests), in order.
+async fn read_level(
+    src: &Source,
+    sizes: Sizes,
+    level: &[u64],
+    want_type: u8,
+    key_size: usize,
+) -> KResult<Vec<Node>> {
+    crate::io::together(
+        level
+            .iter()
+            .map(|&addr| read_node(src, sizes, addr, want_type, key_size)),
+    )
+    .await
+}
+
+/// Addresses of the symbol table nodes (SNOD) of a group B-tree, in key
+/// order. The nodes of each level are read together.
 pub(crate) async fn group_leaves(src: &Source, sizes: Sizes, root: u64) -> KResult<Vec<u64>> {
     let key = usize::from(sizes.length);
-    let mut out = Vec::new();
     let mut seen = HashSet::new();
-    let mut stack = vec![(root, MAX_DEPTH)];
-    while let Some((addr, budget)) = stack.pop() {
-        visit(&mut seen, addr)?;
-        let node = read_node(src, sizes, addr, 0, key).await?;
-        if node.level == 0 {
-            out.extend(node.children);
-        } else {
-            let b = descend(budget, node.level, addr)?;
-            stack.extend(node.children.into_iter().rev().map(|c| (c, b)));
+    let mut level = vec![root];
+    let mut budget = MAX_DEPTH;
+    loop {
+        for &addr in &level {
+            visit(&mut seen, addr)?;
         }
+        let nodes = read_level(src, sizes, &level, 0, key).await?;
+        let mut next = Vec::new();
+        let mut leaves = Vec::new();
+        for (node, &addr) in nodes.into_iter().zip(&level) {
+            if node.level == 0 {
+                leaves.extend(node.children);
+            } else {
+                descend(budget, node.level, addr)?;
+                next.extend(node.children);
+            }
+        }
+        if next.is_empty() {
+            return Ok(leaves);
+        }
+        if !leaves.is_empty() {
+            return Err(ErrorKind::corrupt(
+                "v1 B-tree with leaves at several depths",
+            ));
+        }
+        budget = descend(budget, 1, root)?;
+        level = next;
     }
-    Ok(out)
 }
 
 /// Chunks of a v1 chunk B-tree whose row extent meets `rows` (dimension 0).
+/// The nodes of each level that can hold such chunks are read together.
 pub(crate) async fn chunks(
     src: &Source,
     sizes: Sizes,
@@ -114,37 +147,45 @@ pub(crate) async fn chunks(
     let key_size = 8 + 8 * (rank + 1);
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    let mut stack = vec![(root, MAX_DEPTH)];
-    while let Some((addr, budget)) = stack.pop() {
-        visit(&mut seen, addr)?;
-        let node = read_node(src, sizes, addr, 1, key_size).await?;
-        let keys: Vec<(u32, u32, Vec<u64>)> = node
-            .keys
-            .iter()
-            .map(|k| parse_key(k, sizes, rank))
-            .collect::<KResult<_>>()?;
-        if node.level == 0 {
-            for (i, &child) in node.children.iter().enumerate() {
-                let (size, mask, off) = &keys[i];
-                if off[0] < rows.end && off[0].saturating_add(chunk[0]) > rows.start {
-                    out.push(ChunkRecord {
-                        offset: off.clone(),
-                        addr: child,
-                        size: u64::from(*size),
-                        mask: *mask,
-                    });
+    let mut level = vec![root];
+    let mut budget = MAX_DEPTH;
+    while !level.is_empty() {
+        for &addr in &level {
+            visit(&mut seen, addr)?;
+        }
+        let nodes = read_level(src, sizes, &level, 1, key_size).await?;
+        let mut next = Vec::new();
+        for (node, &addr) in nodes.iter().zip(&level) {
+            let keys: Vec<(u32, u32, Vec<u64>)> = node
+                .keys
+                .iter()
+                .map(|k| parse_key(k, sizes, rank))
+                .collect::<KResult<_>>()?;
+            if node.level == 0 {
+                for (i, &child) in node.children.iter().enumerate() {
+                    let (size, mask, off) = &keys[i];
+                    if off[0] < rows.end && off[0].saturating_add(chunk[0]) > rows.start {
+                        out.push(ChunkRecord {
+                            offset: off.clone(),
+                            addr: child,
+                            size: u64::from(*size),
+                            mask: *mask,
+                        });
+                    }
                 }
-            }
-        } else {
-            let b = descend(budget, node.level, addr)?;
-            for (i, &child) in node.children.iter().enumerate().rev() {
-                let lo = keys[i].2[0];
-                let hi = keys[i + 1].2[0];
-                if lo < rows.end && hi.saturating_add(chunk[0]) > rows.start {
-                    stack.push((child, b));
+            } else {
+                descend(budget, node.level, addr)?;
+                for (i, &child) in node.children.iter().enumerate() {
+                    let lo = keys[i].2[0];
+                    let hi = keys[i + 1].2[0];
+                    if lo < rows.end && hi.saturating_add(chunk[0]) > rows.start {
+                        next.push(child);
+                    }
                 }
             }
         }
+        budget = descend(budget, 1, root)?;
+        level = next;
     }
     out.sort_by(|a, b| a.offset.cmp(&b.offset));
     Ok(out)

@@ -120,6 +120,15 @@ pub(crate) async fn lookup(
         });
     }
     let mut out = match index {
+        ChunkIndex::Listed(recs) => recs
+            .iter()
+            .filter(|r| {
+                r.offset
+                    .first()
+                    .is_some_and(|&o| o < rows.end && o.saturating_add(g.chunk[0]) > rows.start)
+            })
+            .cloned()
+            .collect(),
         ChunkIndex::BTreeV1 => return btree1::chunks(src, sizes, addr, &g.chunk, rows).await,
         ChunkIndex::Single { filtered } => {
             let (size, mask) = filtered.unwrap_or((g.chunk_bytes(), 0));

@@ -61,7 +61,16 @@ pub enum Dtype {
         /// UTF-8 (else ASCII).
         utf8: bool,
     },
-    /// Any other class (compound, enum, opaque, reference, array, …): listed,
+    /// Enumerated type: named integer values. Read as its base integer (as
+    /// h5py does); the names are metadata.
+    Enum {
+        /// The integer type the values are stored as.
+        base: Box<Dtype>,
+        /// Member names and values, in declaration order (values beyond
+        /// `i64` saturate).
+        members: Vec<(String, i64)>,
+    },
+    /// Any other class (compound, opaque, reference, array, …): listed,
     /// but reading it is unsupported.
     Other {
         /// HDF5 class number.
@@ -76,15 +85,26 @@ impl Dtype {
     pub fn size(&self) -> usize {
         match self {
             Dtype::Int { size, .. } | Dtype::Float { size, .. } => usize::from(*size),
+            Dtype::Enum { base, .. } => base.size(),
             Dtype::FixedString { size, .. }
             | Dtype::Other { size, .. }
             | Dtype::VarString { size, .. } => *size as usize,
         }
     }
 
-    /// True for integer and float types.
+    /// True for integer and float types, and enumerations (read as their
+    /// base integer).
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Dtype::Int { .. } | Dtype::Float { .. })
+        matches!(self.numeric(), Dtype::Int { .. } | Dtype::Float { .. })
+    }
+
+    /// The type values are read as: an enumeration's base integer, else
+    /// the type itself.
+    pub fn numeric(&self) -> &Dtype {
+        match self {
+            Dtype::Enum { base, .. } => base,
+            other => other,
+        }
     }
 
     /// numpy's type string, e.g. `<f4`, `>i2`, `|S10`, `O` (vlen string).
@@ -112,6 +132,7 @@ impl Dtype {
             Dtype::Float { size, order } => format!("{}f{}", o(order, *size), size),
             Dtype::FixedString { size, .. } => format!("|S{size}"),
             Dtype::VarString { .. } => "|O".to_string(),
+            Dtype::Enum { base, .. } => base.typestr(),
             Dtype::Other { class, size } => format!("class{class}:{size}"),
         }
     }
@@ -141,6 +162,18 @@ impl fmt::Display for Dtype {
             Dtype::Float { size, order } => write!(f, "float{}{}", u32::from(*size) * 8, be(order)),
             Dtype::FixedString { size, .. } => write!(f, "string[{size}]"),
             Dtype::VarString { .. } => write!(f, "string (variable length)"),
+            Dtype::Enum { base, members } => {
+                write!(f, "enum {base} {{")?;
+                for (i, (name, value)) in members.iter().enumerate() {
+                    if i == 8 {
+                        write!(f, ", … {} more", members.len() - 8)?;
+                        break;
+                    }
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(f, "{sep}{name}={value}")?;
+                }
+                write!(f, "}}")
+            }
             Dtype::Other { class, size } => {
                 let name = match class {
                     2 => "time",
@@ -246,9 +279,43 @@ fn parse_at(c: &mut Cursor<'_>, depth: u32) -> KResult<Dtype> {
                 Ok(Dtype::Other { class, size })
             }
         }
-        2 | 4..=8 | 10 => Ok(Dtype::Other { class, size }),
+        8 => enumeration(c, depth, version, u16::from_le_bytes([b0, b1]), size),
+        2 | 4..=7 | 10 => Ok(Dtype::Other { class, size }),
         _ => Err(ErrorKind::corrupt(format!("datatype class {class}"))),
     }
+}
+
+/// The properties of an enumeration (class 8): the base type, then the
+/// member names (NUL-terminated, padded to a multiple of 8 bytes before
+/// version 3), then the member values in the base type.
+fn enumeration(c: &mut Cursor<'_>, depth: u32, version: u8, n: u16, size: u32) -> KResult<Dtype> {
+    let base = parse_at(c, depth + 1)?;
+    if !matches!(base, Dtype::Int { .. }) || base.size() != size as usize {
+        return Ok(Dtype::Other { class: 8, size });
+    }
+    let mut names = Vec::with_capacity(usize::from(n));
+    for _ in 0..n {
+        let start = c.pos();
+        let mut bytes = Vec::new();
+        loop {
+            match c.u8()? {
+                0 => break,
+                b => bytes.push(b),
+            }
+        }
+        if version < 3 {
+            let used = c.pos() - start;
+            c.skip(used.next_multiple_of(8) - used)?;
+        }
+        names.push(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    let raw = c.bytes(usize::from(n) * size as usize)?;
+    let mut values = vec![0i64; usize::from(n)];
+    crate::convert::convert(raw, &base, &mut values)?;
+    Ok(Dtype::Enum {
+        base: Box::new(base),
+        members: names.into_iter().zip(values).collect(),
+    })
 }
 
 fn pad_of(v: u8) -> StrPad {

@@ -32,6 +32,9 @@ pub(crate) enum ChunkIndex {
     /// Version-2 B-tree (several unlimited dimensions). Layout version 5
     /// (libhdf5 2.0) stores filtered chunk sizes in length-sized fields.
     BTreeV2 { wide_sizes: bool },
+    /// Every chunk, listed by an index (`magg_h5::DatasetDesc`): no lookup
+    /// reads the file. Sorted by offset.
+    Listed(std::sync::Arc<[super::btree1::ChunkRecord]>),
 }
 
 /// Where a dataset's raw data lives.

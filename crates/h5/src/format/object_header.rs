@@ -62,7 +62,9 @@ impl ObjectHeader {
 
 /// Reads and parses the object header at `addr`.
 pub(crate) async fn read(src: &Source, sizes: Sizes, addr: u64) -> KResult<ObjectHeader> {
-    let prefix = src.meta("object header", addr, 16).await?;
+    // Read behind: a group's B-tree and heap usually lie just before its
+    // header (or its continuation block), and are read next.
+    let prefix = src.meta_behind("object header", addr, 16).await?;
     let mut messages = Vec::new();
     let mut pending: Vec<(u64, u64)> = Vec::new();
     let mut seen: HashSet<u64> = HashSet::new();
@@ -104,7 +106,9 @@ pub(crate) async fn read(src: &Source, sizes: Sizes, addr: u64) -> KResult<Objec
             let (caddr, clen) = pending.remove(0);
             enter(&mut seen, caddr)?;
             cap(&mut total, clen)?;
-            let buf = src.meta("object header continuation", caddr, clen).await?;
+            let buf = src
+                .meta_behind("object header continuation", caddr, clen)
+                .await?;
             if buf.len() as u64 != clen || clen < 8 || buf.get(..4) != Some(b"OCHK") {
                 return Err(ErrorKind::BadSignature {
                     what: "object header continuation block",
@@ -151,7 +155,9 @@ pub(crate) async fn read(src: &Source, sizes: Sizes, addr: u64) -> KResult<Objec
             let (caddr, clen) = pending.remove(0);
             enter(&mut seen, caddr)?;
             cap(&mut total, clen)?;
-            let buf = src.meta("object header continuation", caddr, clen).await?;
+            let buf = src
+                .meta_behind("object header continuation", caddr, clen)
+                .await?;
             if (buf.len() as u64) < clen {
                 return Err(ErrorKind::Truncated {
                     what: "object header continuation",

@@ -11,7 +11,7 @@ pub(crate) const SHUFFLE: u16 = 2;
 pub(crate) const FLETCHER32: u16 = 3;
 
 /// One filter of a dataset's pipeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Filter {
     /// HDF5 filter id (1 deflate, 2 shuffle, 3 fletcher32, 4 szip, 32000+ registered).
     pub id: u16,

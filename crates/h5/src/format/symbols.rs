@@ -31,13 +31,18 @@ pub(crate) async fn local_heap(src: &Source, sizes: Sizes, addr: u64) -> KResult
     src.meta("local heap data", data, size).await
 }
 
-/// Links of one symbol table node, names looked up in `heap`.
-pub(crate) async fn snod_links(
-    src: &Source,
-    sizes: Sizes,
-    addr: u64,
-    heap: &[u8],
-) -> KResult<Vec<Link>> {
+/// One entry of a symbol table node, before its name is looked up.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Symbol {
+    name_off: usize,
+    obj: Option<u64>,
+    /// A soft link's target (heap offset), from the scratch pad.
+    soft: Option<usize>,
+}
+
+/// The entries of one symbol table node (names are looked up later with
+/// [`links`], so the node and the heap can be read at once).
+pub(crate) async fn snod_symbols(src: &Source, sizes: Sizes, addr: u64) -> KResult<Vec<Symbol>> {
     let head = src.meta("symbol table node", addr, 8).await?;
     let mut c = Cursor::new(&head, addr, sizes, "symbol table node");
     c.signature(*b"SNOD")?;
@@ -60,19 +65,33 @@ pub(crate) async fn snod_links(
         let cache_type = c.u32()?;
         c.skip(4)?;
         let scratch = c.bytes(16)?;
-        let name = heap_name(heap, name_off)?;
-        let target = if cache_type == 2 {
-            // Soft link: scratch pad holds the offset of the target in the heap.
-            let off = u32::from_le_bytes([scratch[0], scratch[1], scratch[2], scratch[3]]) as usize;
-            Target::Soft(heap_name(heap, off)?)
-        } else {
-            Target::Hard(obj.ok_or_else(|| {
-                ErrorKind::corrupt(format!("symbol '{name}' has an undefined address"))
-            })?)
-        };
-        out.push(Link { name, target });
+        // Soft link: the scratch pad holds the offset of the target in the heap.
+        let soft = (cache_type == 2)
+            .then(|| u32::from_le_bytes([scratch[0], scratch[1], scratch[2], scratch[3]]) as usize);
+        out.push(Symbol {
+            name_off,
+            obj,
+            soft,
+        });
     }
     Ok(out)
+}
+
+/// The links of symbol table entries, names looked up in `heap`.
+pub(crate) fn links(symbols: &[Symbol], heap: &[u8]) -> KResult<Vec<Link>> {
+    symbols
+        .iter()
+        .map(|s| {
+            let name = heap_name(heap, s.name_off)?;
+            let target = match s.soft {
+                Some(off) => Target::Soft(heap_name(heap, off)?),
+                None => Target::Hard(s.obj.ok_or_else(|| {
+                    ErrorKind::corrupt(format!("symbol '{name}' has an undefined address"))
+                })?),
+            };
+            Ok(Link { name, target })
+        })
+        .collect()
 }
 
 fn heap_name(heap: &[u8], off: usize) -> KResult<String> {

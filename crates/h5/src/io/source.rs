@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex};
 use bytes::{Bytes, BytesMut};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use object_store::ObjectStore;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
 use tokio::sync::Semaphore;
 
+use super::reader::{Backend, Identity, Reader};
 use super::stats::StatSink;
 use crate::error::{ErrorKind, KResult};
 
@@ -22,6 +23,7 @@ use crate::error::{ErrorKind, KResult};
 pub(crate) struct IoConfig {
     pub(crate) first_block: u64,
     pub(crate) read_ahead: u64,
+    pub(crate) read_behind: u64,
     pub(crate) max_gap: u64,
     pub(crate) max_request: u64,
     pub(crate) cache_limit: u64,
@@ -34,8 +36,9 @@ pub(crate) struct IoConfig {
 #[derive(Debug)]
 pub(crate) struct Source {
     state: Arc<State>,
-    sem: Arc<Semaphore>,
-    pub(crate) stats: StatSink,
+    /// This user's way to the bytes: its request limiter and counters
+    /// around the store.
+    pub(crate) reader: Reader,
     /// Coalesced responses that carried bytes between the ranges asked for
     /// (another dataset's chunks): a later read of those bytes is served
     /// from here instead of being fetched twice. This user's only.
@@ -54,10 +57,12 @@ struct Spare {
 /// What the users of one file share.
 #[derive(Debug)]
 pub(crate) struct State {
-    store: Arc<dyn ObjectStore>,
-    path: Path,
+    backend: Arc<Backend>,
     /// Object size in bytes.
     pub(crate) size: u64,
+    /// The object's identity: as the open's response told it (only the
+    /// size when the size was given), or as an index gave it.
+    pub(crate) identity: Identity,
     /// Base address: file addresses are relative to it.
     base: std::sync::atomic::AtomicU64,
     cache: Mutex<Cache>,
@@ -99,6 +104,14 @@ impl Cache {
             at = at.max(s + b.len() as u64);
         }
         at
+    }
+
+    /// The end of the last extent starting before `abs` (0 if none).
+    fn end_before(&self, abs: u64) -> u64 {
+        self.extents
+            .range(..abs)
+            .next_back()
+            .map_or(0, |(&s, b)| s + b.len() as u64)
     }
 
     /// The start of the first extent after `abs` (`u64::MAX` if none).
@@ -154,8 +167,9 @@ impl Cache {
 }
 
 impl Source {
-    /// Opens the object: one HEAD for the size (skipped when `size` is known),
-    /// then the generous first read into the cache.
+    /// Opens the object with the generous first read into the cache,
+    /// which also tells the object's size (no HEAD), unless `size` is
+    /// known.
     pub(crate) async fn open(
         store: Arc<dyn ObjectStore>,
         path: Path,
@@ -164,30 +178,58 @@ impl Source {
         stats: StatSink,
         cfg: IoConfig,
     ) -> KResult<Self> {
-        let size = match size {
-            Some(s) => s,
-            None => store.head(&path).await?.size,
+        let backend = Arc::new(Backend {
+            store,
+            path,
+            expect: None,
+        });
+        let reader = Reader::new(Arc::clone(&backend), sem, stats);
+        let want = cfg.first_block.max(cfg.read_ahead);
+        let (first, identity) = match size {
+            Some(size) if size.min(want) == 0 => (Bytes::new(), Identity::sized(size)),
+            Some(size) => (reader.read(0..size.min(want)).await?, Identity::sized(size)),
+            None => reader.first(want).await?,
         };
-        let src = Self {
+        let src = Self::fresh(backend, reader, identity, cfg);
+        src.insert_meta(0, &first);
+        Ok(src)
+    }
+
+    /// The object as an index described it, without a request: every
+    /// response is checked against `identity` (a mismatch is
+    /// [`ErrorKind::Stale`]).
+    pub(crate) fn described(
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+        identity: &Identity,
+        sem: Arc<Semaphore>,
+        stats: StatSink,
+        cfg: IoConfig,
+    ) -> Self {
+        let backend = Arc::new(Backend {
+            store,
+            path,
+            expect: Some(identity.clone()),
+        });
+        let reader = Reader::new(Arc::clone(&backend), sem, stats);
+        Self::fresh(backend, reader, identity.clone(), cfg)
+    }
+
+    /// A source with nothing cached yet.
+    fn fresh(backend: Arc<Backend>, reader: Reader, identity: Identity, cfg: IoConfig) -> Self {
+        Self {
             state: Arc::new(State {
-                store,
-                path,
-                size,
+                backend,
+                size: identity.size,
+                identity,
                 base: std::sync::atomic::AtomicU64::new(0),
                 cache: Mutex::new(Cache::default()),
                 inflight: Mutex::new(Vec::new()),
                 cfg,
             }),
-            sem,
-            stats,
+            reader,
             spare: Mutex::default(),
-        };
-        let first = src.size.min(src.cfg.first_block.max(src.cfg.read_ahead));
-        if first > 0 {
-            let bytes = src.get(0..first).await?;
-            src.insert_meta(0, &bytes);
         }
-        Ok(src)
     }
 
     /// The same file with another request limiter and other counters
@@ -195,10 +237,14 @@ impl Source {
     pub(crate) fn rebind(&self, sem: Arc<Semaphore>, stats: StatSink) -> Source {
         Source {
             state: Arc::clone(&self.state),
-            sem,
-            stats,
+            reader: Reader::new(Arc::clone(&self.backend), sem, stats),
             spare: Mutex::default(),
         }
+    }
+
+    /// This view's counters.
+    pub(crate) fn stats(&self) -> &StatSink {
+        &self.reader.meter
     }
 
     /// Bytes held by the metadata cache.
@@ -218,20 +264,13 @@ impl Source {
 
     /// One range request (bounded in flight, counted).
     pub(crate) async fn get(&self, range: Range<u64>) -> KResult<Bytes> {
-        fetch(
-            self.store.clone(),
-            self.path.clone(),
-            range,
-            self.sem.clone(),
-            self.stats.clone(),
-        )
-        .await
+        self.reader.read(range).await
     }
 
     /// Fetches the bytes of `abs..abs+len` not yet cached, and the
     /// read-ahead after them (up to the next cached or in-flight bytes),
     /// sharing requests already in flight, and caches what arrives.
-    async fn load_meta(&self, abs: u64, len: u64) -> KResult<()> {
+    async fn load_meta(&self, abs: u64, len: u64, behind: u64) -> KResult<()> {
         let end = abs + len;
         let mut waits: Vec<SharedFetch> = Vec::new();
         let mut mine: Vec<(Range<u64>, SharedFetch)> = Vec::new();
@@ -241,6 +280,17 @@ impl Source {
             // The gaps of the cache inside `abs..end`; the last one reads ahead.
             let mut gaps = Vec::new();
             let mut at = cache.covered_until(abs);
+            if at == abs && behind > 0 {
+                // Read behind too, down to the cached or in-flight bytes
+                // before `abs`.
+                let mut lo = abs.saturating_sub(behind).max(cache.end_before(abs));
+                for (r, _) in inflight.iter() {
+                    if r.end > lo && r.start < abs {
+                        lo = lo.max(r.end.min(abs));
+                    }
+                }
+                at = lo;
+            }
             while at < end {
                 let next = cache.next_start(at);
                 if next >= end {
@@ -264,16 +314,12 @@ impl Source {
                     waits.push(f.clone());
                     continue;
                 }
-                let fut = fetch(
-                    self.store.clone(),
-                    self.path.clone(),
-                    gap.clone(),
-                    self.sem.clone(),
-                    self.stats.clone(),
-                )
-                .map(|r| r.map_err(Arc::new))
-                .boxed()
-                .shared();
+                let reader = self.reader.clone();
+                let range = gap.clone();
+                let fut = async move { reader.read(range).await }
+                    .map(|r| r.map_err(Arc::new))
+                    .boxed()
+                    .shared();
                 inflight.push((gap.clone(), fut.clone()));
                 mine.push((gap, fut));
             }
@@ -330,6 +376,30 @@ impl Source {
     /// Metadata bytes at file address `addr` (relative to the base), through
     /// the metadata cache. Shorter than `len` only at the end of the file.
     pub(crate) async fn meta(&self, what: &'static str, addr: u64, len: u64) -> KResult<Bytes> {
+        self.meta_reading(what, addr, len, 0).await
+    }
+
+    /// [`Self::meta`], reading up to [`IoConfig::read_behind`] bytes
+    /// before `addr` too when it is not cached: for structures that
+    /// others usually precede (a group's B-tree and heap lie just before
+    /// its object header or continuation block).
+    pub(crate) async fn meta_behind(
+        &self,
+        what: &'static str,
+        addr: u64,
+        len: u64,
+    ) -> KResult<Bytes> {
+        self.meta_reading(what, addr, len, self.cfg.read_behind)
+            .await
+    }
+
+    async fn meta_reading(
+        &self,
+        what: &'static str,
+        addr: u64,
+        len: u64,
+        behind: u64,
+    ) -> KResult<Bytes> {
         const MAX_META: u64 = 64 << 20;
         if len > MAX_META {
             return Err(ErrorKind::TooLarge {
@@ -364,7 +434,7 @@ impl Source {
         if let Some(b) = self.spare_part(&(abs..abs + len)) {
             return Ok(b);
         }
-        self.load_meta(abs, len).await?;
+        self.load_meta(abs, len, behind).await?;
         if let Some(b) = self.cached(abs, len) {
             return Ok(b);
         }
@@ -441,30 +511,6 @@ impl Source {
         }
         Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
-}
-
-/// One counted range request, bounded by the semaphore.
-async fn fetch(
-    store: Arc<dyn ObjectStore>,
-    path: Path,
-    range: Range<u64>,
-    sem: Arc<Semaphore>,
-    stats: StatSink,
-) -> KResult<Bytes> {
-    let _permit = sem
-        .acquire()
-        .await
-        .map_err(|e| ErrorKind::Task(e.to_string()))?;
-    let want = range.end - range.start;
-    let bytes = store.get_range(&path, range.clone()).await?;
-    stats.request(bytes.len() as u64);
-    if bytes.len() as u64 != want {
-        return Err(ErrorKind::Truncated {
-            what: "range response",
-            addr: range.start,
-        });
-    }
-    Ok(bytes)
 }
 
 fn shared_error(e: &Arc<ErrorKind>) -> ErrorKind {
@@ -545,10 +591,12 @@ mod tests {
         assert!(c.get(395, 110).is_none());
     }
 
-    /// Random metadata reads against an in-memory object: every read
-    /// returns the object's bytes, and no byte is fetched twice.
+    /// Random metadata reads (with and without read-behind) against an
+    /// in-memory object: every read returns the object's bytes, and no
+    /// byte is fetched twice.
     #[tokio::test]
     async fn metadata_reads_are_exact_and_fetch_each_byte_once() {
+        use object_store::ObjectStoreExt;
         use object_store::memory::InMemory;
         const SIZE: u64 = 1 << 18;
         let data: Vec<u8> = (0..SIZE).map(|i| (i * 31 % 251) as u8).collect();
@@ -565,6 +613,7 @@ mod tests {
             IoConfig {
                 first_block: 1024,
                 read_ahead: 512,
+                read_behind: 256,
                 max_gap: 0,
                 max_request: 1 << 20,
                 cache_limit: 1 << 30,
@@ -582,7 +631,12 @@ mod tests {
         for _ in 0..2000 {
             let addr = next(SIZE);
             let len = 1 + next(2000);
-            let got = src.meta("test", addr, len).await.unwrap();
+            let got = if next(2) == 0 {
+                src.meta("test", addr, len).await
+            } else {
+                src.meta_behind("test", addr, len).await
+            }
+            .unwrap();
             let end = (addr + len).min(SIZE);
             assert_eq!(&got[..], &data[addr as usize..end as usize], "{addr} {len}");
         }

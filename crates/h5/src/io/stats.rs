@@ -1,15 +1,43 @@
-//! I/O counters: requests made, bytes fetched, bytes decompressed, chunks decoded.
+//! I/O counters: requests made, bytes fetched, rounds, bytes decompressed,
+//! chunks decoded.
+//!
+//! # Rounds
+//! A **round** counts dependent requests. Every request of a scope (a file
+//! view, a shard, a worker: one [`IoStats`]) gets a round number when it is
+//! *asked* (before it waits for a request permit):
+//!
+//! > round(r) = 1 + the highest round among the requests of the scope that
+//! > were answered before r was asked (0 when none was).
+//!
+//! The scope's `rounds` is the highest round of any answered request: the
+//! length of the longest chain r₁ → r₂ → … in which each request was asked
+//! only after the one before it was answered. A reader that needs the bytes
+//! of r₁ to know where r₂ is (object header → B-tree node → chunk) makes
+//! such a chain, so rounds bound from above the dependency depth of what
+//! was read; N requests asked together count 1, N asked one after the
+//! other's answer count N. Each link of a chain waits at least one
+//! request's latency, so with a first-byte latency L a scope spends at
+//! least `rounds × L` waiting: the number that matters on S3, where
+//! latency, not bytes, bounds a shard's wall time.
+//!
+//! Rounds are counted where a request is asked, not inside a backend
+//! ([`StatSink::measure`] wraps any request), so local files, S3 and HTTP
+//! are counted alike.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A snapshot of [`IoStats`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
-    /// Range requests sent to the store.
+    /// Range requests sent to the store (answered).
     pub requests: u64,
     /// Bytes those requests returned.
     pub bytes_fetched: u64,
+    /// Rounds: the longest chain of requests each asked after the previous
+    /// one was answered (see the module docs of `magg_h5::IoStats`).
+    pub rounds: u64,
     /// Bytes produced by the filter pipeline (decoded chunk bytes).
     pub bytes_decompressed: u64,
     /// Chunks run through the filter pipeline.
@@ -18,10 +46,14 @@ pub struct Counters {
 
 impl std::ops::Sub for Counters {
     type Output = Counters;
+    /// What happened between two snapshots of one scope. The rounds are
+    /// those the chain grew by: the rounds of reads made after the first
+    /// snapshot, once every earlier request was answered.
     fn sub(self, o: Counters) -> Counters {
         Counters {
             requests: self.requests - o.requests,
             bytes_fetched: self.bytes_fetched - o.bytes_fetched,
+            rounds: self.rounds.saturating_sub(o.rounds),
             bytes_decompressed: self.bytes_decompressed - o.bytes_decompressed,
             chunks_decoded: self.chunks_decoded - o.chunks_decoded,
         }
@@ -29,13 +61,19 @@ impl std::ops::Sub for Counters {
 }
 
 /// Live counters, shareable between files (`Arc<IoStats>`): a worker passes
-/// one to every [`crate::OpenOptions`] to get its aggregate.
+/// one to every [`crate::OpenOptions`] to get its aggregate. A scope made
+/// [`within`](IoStats::within) another also counts into it (a shard's
+/// counters into a worker's), each with its own rounds.
 #[derive(Debug, Default)]
 pub struct IoStats {
     requests: AtomicU64,
     bytes_fetched: AtomicU64,
     bytes_decompressed: AtomicU64,
     chunks_decoded: AtomicU64,
+    /// The highest round answered so far (= `rounds`, kept apart for
+    /// clarity of the protocol: asked reads it, answered raises it).
+    answered: AtomicU64,
+    parent: Option<Arc<IoStats>>,
 }
 
 impl IoStats {
@@ -44,18 +82,46 @@ impl IoStats {
         Arc::new(Self::default())
     }
 
+    /// New zeroed counters whose updates also go to `parent` (and its
+    /// parents). Rounds are counted per scope.
+    pub fn within(parent: &Arc<IoStats>) -> Arc<Self> {
+        Arc::new(IoStats {
+            parent: Some(Arc::clone(parent)),
+            ..IoStats::default()
+        })
+    }
+
     /// The current values.
     pub fn snapshot(&self) -> Counters {
         Counters {
             requests: self.requests.load(Ordering::Relaxed),
             bytes_fetched: self.bytes_fetched.load(Ordering::Relaxed),
+            rounds: self.answered.load(Ordering::Acquire),
             bytes_decompressed: self.bytes_decompressed.load(Ordering::Relaxed),
             chunks_decoded: self.chunks_decoded.load(Ordering::Relaxed),
         }
     }
+
+    /// This scope and its parents, innermost first.
+    fn chain(self: &Arc<Self>) -> impl Iterator<Item = &Arc<IoStats>> {
+        std::iter::successors(Some(self), |s| s.parent.as_ref())
+    }
 }
 
-/// The counters one file updates: its own, plus an optional shared aggregate.
+/// What a request returned, as far as the counters care.
+pub(crate) trait Fetched {
+    /// Bytes fetched.
+    fn fetched(&self) -> u64;
+}
+
+impl Fetched for bytes::Bytes {
+    fn fetched(&self) -> u64 {
+        self.len() as u64
+    }
+}
+
+/// The counters one file view updates: its own, plus an optional shared
+/// aggregate (with its parents).
 #[derive(Debug, Clone)]
 pub(crate) struct StatSink {
     own: Arc<IoStats>,
@@ -70,28 +136,143 @@ impl StatSink {
         }
     }
 
-    fn each(&self, f: impl Fn(&IoStats)) {
-        f(&self.own);
-        if let Some(s) = &self.shared {
-            f(s);
-        }
+    /// Every scope counted: own, then the shared one and its parents.
+    fn scopes(&self) -> impl Iterator<Item = &Arc<IoStats>> {
+        self.own
+            .chain()
+            .chain(self.shared.iter().flat_map(IoStats::chain))
     }
 
-    pub(crate) fn request(&self, bytes: u64) {
-        self.each(|s| {
-            s.requests.fetch_add(1, Ordering::Relaxed);
-            s.bytes_fetched.fetch_add(bytes, Ordering::Relaxed);
-        });
+    /// Runs one request, counting it: its round in every scope is fixed
+    /// now (when asked), and the scopes' answered rounds, requests and
+    /// bytes are updated when it succeeds. A failed request is not counted.
+    pub(crate) async fn measure<F, T>(&self, request: F) -> F::Output
+    where
+        F: Future<Output = Result<T, crate::error::ErrorKind>>,
+        T: Fetched,
+    {
+        let asked: Vec<u64> = self
+            .scopes()
+            .map(|s| s.answered.load(Ordering::Acquire) + 1)
+            .collect();
+        let out = request.await;
+        if let Ok(got) = &out {
+            let n = got.fetched();
+            for (s, round) in self.scopes().zip(asked) {
+                s.requests.fetch_add(1, Ordering::Relaxed);
+                s.bytes_fetched.fetch_add(n, Ordering::Relaxed);
+                s.answered.fetch_max(round, Ordering::AcqRel);
+            }
+        }
+        out
     }
 
     pub(crate) fn decoded(&self, bytes: u64) {
-        self.each(|s| {
+        for s in self.scopes() {
             s.chunks_decoded.fetch_add(1, Ordering::Relaxed);
             s.bytes_decompressed.fetch_add(bytes, Ordering::Relaxed);
-        });
+        }
     }
 
     pub(crate) fn snapshot(&self) -> Counters {
         self.own.snapshot()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use bytes::Bytes;
+    use std::time::Duration;
+
+    /// A request that answers `n` bytes after `ms` milliseconds.
+    async fn req(ms: u64, n: usize) -> Result<Bytes, ErrorKind> {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        Ok(Bytes::from(vec![0u8; n]))
+    }
+
+    #[tokio::test]
+    async fn dependent_requests_count_one_round_each() {
+        let sink = StatSink::new(None);
+        for _ in 0..5 {
+            sink.measure(req(2, 10)).await.unwrap();
+        }
+        let c = sink.snapshot();
+        assert_eq!((c.requests, c.bytes_fetched, c.rounds), (5, 50, 5));
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_count_one_round() {
+        let sink = StatSink::new(None);
+        let all = (0..8).map(|i| sink.measure(req(5 + i, 1)));
+        futures::future::try_join_all(all).await.unwrap();
+        let c = sink.snapshot();
+        assert_eq!((c.requests, c.rounds), (8, 1));
+    }
+
+    /// Two chains side by side (3 and 2 dependent requests), then one
+    /// request after both: the longest chain is 3 + 1.
+    #[tokio::test]
+    async fn rounds_are_the_longest_chain() {
+        let sink = StatSink::new(None);
+        let chain = |n: usize| {
+            let sink = &sink;
+            async move {
+                for _ in 0..n {
+                    sink.measure(req(3, 1)).await.unwrap();
+                }
+            }
+        };
+        futures::join!(chain(3), chain(2));
+        assert_eq!(sink.snapshot().rounds, 3);
+        sink.measure(req(1, 1)).await.unwrap();
+        assert_eq!(sink.snapshot().rounds, 4);
+        assert_eq!(sink.snapshot().requests, 6);
+    }
+
+    /// A request asked before another's answer does not depend on it, even
+    /// when it is answered later.
+    #[tokio::test]
+    async fn overlapping_requests_do_not_chain() {
+        let sink = StatSink::new(None);
+        let slow = sink.measure(req(30, 1));
+        let fast_then_next = async {
+            sink.measure(req(1, 1)).await.unwrap();
+            sink.measure(req(1, 1)).await.unwrap();
+        };
+        let (a, ()) = futures::join!(slow, fast_then_next);
+        a.unwrap();
+        assert_eq!(sink.snapshot().rounds, 2);
+    }
+
+    #[tokio::test]
+    async fn scopes_count_their_own_rounds_and_share_totals() {
+        let worker = IoStats::new();
+        let shard = IoStats::within(&worker);
+        // Two files of the shard: one chain of 2, one of 1, concurrently.
+        let a = StatSink::new(Some(Arc::clone(&shard)));
+        let b = StatSink::new(Some(Arc::clone(&shard)));
+        let chain_a = async {
+            a.measure(req(3, 4)).await.unwrap();
+            a.measure(req(3, 4)).await.unwrap();
+        };
+        let ((), r) = futures::join!(chain_a, b.measure(req(20, 2)));
+        r.unwrap();
+        assert_eq!(a.snapshot().rounds, 2);
+        assert_eq!(b.snapshot().rounds, 1);
+        let s = shard.snapshot();
+        assert_eq!((s.requests, s.bytes_fetched, s.rounds), (3, 10, 2));
+        assert_eq!(worker.snapshot(), s);
+        // A failed request counts nowhere.
+        let failed = a
+            .measure(async { Err::<Bytes, _>(ErrorKind::Fetch("x".into())) })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(shard.snapshot().requests, 3);
+        assert_eq!(
+            (a.snapshot() - Counters::default()).requests,
+            a.snapshot().requests
+        );
     }
 }

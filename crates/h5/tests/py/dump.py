@@ -41,6 +41,8 @@ for fname in sys.argv[2:]:
         objects.append({"path": "/", "kind": "group", "attrs": attrs(f)})
         for name, obj in items:
             path = "/" + name
+            if isinstance(obj, h5py.Datatype):
+                continue  # a committed datatype: not data
             if isinstance(obj, h5py.Group):
                 objects.append({"path": path, "kind": "group", "attrs": attrs(obj)})
                 continue

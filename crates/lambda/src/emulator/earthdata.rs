@@ -81,11 +81,11 @@ impl EarthdataServer {
         });
         let (a, b) = (Arc::clone(&shared), Arc::clone(&shared));
         let tasks = vec![
-            tokio::spawn(super::http::serve(daac, move |req| {
+            tokio::spawn(super::http::serve(daac, None, move |req| {
                 let s = Arc::clone(&a);
                 async move { s.daac(&req) }
             })),
-            tokio::spawn(super::http::serve(login, move |req| {
+            tokio::spawn(super::http::serve(login, None, move |req| {
                 let s = Arc::clone(&b);
                 async move { s.login(&req) }
             })),

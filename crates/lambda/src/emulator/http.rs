@@ -2,6 +2,8 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -11,13 +13,31 @@ use hyper_util::rt::TokioIo;
 
 pub(super) type Resp = Response<Full<Bytes>>;
 
-/// Serves `handler` on every connection accepted by `listener`, forever.
-pub(super) async fn serve<F, Fut>(listener: tokio::net::TcpListener, handler: F)
-where
+/// Serves `handler` on every connection accepted by `listener`, forever,
+/// counting the connections in `accepted`. An accept that fails for want
+/// of file descriptors is retried after a moment (the client's connect
+/// waits in the queue), not the end of the server.
+pub(super) async fn serve<F, Fut>(
+    listener: tokio::net::TcpListener,
+    accepted: Option<Arc<AtomicU64>>,
+    handler: F,
+) where
     F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Resp> + Send + 'static,
 {
-    while let Ok((stream, _)) = listener.accept().await {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) if e.raw_os_error() == Some(24) || e.raw_os_error() == Some(23) => {
+                eprintln!("emulator: accept: {e}; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+            Err(_) => return,
+        };
+        if let Some(n) = &accepted {
+            n.fetch_add(1, Ordering::SeqCst);
+        }
         let handler = handler.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {

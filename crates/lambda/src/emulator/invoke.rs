@@ -14,7 +14,19 @@ use tokio::sync::oneshot;
 use super::http::{Resp, body, respond};
 use super::{Fault, Outcome, Pending, Shared};
 
+/// Counts one Invoke request in flight while it lives.
+struct InFlight<'a>(&'a Shared);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.requests.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
+    let n = shared.requests.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.peak_requests.fetch_max(n, Ordering::SeqCst);
+    let _in_flight = InFlight(&shared);
     let path = req.uri().path().to_string();
     let name = path
         .strip_prefix("/2015-03-31/functions/")
@@ -39,18 +51,14 @@ pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
             &format!("Function not found: arn:aws:lambda:us-east-1:000000000000:function:{name}"),
         );
     }
-    let shard = serde_json::from_slice::<serde_json::Value>(&payload)
-        .ok()
-        .and_then(|v| v["shard"].as_u64());
+    let event = serde_json::from_slice::<serde_json::Value>(&payload).unwrap_or_default();
+    let shard = event["shard"].as_u64();
     let id = format!("emu-{}", shared.ids.fetch_add(1, Ordering::SeqCst));
     let fault = shared.fault_for(shard);
     match fault {
         Some(Fault::Throttle) => {
-            return aws_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TooManyRequestsException",
-                "Rate Exceeded.",
-            );
+            shared.synthetic.throttle();
+            return throttled();
         }
         Some(Fault::ServerError) => {
             return aws_error(
@@ -68,6 +76,18 @@ pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
             return timed_out(&shared, &id, Instant::now(), tail);
         }
         Some(Fault::Crash) | None => {}
+    }
+    if let Some(syn) = &shared.opts.synthetic {
+        let crash = fault == Some(Fault::Crash);
+        let Some(running) = shared.synthetic.admit(syn) else {
+            if crash {
+                shared.give_back(shard, Fault::Crash);
+            }
+            return throttled();
+        };
+        let answer = synthetic(&shared, syn, &event, &id, crash, tail).await;
+        drop(running);
+        return answer;
     }
     let (reply, answer) = oneshot::channel();
     let start = Instant::now();
@@ -103,6 +123,47 @@ pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
             ok(b.to_string().into(), Some("Unhandled"), log(start))
         }
     }
+}
+
+/// 429 for the account's concurrency, as Lambda answers it.
+fn throttled() -> Resp {
+    aws_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequestsException",
+        "Rate Exceeded.",
+    )
+}
+
+/// The synthetic function, admitted under the quota: answered after its
+/// delay (or crashed after it).
+async fn synthetic(
+    shared: &Shared,
+    syn: &super::Synthetic,
+    event: &serde_json::Value,
+    id: &str,
+    crash: bool,
+    tail: bool,
+) -> Resp {
+    let start = Instant::now();
+    let granules = event["granules"].as_array().map_or(0, Vec::len);
+    let delay = syn.delay(granules);
+    if delay > shared.opts.timeout {
+        tokio::time::sleep(shared.opts.timeout).await;
+        return timed_out(shared, id, start, tail);
+    }
+    tokio::time::sleep(delay).await;
+    let log = tail.then(|| log_tail(shared, id, start));
+    if crash {
+        shared.crashes.fetch_add(1, Ordering::SeqCst);
+        let b = json!({
+            "errorType": "Runtime.ExitError",
+            "errorMessage": format!("RequestId: {id} Error: Runtime exited with error: signal: killed"),
+        });
+        return ok(b.to_string().into(), Some("Unhandled"), log);
+    }
+    shared.synthetic.completed.fetch_add(1, Ordering::SeqCst);
+    let body = super::synthetic::answer(syn, event, start.elapsed());
+    ok(body.into(), None, log)
 }
 
 fn timed_out(shared: &Shared, id: &str, start: Instant, tail: bool) -> Resp {

@@ -11,6 +11,18 @@
 //! 5xx, function timeouts, hangs (no answer at all) and crashes (the
 //! worker process is killed while it holds the invocation).
 //!
+//! [`Synthetic`] mode plays the function itself, with no worker process:
+//! each invocation is answered after a delay that grows with its granules,
+//! under a concurrency quota (429 beyond it) and bursts of 429s; the
+//! injected faults apply too (a crash answers `Runtime.ExitError` after
+//! the delay). [`synthetic::shard_map`] makes a map of fake shards for it.
+//!
+//! Counters: Invoke calls per shard, invocations dispatched, crashes,
+//! connections accepted by the Invoke API (a client that reuses its
+//! connections opens no more than it has requests in flight), the most
+//! requests in flight at once, and in synthetic mode the most executions
+//! running at once, throttles and completions.
+//!
 //! [`earthdata`]: a loopback DAAC `s3credentials` endpoint and Earthdata
 //! login host, for the credentials flow.
 
@@ -18,15 +30,19 @@ pub mod earthdata;
 mod http;
 mod invoke;
 mod sandbox;
+pub mod synthetic;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+
+pub use synthetic::Synthetic;
 
 /// A fault to inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +80,27 @@ pub struct EmulatorOptions {
     pub worker_logs: bool,
     /// Faults: (shard, fault, how many of the shard's first invocations).
     pub faults: Vec<(u64, Fault, u32)>,
+    /// Play the function here instead of in worker processes (`command`
+    /// and `sandboxes` are then unused).
+    pub synthetic: Option<Synthetic>,
+}
+
+impl EmulatorOptions {
+    /// A synthetic function named `function` (no worker process), with
+    /// a 15-minute function timeout.
+    pub fn synthetic(function: impl Into<String>, synthetic: Synthetic) -> Self {
+        EmulatorOptions {
+            function: function.into(),
+            command: Vec::new(),
+            env: Vec::new(),
+            sandboxes: 0,
+            memory_mb: 2048,
+            timeout: Duration::from_mins(15),
+            worker_logs: false,
+            faults: Vec::new(),
+            synthetic: Some(synthetic),
+        }
+    }
 }
 
 /// How a dispatched invocation ended.
@@ -92,6 +129,10 @@ struct Shared {
     ids: AtomicU64,
     crashes: AtomicU64,
     dispatched: AtomicU64,
+    accepted: Arc<AtomicU64>,
+    requests: AtomicUsize,
+    peak_requests: AtomicUsize,
+    synthetic: synthetic::Counters,
 }
 
 impl Shared {
@@ -104,22 +145,35 @@ impl Shared {
         rule.2 -= 1;
         Some(rule.1)
     }
+
+    /// Puts back a fault taken for an invocation that never reached the
+    /// function (throttled first).
+    fn give_back(&self, shard: Option<u64>, fault: Fault) {
+        let Some(shard) = shard else { return };
+        let mut faults = self.faults.lock().expect("lock");
+        if let Some(rule) = faults.iter_mut().find(|r| r.0 == shard && r.1 == fault) {
+            rule.2 = rule.2.saturating_add(1);
+        }
+    }
 }
 
 /// A running emulator; stops (and kills its workers) on drop.
 pub struct Emulator {
     /// The Invoke API endpoint, `http://127.0.0.1:PORT`.
     pub endpoint: String,
-    shared: std::sync::Arc<Shared>,
+    shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Emulator {
     /// Binds the Invoke API and one Runtime API per sandbox on loopback and
-    /// starts the worker processes.
+    /// starts the worker processes (none in synthetic mode). Raises this
+    /// process's soft open-file limit to the hard one: every connection a
+    /// client opens is a file here too.
     pub async fn start(opts: EmulatorOptions) -> std::io::Result<Emulator> {
+        let _ = magg_run::raise_open_file_limit();
         let (tx, rx) = mpsc::unbounded_channel();
-        let shared = std::sync::Arc::new(Shared {
+        let shared = Arc::new(Shared {
             faults: Mutex::new(opts.faults.clone()),
             opts,
             seen: Mutex::new(HashMap::new()),
@@ -128,16 +182,26 @@ impl Emulator {
             ids: AtomicU64::new(0),
             crashes: AtomicU64::new(0),
             dispatched: AtomicU64::new(0),
+            accepted: Arc::new(AtomicU64::new(0)),
+            requests: AtomicUsize::new(0),
+            peak_requests: AtomicUsize::new(0),
+            synthetic: synthetic::Counters::default(),
         });
         let mut tasks = Vec::new();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        // A deep accept queue: thousands of clients may connect at once.
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind("127.0.0.1:0".parse().expect("an address"))?;
+        let listener = socket.listen(4096)?;
         let endpoint = format!("http://{}", listener.local_addr()?);
-        let s = std::sync::Arc::clone(&shared);
-        tasks.push(tokio::spawn(http::serve(listener, move |req| {
-            invoke::handle(std::sync::Arc::clone(&s), req)
+        let s = Arc::clone(&shared);
+        let counter = Some(Arc::clone(&shared.accepted));
+        tasks.push(tokio::spawn(http::serve(listener, counter, move |req| {
+            invoke::handle(Arc::clone(&s), req)
         })));
-        for _ in 0..shared.opts.sandboxes.max(1) {
-            tasks.extend(sandbox::start(std::sync::Arc::clone(&shared)).await?);
+        if shared.opts.synthetic.is_none() {
+            for _ in 0..shared.opts.sandboxes.max(1) {
+                tasks.extend(sandbox::start(Arc::clone(&shared)).await?);
+            }
         }
         Ok(Emulator {
             endpoint,
@@ -162,9 +226,36 @@ impl Emulator {
         self.shared.dispatched.load(Ordering::SeqCst)
     }
 
-    /// Worker processes that exited while holding an invocation.
+    /// Worker processes that exited while holding an invocation (in
+    /// synthetic mode: crashes answered).
     pub fn crashes(&self) -> u64 {
         self.shared.crashes.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted by the Invoke API.
+    pub fn connections(&self) -> u64 {
+        self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// The most Invoke requests in flight at once (throttled ones
+    /// included).
+    pub fn peak_requests(&self) -> usize {
+        self.shared.peak_requests.load(Ordering::SeqCst)
+    }
+
+    /// Synthetic mode: the most executions running at once.
+    pub fn peak_running(&self) -> usize {
+        self.shared.synthetic.peak_running.load(Ordering::SeqCst)
+    }
+
+    /// Invocations answered 429 (quota, bursts, injected throttles).
+    pub fn throttled(&self) -> u64 {
+        self.shared.synthetic.throttled.load(Ordering::SeqCst)
+    }
+
+    /// Synthetic mode: executions that ran to their answer.
+    pub fn completed(&self) -> u64 {
+        self.shared.synthetic.completed.load(Ordering::SeqCst)
     }
 }
 

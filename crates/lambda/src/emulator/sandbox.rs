@@ -28,7 +28,7 @@ pub(super) async fn start(shared: Arc<Shared>) -> std::io::Result<[JoinHandle<()
     let addr = listener.local_addr()?.to_string();
     let sandbox = Arc::new(Sandbox::default());
     let (s, b) = (Arc::clone(&shared), Arc::clone(&sandbox));
-    let server = tokio::spawn(super::http::serve(listener, move |req| {
+    let server = tokio::spawn(super::http::serve(listener, None, move |req| {
         runtime_api(Arc::clone(&s), Arc::clone(&b), req)
     }));
     let supervisor = tokio::spawn(supervise(shared, sandbox, addr));

@@ -20,9 +20,17 @@ use object_store::{ObjectStore, ObjectStoreExt};
 pub(crate) const SHARDS: [u64; 3] = [32771, 32776, 33075];
 pub(crate) const FUNCTION: &str = "magg-worker";
 
-/// moto with the sample granules in `granules/` and an empty `out` bucket.
+/// Temporary credentials (as Earthdata hands out) that the S3 server also
+/// accepts, signed with this secret.
+#[allow(dead_code)] // not every test binary hands out credentials
+pub(crate) const TEMP_KEY: &str = "ASIATEMPORARYTEST";
+/// The secret of [`TEMP_KEY`].
+pub(crate) const TEMP_SECRET: &str = "SeCrEt-xyzzy-0042";
+
+/// The S3 server with the sample granules in `granules/` and an empty
+/// `out` bucket.
 pub(crate) fn s3_with_granules() -> (S3Server, Vec<GranuleSource>) {
-    let s3 = S3Server::start();
+    let s3 = S3Server::start_accepting(&[(TEMP_KEY, TEMP_SECRET)]);
     s3.create_bucket("granules");
     s3.create_bucket("out");
     let granules = magg_testkit::sample_granules()
@@ -51,9 +59,24 @@ pub(crate) fn sample_tasks(granules: &[GranuleSource]) -> Vec<Task> {
         .collect()
 }
 
-/// A new store at `s3://out/{name}` for the default config.
+/// A new store at `s3://out/{name}` for the default config, spanning the
+/// sample shards.
+#[allow(dead_code)] // not every test binary uses both
 pub(crate) async fn new_store(s3: &S3Server, name: &str) -> Arc<OutputStore> {
-    let spec = store_spec(&AggConfig::atl06_default(), &[], serde_json::Map::new()).unwrap();
+    let shards = SHARDS.map(|n| magg_morton::encode(6, n).unwrap());
+    new_store_for(s3, name, &shards).await
+}
+
+/// A new store at `s3://out/{name}` for the default config, spanning
+/// `shards` (order-6 morton words).
+pub(crate) async fn new_store_for(s3: &S3Server, name: &str, shards: &[u64]) -> Arc<OutputStore> {
+    let spec = store_spec(
+        &AggConfig::atl06_default(),
+        &[],
+        shards,
+        serde_json::Map::new(),
+    )
+    .unwrap();
     let location = Location::parse_with(&s3.url("out", name), s3.store_options()).unwrap();
     Arc::new(
         OutputStore::create_at(&location, &spec, CreateMode::New)
@@ -100,6 +123,7 @@ pub(crate) async fn emulator(
         timeout: Duration::from_mins(2),
         worker_logs: std::env::var_os("MAGG_WORKER_LOGS").is_some(),
         faults,
+        synthetic: None,
     })
     .await
     .unwrap()

@@ -63,10 +63,11 @@ pub(crate) struct Args {
     /// the date window and the file-name check still apply.
     #[arg(long)]
     no_track_search: bool,
-    /// Build from granule files instead of CMR: a directory of `.h5`, a
-    /// text file listing paths/URLs, or one file. With `--cycles` or
-    /// `--temporal`, only the files of those windows (by file name);
-    /// without, one window: their cycle if all names say the same one.
+    /// Build from granule files instead of CMR: a directory of `.h5`, an
+    /// `s3://bucket/prefix/` (its `.h5` objects), a text file listing
+    /// paths/URLs, or one file. With `--cycles` or `--temporal`, only the
+    /// files of those windows (by file name); without, one window: their
+    /// cycle if all names say the same one.
     #[arg(long)]
     granules: Option<String>,
     /// Granule files read at once (with `--granules`).
@@ -77,6 +78,30 @@ pub(crate) struct Args {
     /// under a shard only where one of its child cells touches the region.
     #[arg(long)]
     all_observations: bool,
+    /// Where `--granules` writes the chunk index of the granules (the
+    /// datasets the config reads: byte ranges, filters, types, and where
+    /// each block of rows lies), for `magg run --chunk-index`. Default:
+    /// beside `--out`, `NAME.chunks.json.gz` (gzip when it ends in `.gz`).
+    #[arg(long, conflicts_with = "no_chunk_index")]
+    chunk_index: Option<String>,
+    /// Do not build the chunk index.
+    #[arg(long)]
+    no_chunk_index: bool,
+    /// Pipeline config whose datasets the chunk index describes (YAML;
+    /// default: the built-in ATL06 config).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// Where the chunk index goes by default: beside the shard map.
+pub(crate) fn default_chunk_index(out: &std::path::Path) -> String {
+    let stem = out.file_stem().map_or_else(
+        || "shards".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    out.with_file_name(format!("{stem}.chunks.json.gz"))
+        .display()
+        .to_string()
 }
 
 pub(crate) fn run(args: &Args) -> Result<()> {
@@ -98,24 +123,58 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     )?;
     let runtime = tokio::runtime::Runtime::new()?;
     let (map, note) = if let Some(list) = &args.granules {
-        let urls = local::granule_list(list)?;
+        let urls = runtime.block_on(local::granule_list(list))?;
         if urls.is_empty() {
             bail!("no granule files in {list}");
         }
         let plan = asked.unwrap_or_else(|| WindowPlan::from_names(urls.iter().map(String::as_str)));
         let layout = local::Layout::atl06();
-        let mut map = runtime.block_on(local::build_in(
-            &urls,
-            &plan,
-            &region,
-            &region_moc,
-            &spec,
-            &layout,
-            args.concurrency,
-        ))?;
+        let (mut map, note) = if args.no_chunk_index {
+            let map = runtime.block_on(local::build_in(
+                &urls,
+                &plan,
+                &region,
+                &region_moc,
+                &spec,
+                &layout,
+                args.concurrency,
+            ))?;
+            (map, format!("{} files read", urls.len()))
+        } else {
+            let config = match &args.config {
+                Some(p) => magg_agg::AggConfig::from_path(p)?,
+                None => magg_agg::AggConfig::atl06_default(),
+            };
+            let index_spec = config.index_spec(magg_index::DEFAULT_SUMMARY_ORDER);
+            let (map, pass) = runtime.block_on(local::build_indexed_in(
+                &urls,
+                &plan,
+                &region,
+                &region_moc,
+                &spec,
+                (&layout, &index_spec),
+                args.concurrency,
+            ))?;
+            let at = args
+                .chunk_index
+                .clone()
+                .unwrap_or_else(|| default_chunk_index(&args.out));
+            runtime.block_on(pass.index.write(&at))?;
+            for why in &pass.skipped {
+                eprintln!("chunk index: left out: {why}");
+            }
+            let note = format!(
+                "{} files read in {} requests, {:.1} MB; chunk index of {} granules -> {at}",
+                urls.len(),
+                pass.io.requests,
+                pass.io.bytes_fetched as f64 / 1e6,
+                pass.index.len()
+            );
+            (map, note)
+        };
         map.query.short_name = Some(args.short_name.clone());
         map.query.version = Some(args.version.clone());
-        (map, format!("{} files listed", urls.len()))
+        (map, note)
     } else {
         let plan = asked.context("give --cycles, --temporal, or --granules")?;
         let mut template = GranuleQuery::new(&args.short_name, &args.version);

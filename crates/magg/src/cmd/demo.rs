@@ -92,25 +92,42 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         let opts = JobOptions {
             store: store.clone(),
             workers: args.workers.unwrap_or_else(super::run::default_workers),
-            granule_concurrency: 4,
+            granule_concurrency: magg_agg::DEFAULT_GRANULE_CONCURRENCY,
             beam_concurrency: magg_agg::DEFAULT_BEAM_CONCURRENCY,
             selection: Selection::default(),
             mode: StoreMode::Overwrite,
             pyramid: Vec::new(),
             quiet: args.quiet,
             io: magg_h5::IoPolicy::default(),
+            chunk_index: None,
         };
         let stop = super::run::stop_on_signal();
         anyhow::Ok(magg_run::run_local(&map, AggConfig::atl06_default(), &opts, stop).await?)
     })?;
-    super::run::finish(&report, &out.join("results.json"))?;
+    let results = out.join("results.json");
+    let written = report
+        .write_json(&results)
+        .map(|()| vec![results.display().to_string()])
+        .map_err(|e| format!("writing results JSON {}: {e}", results.display()));
+    super::run::finish(&report, written)?;
     println!("store: {store}");
     println!("open it in Python:");
-    println!("    import xarray as xr, xdggs");
-    println!(
-        "    ds = xr.open_zarr({store:?}, group=\"12\", consolidated=False).pipe(xdggs.decode)"
-    );
-    println!("    print(ds.h_mean.dropna(\"cells\") if \"cells\" in ds.dims else ds)");
+    for line in python_snippet(&store) {
+        println!("    {line}");
+    }
     super::plot::demo_map(&store, &out.join("demo.png"))?;
     Ok(())
+}
+
+/// The Python lines `magg demo` prints: open the order-12 group as a user
+/// would (no flags; the store's consolidated metadata makes it one read),
+/// decode the DGGS coordinate, keep the cells with data. The same steps are
+/// what `magg bench open` times.
+pub(crate) fn python_snippet(store: &str) -> [String; 4] {
+    [
+        "import xarray as xr, xdggs".to_string(),
+        format!("ds = xr.open_zarr({store:?}, group=\"12\").pipe(xdggs.decode)"),
+        "cells = ds.isel(cells=ds[\"count\"].values > 0)  # the cells with data".to_string(),
+        "print(cells.h_mean)".to_string(),
+    ]
 }

@@ -164,7 +164,7 @@ fn describe(ds: &Dataset) -> String {
     for f in ds.filters() {
         write!(s, " {f}").expect("write to String");
     }
-    let fill = match ds.dtype() {
+    let fill = match ds.dtype().numeric() {
         Dtype::Int { signed: true, .. } => ds.fill_value_as::<i64>().map(|v| v.to_string()),
         Dtype::Int { signed: false, .. } => ds.fill_value_as::<u64>().map(|v| v.to_string()),
         Dtype::Float { size: 8, .. } => ds.fill_value_as::<f64>().map(|v| format!("{v:?}")),
@@ -198,7 +198,7 @@ fn attr_text(a: &magg_h5::Attribute) -> String {
 /// Values as text: integers exactly, floats as the shortest text that
 /// reads back to the same stored value (exponent form when large).
 async fn value_strings(ds: &Dataset, rows: Range<u64>) -> anyhow::Result<(Vec<String>, bool)> {
-    Ok(match ds.dtype() {
+    Ok(match ds.dtype().numeric() {
         Dtype::Float { size: 8, .. } => (
             ds.read_rows::<f64>(rows)
                 .await?

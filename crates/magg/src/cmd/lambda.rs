@@ -9,7 +9,9 @@ use anyhow::{Context, Result, bail};
 use magg_agg::AggConfig;
 use magg_catalog::ShardMap;
 use magg_lambda::estimate::{Assumptions, Measured, project};
-use magg_lambda::{Arch, ClientOptions, LambdaOptions, RetryPolicy, US_EAST_1};
+use magg_lambda::{
+    Arch, ClientOptions, DEFAULT_CONCURRENCY, FanOut, LambdaOptions, RetryPolicy, US_EAST_1,
+};
 use magg_run::{JobOptions, RunReport};
 
 /// Options of the Lambda executor.
@@ -25,7 +27,11 @@ pub(crate) struct LambdaArgs {
     /// AWS region (default: AWS_REGION or the profile's).
     #[arg(long)]
     region: Option<String>,
-    /// Concurrent invocations (default 1700; `--workers` also sets it).
+    /// Concurrent invocations asked for (default 1700; `--workers` also
+    /// sets it). Fewer run when the account's quota throttles (the
+    /// in-flight limit follows it) or the open-file limit cannot hold a
+    /// connection each (said once at start); the summary gives what was
+    /// reached.
     #[arg(long)]
     pub(crate) concurrency: Option<usize>,
     /// The function's memory size, MB (cost report).
@@ -38,12 +44,24 @@ pub(crate) struct LambdaArgs {
     /// else AWS's).
     #[arg(long)]
     endpoint_url: Option<String>,
-    /// Invocations per shard at most.
+    /// Invocations per shard at most for function errors, 5xx, network
+    /// errors and timeouts (throttles do not count: see
+    /// --throttle-budget).
     #[arg(long, default_value_t = 5)]
     max_attempts: u32,
     /// Seconds one invocation may take before it is retried.
     #[arg(long, default_value_t = 905)]
     invoke_timeout: u64,
+    /// Throttled shards (429, EC2/ENI limits) are invoked again while the
+    /// run makes progress; they fail once no invocation has been accepted
+    /// or running for this many seconds.
+    #[arg(long, default_value_t = RetryPolicy::default().throttle_budget.as_secs_f64())]
+    throttle_budget: f64,
+    /// New invocations started per second at most (paces the first wave;
+    /// Lambda allows 10 synchronous invocation requests per second per
+    /// unit of concurrency quota).
+    #[arg(long, default_value_t = FanOut::new(1).starts_per_second)]
+    invoke_rate: f64,
     /// Earthdata DAAC `s3credentials` URL: fetch temporary S3 credentials
     /// once (login from EARTHDATA_USERNAME/PASSWORD or ~/.netrc) and hand
     /// them to the workers.
@@ -76,10 +94,33 @@ impl LambdaArgs {
         self.concurrency.unwrap_or(opts.workers)
     }
 
+    /// Shards in flight when neither --concurrency nor --workers is given.
+    pub(crate) fn default_workers(&self) -> usize {
+        if self.is_lambda() {
+            DEFAULT_CONCURRENCY
+        } else {
+            super::run::default_workers()
+        }
+    }
+
     fn options(&self) -> Result<LambdaOptions> {
         let Some(function) = self.function.clone() else {
             bail!("--executor lambda needs --function NAME");
         };
+        let throttle_budget = std::time::Duration::try_from_secs_f64(self.throttle_budget)
+            .ok()
+            .with_context(|| {
+                format!(
+                    "--throttle-budget {}: expected seconds",
+                    self.throttle_budget
+                )
+            })?;
+        if !(self.invoke_rate > 0.0 && self.invoke_rate.is_finite()) {
+            bail!(
+                "--invoke-rate {}: expected a positive number",
+                self.invoke_rate
+            );
+        }
         Ok(LambdaOptions {
             function,
             client: ClientOptions {
@@ -92,8 +133,10 @@ impl LambdaArgs {
             retry: RetryPolicy {
                 max_attempts: self.max_attempts,
                 timeout: std::time::Duration::from_secs(self.invoke_timeout),
+                throttle_budget,
                 ..RetryPolicy::default()
             },
+            starts_per_second: self.invoke_rate,
             earthdata_credentials: self.earthdata_credentials.clone(),
             earthdata_login_host: self.earthdata_login_host.clone(),
         })

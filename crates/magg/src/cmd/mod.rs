@@ -4,6 +4,7 @@ pub(crate) mod bench;
 pub(crate) mod catalog;
 pub(crate) mod cell;
 pub(crate) mod demo;
+pub(crate) mod export;
 pub(crate) mod index;
 pub(crate) mod inspect;
 pub(crate) mod lambda;

@@ -1,13 +1,13 @@
 //! `magg run`: aggregate the shards of a shard map into a Zarr store.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result, bail};
 use magg_agg::AggConfig;
 use magg_catalog::ShardMap;
-use magg_run::{JobOptions, RunReport, Selection, StoreMode};
+use magg_run::{JobOptions, ResultsPlace, RunReport, Selection, StoreMode};
 
 /// Aggregate the shards of a shard map into a Zarr v3 (DGGS) store, on a
 /// local pool of workers, costliest shards first.
@@ -23,16 +23,25 @@ pub(crate) struct Args {
     /// Pipeline config (YAML); default: the built-in ATL06 config.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Shards in flight at once (default: 2 × cores).
+    /// Shards in flight at once (default: 2 × cores; with `--executor
+    /// lambda`, 1700).
     #[arg(long)]
     workers: Option<usize>,
-    /// Granules read at once per shard.
-    #[arg(long, default_value_t = 4)]
-    granule_concurrency: usize,
-    /// Beams read at once per granule after the first (local executor;
-    /// more overlaps requests, each beam in flight holds its coordinates).
-    #[arg(long, default_value_t = magg_agg::DEFAULT_BEAM_CONCURRENCY)]
-    beam_concurrency: usize,
+    /// At most this many granules of a shard read at once (default: all;
+    /// a shard's requests in flight and the bytes its reads hold are
+    /// bounded anyway).
+    #[arg(long)]
+    granule_concurrency: Option<usize>,
+    /// At most this many beams of a granule read at once (local executor;
+    /// default: all).
+    #[arg(long)]
+    beam_concurrency: Option<usize>,
+    /// A chunk index of the granules (`magg catalog --granules` writes one
+    /// beside the shard map): granules it lists are read without metadata
+    /// requests; a stale or corrupt entry falls back to the metadata
+    /// (counted). Local executor only for now.
+    #[arg(long)]
+    chunk_index: Option<String>,
     /// Run at most K shards (the costliest).
     #[arg(long)]
     max_shards: Option<usize>,
@@ -63,8 +72,9 @@ pub(crate) struct Args {
     /// observations).
     #[arg(long)]
     pyramid: Option<String>,
-    /// Results JSON (default: `<store>.results.json` beside a local store,
-    /// `magg-results.json` otherwise).
+    /// Results JSON file (default: `<store>.results.json` beside a local
+    /// store; for an `s3://` store, `<bucket>_<key>.results.json` here,
+    /// besides the object `<store>.results.json` beside the store).
     #[arg(long)]
     results: Option<PathBuf>,
     /// No progress output.
@@ -131,22 +141,6 @@ pub(crate) fn stop_on_signal() -> Arc<AtomicBool> {
     stop
 }
 
-pub(crate) fn results_path(store: &str, given: Option<&Path>) -> PathBuf {
-    given.map_or_else(
-        || {
-            if store.contains("://") && !store.starts_with("file://") {
-                PathBuf::from("magg-results.json")
-            } else {
-                PathBuf::from(format!(
-                    "{}.results.json",
-                    store.trim_start_matches("file://").trim_end_matches('/')
-                ))
-            }
-        },
-        Path::to_path_buf,
-    )
-}
-
 pub(crate) fn run(args: &Args) -> Result<()> {
     let mut config = match &args.config {
         Some(p) => AggConfig::from_path(p)?,
@@ -154,11 +148,17 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     };
     config.output.all_observations |= args.all_observations;
     let map = ShardMap::read(&args.catalog)?;
-    let opts = JobOptions {
+    let mut opts = JobOptions {
         store: args.store.clone(),
-        workers: args.workers.unwrap_or_else(default_workers),
-        granule_concurrency: args.granule_concurrency,
-        beam_concurrency: args.beam_concurrency,
+        workers: args
+            .workers
+            .unwrap_or_else(|| args.lambda.default_workers()),
+        granule_concurrency: args
+            .granule_concurrency
+            .unwrap_or(magg_agg::DEFAULT_GRANULE_CONCURRENCY),
+        beam_concurrency: args
+            .beam_concurrency
+            .unwrap_or(magg_agg::DEFAULT_BEAM_CONCURRENCY),
         selection: Selection {
             shard: args.shard.as_deref().map(parse_shard).transpose()?,
             max_shards: args.max_shards,
@@ -172,6 +172,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             .unwrap_or_default(),
         quiet: args.quiet,
         io: io_policy(args)?,
+        chunk_index: None,
     };
     if args.dry_run && args.lambda.is_lambda() {
         return super::lambda::dry_run(&map, &config, &opts, &args.lambda);
@@ -179,15 +180,27 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     if args.dry_run {
         return dry_run(&map, &config, &opts);
     }
+    let place = ResultsPlace::for_store(&args.store, args.results.as_deref());
     let runtime = tokio::runtime::Runtime::new()?;
-    let report = runtime.block_on(async {
-        let stop = stop_on_signal();
-        if args.lambda.is_lambda() {
-            return super::lambda::run(&map, config, &opts, &args.lambda, stop).await;
+    let (report, written) = runtime.block_on(async {
+        if let Some(at) = &args.chunk_index {
+            if args.lambda.is_lambda() {
+                bail!("--chunk-index: the Lambda worker does not read a chunk index yet");
+            }
+            let ix = magg_index::ChunkIndex::load(at).await?;
+            eprintln!("chunk index: {} granules ({at})", ix.len());
+            opts.chunk_index = Some(std::sync::Arc::new(ix));
         }
-        anyhow::Ok(magg_run::run_local(&map, config, &opts, stop).await?)
+        let stop = stop_on_signal();
+        let report = if args.lambda.is_lambda() {
+            super::lambda::run(&map, config, &opts, &args.lambda, stop).await?
+        } else {
+            magg_run::run_local(&map, config, &opts, stop).await?
+        };
+        let written = place.write(&report, &opts.io).await;
+        anyhow::Ok((report, written))
     })?;
-    finish(&report, &results_path(&args.store, args.results.as_deref()))
+    finish(&report, written)
 }
 
 /// The I/O policy of the `--io-*` flags.
@@ -227,13 +240,13 @@ fn store_mode(args: &Args) -> StoreMode {
     }
 }
 
-/// Prints the summary, writes the results JSON, and fails if any shard did.
-pub(crate) fn finish(report: &RunReport, results: &Path) -> Result<()> {
+/// Prints the summary and where the results JSON was `written`, and fails
+/// if writing it or any shard did.
+pub(crate) fn finish(report: &RunReport, written: Result<Vec<String>, String>) -> Result<()> {
     eprint!("{}", report.summary());
-    report
-        .write_json(results)
-        .with_context(|| format!("writing results JSON {}", results.display()))?;
-    eprintln!("results: {}", results.display());
+    for place in written.map_err(anyhow::Error::msg)? {
+        eprintln!("results: {place}");
+    }
     if report.totals.errors > 0 || !report.not_started.is_empty() {
         bail!(
             "{} shard(s) failed and {} not started; fix the cause and rerun with --resume",

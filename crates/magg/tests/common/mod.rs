@@ -29,12 +29,17 @@ pub fn magg_ok(args: &[&str]) -> (String, String) {
 
 /// Like [`magg`] with extra environment variables.
 pub fn magg_env(dir: &Path, args: &[&str], env: &[(String, String)]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_magg"))
-        .args(args)
-        .current_dir(dir)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .unwrap();
+    outcome(
+        Command::new(env!("CARGO_BIN_EXE_magg"))
+            .args(args)
+            .current_dir(dir)
+            .envs(env.iter().map(|(k, v)| (k, v))),
+    )
+}
+
+/// Runs `cmd` to its end: (success, stdout, stderr).
+pub fn outcome(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -83,22 +88,34 @@ pub fn clean() -> &'static Path {
     })
 }
 
-/// Chunk files of order 12 under a store: `var/c/idx` → bytes.
+/// Data chunk files of order 12 under a store, keyed `var/<shard nested
+/// id>` (a chunk's shard comes from the store's shard list, so stores over
+/// different shard maps compare shard by shard). The `cell_ids` and
+/// `morton` chunks are the template's, a function of the shard list alone,
+/// and are left out.
 pub fn chunk_files(store: &Path) -> BTreeMap<String, Vec<u8>> {
+    let root: Value =
+        serde_json::from_slice(&std::fs::read(store.join("zarr.json")).unwrap()).unwrap();
+    let shards: Vec<u64> = root["attributes"]["magg"]["spec"]["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
     let mut out = BTreeMap::new();
     let base = store.join("12");
     for var in std::fs::read_dir(&base).unwrap().map(|e| e.unwrap().path()) {
         let c = var.join("c");
-        if !c.is_dir() {
+        let name = var.file_name().unwrap().to_string_lossy().into_owned();
+        if !c.is_dir() || name == "cell_ids" || name == "morton" {
             continue;
         }
         for f in walk(&c) {
-            let key = f
-                .strip_prefix(&base)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            out.insert(key, std::fs::read(&f).unwrap());
+            let index: usize = f.file_name().unwrap().to_str().unwrap().parse().unwrap();
+            out.insert(
+                format!("{name}/{}", shards[index]),
+                std::fs::read(&f).unwrap(),
+            );
         }
     }
     out

@@ -18,6 +18,17 @@ pub const H_MAX_FILL: f32 = 3.4028235e38;
 pub const DATA_SHARDS: [u64; 4] = [0, 37, 100, 191];
 /// A shard written with no data at all (every value is the fill value).
 pub const EMPTY_SHARD: u64 = 64;
+/// Shards of the store never written by the populated store.
+pub const UNWRITTEN_SHARDS: [u64; 2] = [1, 7];
+/// Every shard of the test store, in chunk order (sorted nested ids).
+pub const SHARDS: [u64; 7] = [0, 1, 7, 37, 64, 100, 191];
+/// A shard at the parent order that the store does not hold.
+pub const FOREIGN_SHARD: u64 = 2;
+
+/// The chunk index of a shard (nested id) of [`SHARDS`].
+pub fn chunk_of(nested: u64) -> usize {
+    SHARDS.iter().position(|&s| s == nested).unwrap()
+}
 
 pub fn spec(fingerprint: &str) -> StoreSpec {
     let mut attrs = serde_json::Map::new();
@@ -26,6 +37,8 @@ pub fn spec(fingerprint: &str) -> StoreSpec {
     StoreSpec {
         parent_order: PARENT,
         orders: ORDERS.to_vec(),
+        // Given out of order: the store sorts them.
+        shards: SHARDS.iter().rev().map(|&n| shard_word(n)).collect(),
         variables: vec![
             VariableSpec::new("count", FillValue::U32(0)).with_attr("function", "count"),
             VariableSpec::new("h_mean", FillValue::F32(f32::NAN))

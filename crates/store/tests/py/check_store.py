@@ -1,9 +1,11 @@
 """Independent check of a magg store with zarr-python, xarray, xdggs and mortie.
 
 argv[1]: store path; argv[2]: folder of expected arrays written by the Rust
-test (`{order}_{name}.bin`, little-endian, full length, computed without the
-store); argv[3]: JSON {"parent": p, "orders": [...], "written": [nested ids of
-every shard written], "dtypes": {name: numpy dtype}}.
+test (`{order}_{name}.bin`, little-endian, the compact layout: chunk i = the
+i-th shard, computed without the store); argv[3]: JSON {"parent": p,
+"orders": [...], "shards": [nested ids of the store's shards, sorted],
+"written": [nested ids of every shard written], "dtypes": {name: numpy
+dtype}}.
 Prints one line per check group and "ALL OK" at the end; any failure raises.
 """
 
@@ -22,12 +24,14 @@ import zarr
 from zarr.core.group import ConsolidatedMetadata
 
 store, expected_dir, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-parent, orders, written, dtypes = (
+parent, orders, shards, written, dtypes = (
     params["parent"],
     params["orders"],
+    params["shards"],
     params["written"],
     params["dtypes"],
 )
+assert shards == sorted(shards)
 variables = list(dtypes)
 U64_MAX = np.uint64(2**64 - 1)
 DGGS_UUID = "7b255807-140c-42ca-97f6-7a1cfecdbc38"
@@ -48,12 +52,10 @@ def same_bits(a, b, what):
     assert bad.size == 0, f"{what}: {bad.size} values differ, first at {bad[0]}: {a[bad[0]]} != {b[bad[0]]}"
 
 
-def written_mask(order):
+def shard_cells(order):
+    """The store's cell ids at `order`, in array order: each shard's children."""
     span = 4 ** (order - parent)
-    mask = np.zeros(12 * 4**order, dtype=bool)
-    for n in written:
-        mask[n * span : (n + 1) * span] = True
-    return mask
+    return np.concatenate([np.arange(n * span, (n + 1) * span, dtype=np.uint64) for n in shards])
 
 
 # 1. zarr-python: hierarchy, array metadata and every value, consolidated or not.
@@ -64,6 +66,8 @@ members = sorted(k for k, _ in root.members(max_depth=None))
 want = sorted([str(k) for k in orders] + [f"{k}/{v}" for k in orders for v in variables + ["cell_ids", "morton"]])
 assert members == want, f"members {members} != {want}"
 assert root.attrs["product"] == "ATL06" and root.attrs["cycle"] == 22, dict(root.attrs)
+assert root.attrs["magg"]["layout_version"] == 2, root.attrs["magg"]
+assert root.attrs["magg"]["spec"]["shards"] == shards, root.attrs["magg"]["spec"]["shards"]
 assert "_magg" not in members
 for use_consolidated in (True, False):
     with warnings.catch_warnings():
@@ -72,13 +76,19 @@ for use_consolidated in (True, False):
     for k in orders:
         for name in variables + ["cell_ids", "morton"]:
             a = g[f"{k}/{name}"]
-            assert a.shape == (12 * 4**k,), (k, name, a.shape)
-            assert a.chunks == (4 ** (k - parent),), (k, name, a.chunks)
+            assert a.shape == (len(shards) * 4 ** (k - parent),), (k, name, a.shape)
+            span = 4 ** (k - parent)
+            # Variables: one chunk per shard; coordinates (the template's):
+            # as many shards per chunk as fit in 2^18 cells.
+            per = 1 if name not in ("cell_ids", "morton") else max(1, min(2**18 // span, len(shards)))
+            assert a.chunks == (per * span,), (k, name, a.chunks)
             assert a.metadata.dimension_names == ("cells",)
             assert "_zarrs" not in a.attrs, dict(a.attrs)
             if name == "morton":
                 continue
             same_bits(a[:], expected(k, name), f"zarr {k}/{name}")
+            if name == "cell_ids":
+                same_bits(a[:], shard_cells(k), f"zarr {k}/cell_ids = the shards' children")
 print("zarr-python: hierarchy, metadata and values ok")
 
 # 2. Our consolidated metadata equals what zarr-python's own consolidation writes.
@@ -117,7 +127,7 @@ for k in orders:
             ds = xr.open_zarr(store, group=str(k), consolidated=consolidated)
         assert set(ds.data_vars) == set(variables), list(ds.data_vars)
         assert set(ds.coords) == {"cell_ids", "morton"}, list(ds.coords)
-        assert dict(ds.sizes) == {"cells": 12 * 4**k}, dict(ds.sizes)
+        assert dict(ds.sizes) == {"cells": len(shards) * 4 ** (k - parent)}, dict(ds.sizes)
         for name in variables + ["cell_ids"]:
             same_bits(ds[name].values, expected(k, name), f"xarray {k}/{name}")
     assert ds.attrs["product"] == "ATL06"
@@ -136,21 +146,36 @@ for k in orders:
     info = decoded.dggs.grid_info
     assert (info.level, info.indexing_scheme, info.ellipsoid) == (k, "nested", "WGS84"), info
 
-    mask = written_mask(k)
-    sub = decoded.isel(cells=np.flatnonzero(mask))
-    ids = sub.cell_ids.values
-    words = sub.morton.values
-    assert np.array_equal(ids, np.flatnonzero(mask).astype(np.uint64))
-    assert np.all(ds.cell_ids.values[~mask] == U64_MAX)
-    assert np.all(ds.morton.values[~mask] == 0)
+    # Every slot holds a real cell (the template writes the coordinates),
+    # increasing, so no fill value ever reaches xdggs.
+    ids = decoded.cell_ids.values
+    words = decoded.morton.values
+    assert np.array_equal(ids, shard_cells(k))
+    assert np.all(np.diff(ids.astype(np.int64)) > 0) and not np.any(ids == U64_MAX)
     nested, order = mortie.mort2healpix(words)
     assert order == k and np.array_equal(np.asarray(nested, dtype=np.uint64), ids)
-    for n in written:
+    span = 4 ** (k - parent)
+    for i, n in enumerate(shards):
         shard = int(mortie.norm2mort(n & (4**parent - 1), n >> (2 * parent), parent))
         kids = np.asarray(mortie.generate_morton_children(shard, k), dtype=np.uint64)
-        span = 4 ** (k - parent)
-        chunk = ds.morton.values[n * span : (n + 1) * span]
+        chunk = ds.morton.values[i * span : (i + 1) * span]
         assert np.array_equal(chunk, kids), f"order {k} shard {n}: morton chunk != mortie children"
+
+    # The populated cells, selected as `magg demo` prints it.
+    populated = decoded.isel(cells=decoded["count"].values > 0)
+    want_count = expected(k, "count")
+    want = want_count > 0
+    assert populated.sizes["cells"] == int(want.sum()) > 0
+    same_bits(populated.cell_ids.values, shard_cells(k)[want], f"order {k}: populated cell ids")
+    for name in variables:
+        same_bits(populated[name].values, expected(k, name)[want], f"order {k}: populated {name}")
+    # xdggs' index selects by cell id on the sparse coordinate.
+    pick = shard_cells(k)[want][::7]
+    by_id = decoded.sel(cell_ids=pick)
+    same_bits(by_id.cell_ids.values, pick, f"order {k}: sel(cell_ids=...)")
+    same_bits(by_id["count"].values, want_count[want][::7], f"order {k}: sel(cell_ids=...) count")
+
+    sub = decoded
     centers = sub.dggs.cell_centers()
     # healpix-geo and mortie convert authalic latitude with different series:
     # they agree to ~4e-9 deg; 1e-7 deg is about 1 cm.

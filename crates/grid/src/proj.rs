@@ -7,7 +7,8 @@
 //! - [`PolarStereo::arctic`]: EPSG:3413 (true scale at 70°N, central
 //!   meridian 45°W).
 //!
-//! Coordinates are metres; tests compare with pyproj (PROJ).
+//! Coordinates are metres; `tests/proj_pyproj.rs` compares with pyproj
+//! (PROJ) over the polar grids' whole extent, corners and pole included.
 
 use std::f64::consts::FRAC_PI_2;
 
@@ -113,6 +114,11 @@ impl PolarStereo {
     /// Latitude of true scale, degrees.
     pub fn lat_ts(&self) -> f64 {
         self.lat_ts
+    }
+
+    /// Central meridian (longitude of origin), degrees.
+    pub fn lon0(&self) -> f64 {
+        self.lon0
     }
 
     /// Geodetic (lat, lon) degrees → (x, y) metres (Snyder 21-33, 21-34,

@@ -1,0 +1,153 @@
+//! `ReadOptions::index`: shards read from a chunk index equal shards read
+//! through the granules' metadata, on every shard of the sample granules,
+//! with no metadata request (at most two rounds per granule); a stale or
+//! corrupt entry, or one lacking a dataset, falls back to the metadata,
+//! counted, with the same output.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use magg_agg::{AggConfig, ReadOptions, ShardOutput, read_shard};
+use magg_h5::OpenOptions;
+use magg_index::{ChunkIndex, DEFAULT_SUMMARY_ORDER, index_granule};
+
+/// The index of `files`, and each shard's (order 6) granules, found by
+/// hashing the coordinates the index pass read.
+async fn index_of(
+    files: &[String],
+    config: &AggConfig,
+) -> (ChunkIndex, BTreeMap<u64, Vec<String>>) {
+    let spec = config.index_spec(DEFAULT_SUMMARY_ORDER);
+    let mut entries = Vec::new();
+    let mut shards: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
+    for f in files {
+        let g = index_granule(f, &spec, &OpenOptions::default())
+            .await
+            .unwrap();
+        for (lat, lon) in &g.coordinates {
+            for (&la, &lo) in lat.iter().zip(lon) {
+                if let Ok(w) = magg_morton::geo_to_morton(la, lo, 6) {
+                    shards.entry(w).or_default().insert(f.clone());
+                }
+            }
+        }
+        entries.push(g.entry);
+    }
+    let shards = shards
+        .into_iter()
+        .map(|(w, g)| (w, g.into_iter().collect()))
+        .collect();
+    (ChunkIndex::new(DEFAULT_SUMMARY_ORDER, entries), shards)
+}
+
+fn grid(out: &ShardOutput) -> String {
+    format!("{:?}", out.grouped.reduce(12).unwrap())
+}
+
+fn with_index(ix: ChunkIndex) -> ReadOptions {
+    ReadOptions {
+        index: Some(Arc::new(ix)),
+        files: None,
+        ..ReadOptions::default()
+    }
+}
+
+fn plain() -> ReadOptions {
+    ReadOptions {
+        files: None,
+        ..ReadOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sample_shard_reads_the_same_from_the_index() {
+    let files: Vec<String> = magg_testkit::sample_granules()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let config = AggConfig::atl06_default();
+    let (ix, shards) = index_of(&files, &config).await;
+    assert!(shards.len() > 20, "{} shards", shards.len());
+    let (indexed, opened) = (with_index(ix), plain());
+    let mut observations = 0;
+    for (&shard, granules) in &shards {
+        let a = read_shard(shard, granules, &config, &indexed)
+            .await
+            .unwrap();
+        let b = read_shard(shard, granules, &config, &opened).await.unwrap();
+        assert_eq!(a.grouped.observations(), b.grouped.observations());
+        assert_eq!(grid(&a), grid(&b), "shard {shard}");
+        assert_eq!(a.index_fallbacks(), 0);
+        for (g, o) in a.granules.iter().zip(&b.granules) {
+            assert!(g.indexed && g.error.is_none(), "{g:?}");
+            assert_eq!(g.stats.kept, o.stats.kept, "{}", g.url);
+            // No open, no metadata (rounds: `remote_rounds.rs`, from S3).
+            assert!(g.io.requests < o.io.requests, "{:?} vs {:?}", g.io, o.io);
+        }
+        observations += a.grouped.observations();
+    }
+    assert!(observations > 10_000, "{observations}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_corrupt_and_partial_entries_fall_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for src in magg_testkit::sample_granules().iter().take(4) {
+        let p = dir.path().join(src.file_name().unwrap());
+        std::fs::copy(src, &p).unwrap();
+        files.push(p.display().to_string());
+    }
+    let config = AggConfig::atl06_default();
+    let (ix, shards) = index_of(&files, &config).await;
+    // The shard with the most granules.
+    let (&shard, granules) = shards.iter().max_by_key(|(_, g)| g.len()).unwrap();
+    assert!(granules.len() >= 2, "{granules:?}");
+    let want = read_shard(shard, granules, &config, &plain())
+        .await
+        .unwrap();
+
+    // Corrupt: an entry edited without its checksum.
+    let mut broken = ix.clone();
+    let id = magg_index::granule_id(&granules[1]).to_string();
+    let e = broken.granules.iter_mut().find(|e| e.id == id).unwrap();
+    e.granule.file.root += 8;
+    let broken = ChunkIndex::from_json("x", &broken.to_bytes("x")).unwrap();
+    // An entry with a valid checksum that lacks a variable.
+    let mut partial = ix.clone();
+    let e = partial.granules.iter_mut().find(|e| e.id == id).unwrap();
+    e.granule.datasets.retain(|d| !d.path.ends_with("/h_li"));
+    let e = magg_index::Entry::new(&e.url.clone(), e.granule.clone());
+    let mut entries = partial.granules.clone();
+    let at = entries.iter().position(|x| x.id == id).unwrap();
+    entries[at] = e;
+    let partial = ChunkIndex::new(DEFAULT_SUMMARY_ORDER, entries);
+
+    for (what, ix, bad, reason) in [
+        ("corrupt", broken, &granules[1], "checksum"),
+        ("partial", partial, &granules[1], "lacks"),
+        ("stale", ix, &granules[0], "stale"),
+    ] {
+        if what == "stale" {
+            // Rewritten (same bytes, a new modification time: a new ETag).
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let bytes = std::fs::read(&granules[0]).unwrap();
+            std::fs::write(&granules[0], &bytes).unwrap();
+        }
+        let got = read_shard(shard, granules, &config, &with_index(ix))
+            .await
+            .unwrap();
+        assert_eq!(got.index_fallbacks(), 1, "{what}");
+        for g in &got.granules {
+            assert!(g.error.is_none(), "{what}: {g:?}");
+            if &g.url == bad {
+                let r = g.index_fallback.as_deref().unwrap();
+                assert!(r.contains(reason), "{what}: {r}");
+                assert!(!g.indexed);
+            } else {
+                assert!(g.indexed, "{what}: {}", g.url);
+            }
+        }
+        assert_eq!(grid(&got), grid(&want), "{what}");
+    }
+}

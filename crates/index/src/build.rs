@@ -1,0 +1,175 @@
+//! Building one granule's entry: open it, describe the datasets a
+//! pipeline reads in every beam group it has, read the coordinates whole
+//! and summarize where each block of rows lies.
+
+use magg_h5::{Counters, Dataset, File, IoStats, OpenOptions};
+
+use crate::{BeamIndex, Entry, GranuleIndex, IndexError, Summary};
+
+/// What to index: beam groups and dataset path templates (`{group}` is
+/// replaced by each group, as in a pipeline config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSpec {
+    /// Beam groups (`gt1l` … `gt3r`); those a granule lacks are skipped.
+    pub groups: Vec<String>,
+    /// Latitude dataset template (`/{group}/land_ice_segments/latitude`).
+    pub latitude: String,
+    /// Longitude dataset template.
+    pub longitude: String,
+    /// The other datasets read (variables, filter flags), templates.
+    pub datasets: Vec<String>,
+    /// Order of the summaries' cells.
+    pub summary_order: u8,
+}
+
+/// An indexed granule: its entry, the coordinates read to build it (per
+/// beam present, in `groups` order: latitude, longitude), and the I/O it
+/// took.
+#[derive(Debug)]
+pub struct IndexedGranule {
+    /// The entry.
+    pub entry: Entry,
+    /// (latitude, longitude) of each beam present.
+    pub coordinates: Vec<(Vec<f64>, Vec<f64>)>,
+    /// Requests, bytes and rounds of building it.
+    pub io: Counters,
+}
+
+/// Rows per summary block when the latitude is not chunked in rows.
+const DEFAULT_BLOCK_ROWS: u64 = 10_000;
+
+/// Builds the entry of the granule at `url`: the file's description, every
+/// dataset of `spec` described in each beam group present (a group is
+/// present when the granule's root lists it; a present group lacking one
+/// of the datasets is an error, as it is for the shard reader), and each
+/// beam's summary from its whole latitude and longitude columns.
+pub async fn index_granule(
+    url: &str,
+    spec: &IndexSpec,
+    opts: &OpenOptions,
+) -> Result<IndexedGranule, IndexError> {
+    let io = match &opts.stats {
+        Some(parent) => IoStats::within(parent),
+        None => IoStats::new(),
+    };
+    let mut opts = opts.clone();
+    opts.stats = Some(io.clone());
+    let fail = |e: magg_h5::Error| IndexError::Build {
+        url: url.to_string(),
+        source: Box::new(e),
+    };
+    let file = File::open_url(url, &opts).await.map_err(fail)?;
+    let root = file.names("/").await.map_err(fail)?;
+    let present: Vec<&String> = spec
+        .groups
+        .iter()
+        .filter(|g| root.iter().any(|n| n == *g))
+        .collect();
+    let beams = futures::future::join_all(present.iter().map(|g| beam(&file, g, spec))).await;
+    let mut out = GranuleIndex {
+        file: file.describe(),
+        groups: spec.groups.clone(),
+        beams: Vec::new(),
+        datasets: Vec::new(),
+    };
+    let mut coordinates = Vec::new();
+    for b in beams {
+        let (index, descs, coords) = b.map_err(fail)?;
+        out.beams.push(index);
+        for d in descs {
+            if out.dataset(&d.path).is_none() {
+                out.datasets.push(d);
+            }
+        }
+        coordinates.push(coords);
+    }
+    // Summaries after the reads, off the reactor: two trigonometric
+    // hashes per row.
+    let order = spec.summary_order;
+    let summaries = summaries(&out.beams, &coordinates, order);
+    for (b, s) in out.beams.iter_mut().zip(summaries) {
+        b.summary = s;
+    }
+    Ok(IndexedGranule {
+        entry: Entry::new(url, out),
+        coordinates,
+        io: io.snapshot(),
+    })
+}
+
+type BeamParts = (BeamIndex, Vec<magg_h5::DatasetDesc>, (Vec<f64>, Vec<f64>));
+
+async fn beam(file: &File, group: &str, spec: &IndexSpec) -> Result<BeamParts, magg_h5::Error> {
+    let sub = |p: &str| p.replace("{group}", group);
+    let (lat_p, lon_p) = (sub(&spec.latitude), sub(&spec.longitude));
+    let mut paths = vec![lat_p.clone(), lon_p.clone()];
+    for p in &spec.datasets {
+        let p = sub(p);
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
+    }
+    let opened: Vec<Result<Dataset, magg_h5::Error>> =
+        futures::future::join_all(paths.iter().map(|p| file.dataset(p))).await;
+    let sets: Vec<Dataset> = opened.into_iter().collect::<Result<_, _>>()?;
+    let (lat, lon) = (&sets[0], &sets[1]);
+    let whole = [(lat, 0..lat.rows()), (lon, 0..lon.rows())];
+    let (descs, cols) = futures::join!(
+        futures::future::join_all(sets.iter().map(Dataset::describe)),
+        file.read_many::<f64>(&whole),
+    );
+    let descs: Vec<magg_h5::DatasetDesc> = descs.into_iter().collect::<Result<_, _>>()?;
+    let mut cols = cols?;
+    let lon_v = cols.pop().unwrap_or_default();
+    let lat_v = cols.pop().unwrap_or_default();
+    let block_rows = match lat.chunk_shape() {
+        Some([c]) if *c > 0 => *c,
+        _ => DEFAULT_BLOCK_ROWS,
+    };
+    let index = BeamIndex {
+        group: group.to_string(),
+        latitude: lat_p,
+        longitude: lon_p,
+        summary: Summary {
+            block_rows,
+            rows: lat.rows(),
+            cells: Vec::new(),
+        },
+    };
+    Ok((index, descs, (lat_v, lon_v)))
+}
+
+/// Each beam's summary from its coordinates.
+fn summaries(beams: &[BeamIndex], coords: &[(Vec<f64>, Vec<f64>)], order: u8) -> Vec<Summary> {
+    beams
+        .iter()
+        .zip(coords)
+        .map(|(b, (lat, lon))| summarize(lat, lon, b.summary.block_rows, order))
+        .collect()
+}
+
+/// The cells at `order` of each block of `block_rows` rows (points whose
+/// coordinates do not hash are left out: they belong to no cell).
+pub(crate) fn summarize(lat: &[f64], lon: &[f64], block_rows: u64, order: u8) -> Summary {
+    let n = lat.len().min(lon.len());
+    let step = block_rows.max(1) as usize;
+    let cells = (0..n)
+        .step_by(step)
+        .map(|start| {
+            let end = (start + step).min(n);
+            let mut c: Vec<u64> = lat[start..end]
+                .iter()
+                .zip(&lon[start..end])
+                .filter_map(|(&la, &lo)| magg_morton::geo_to_nested(la, lo, order).ok())
+                .collect();
+            c.sort_unstable();
+            c.dedup();
+            c
+        })
+        .collect();
+    Summary {
+        block_rows: step as u64,
+        rows: n as u64,
+        cells,
+    }
+}

@@ -1,0 +1,93 @@
+//! Writing and loading an index at a location: a local path or any URL
+//! `magg-objects` opens (`s3://`, `https://` for reading). gzip when the
+//! name ends in `.gz`.
+
+use std::io::{Read, Write};
+
+use object_store::{ObjectStoreExt, PutPayload};
+
+use crate::{ChunkIndex, IndexError};
+
+/// Bytes of a decompressed index at most (guards against a gzip bomb).
+const MAX_INDEX_BYTES: u64 = 4 << 30;
+
+/// Whether the index at `location` is gzip-compressed (its name ends in
+/// `.gz`, any case).
+fn gzipped(location: &str) -> bool {
+    std::path::Path::new(location)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+impl ChunkIndex {
+    /// The index as stored at `location` (gzip when it ends in `.gz`).
+    pub fn to_bytes(&self, location: &str) -> Vec<u8> {
+        let json = serde_json::to_vec(self).expect("an index serializes");
+        if !gzipped(location) {
+            return json;
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        gz.write_all(&json).expect("writing to memory");
+        gz.finish().expect("writing to memory")
+    }
+
+    /// Parses stored bytes (gunzipped when `location` ends in `.gz`).
+    pub fn from_bytes(location: &str, bytes: &[u8]) -> Result<ChunkIndex, IndexError> {
+        if !gzipped(location) {
+            return ChunkIndex::from_json(location, bytes);
+        }
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .take(MAX_INDEX_BYTES)
+            .read_to_end(&mut json)
+            .map_err(|e| IndexError::Format {
+                location: location.to_string(),
+                reason: format!("gzip: {e}"),
+            })?;
+        ChunkIndex::from_json(location, &json)
+    }
+
+    /// Writes the index to `location`.
+    pub async fn write(&self, location: &str) -> Result<(), IndexError> {
+        let io = |reason: String| IndexError::Io {
+            location: location.to_string(),
+            reason,
+        };
+        let bytes = self.to_bytes(location);
+        if !location.contains("://") || location.starts_with("file://") {
+            let p = location.strip_prefix("file://").unwrap_or(location);
+            return std::fs::write(p, bytes).map_err(|e| io(e.to_string()));
+        }
+        let (store, path) = magg_objects::open(location, &[], &magg_objects::IoPolicy::default())
+            .map_err(|e| io(e.to_string()))?;
+        store
+            .put(&path, PutPayload::from(bytes))
+            .await
+            .map_err(|e| io(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Loads the index at `location`.
+    pub async fn load(location: &str) -> Result<ChunkIndex, IndexError> {
+        let io = |reason: String| IndexError::Io {
+            location: location.to_string(),
+            reason,
+        };
+        let bytes = if !location.contains("://") || location.starts_with("file://") {
+            let p = location.strip_prefix("file://").unwrap_or(location);
+            bytes::Bytes::from(std::fs::read(p).map_err(|e| io(e.to_string()))?)
+        } else {
+            let (store, path) =
+                magg_objects::open(location, &[], &magg_objects::IoPolicy::default())
+                    .map_err(|e| io(e.to_string()))?;
+            store
+                .get(&path)
+                .await
+                .map_err(|e| io(e.to_string()))?
+                .bytes()
+                .await
+                .map_err(|e| io(e.to_string()))?
+        };
+        ChunkIndex::from_bytes(location, &bytes)
+    }
+}
