@@ -272,7 +272,16 @@ pub async fn build_indexed(
     concurrency: usize,
 ) -> Result<(ShardMap, IndexPass), Error> {
     let plan = WindowPlan::from_names(urls.iter().map(String::as_str));
-    build_indexed_in(urls, &plan, region, region_moc, spec, (layout, index), concurrency).await
+    build_indexed_in(
+        urls,
+        &plan,
+        region,
+        region_moc,
+        spec,
+        (layout, index),
+        concurrency,
+    )
+    .await
 }
 
 /// [`build_indexed`] with the windows of `plan` (as [`build_in`]); the
@@ -308,7 +317,8 @@ pub async fn build_indexed_in(
             }
         }
     };
-    let (map, entries) = build_with(urls, plan, region, region_moc, spec, concurrency, read).await?;
+    let (map, entries) =
+        build_with(urls, plan, region, region_moc, spec, concurrency, read).await?;
     let mut ok = Vec::new();
     let mut skipped = Vec::new();
     for e in entries {
