@@ -154,14 +154,6 @@ impl CompiledTrend {
                 grids.len()
             ));
         }
-        fn column<'g>(g: &'g ShardGrid, name: &str) -> Result<&'g Column, String> {
-            g.column(name).ok_or_else(|| {
-                format!(
-                    "elevation change: shard {} order {} has no column `{name}`",
-                    g.shard, g.order
-                )
-            })
-        }
         let means = grids
             .iter()
             .map(|g| column(g, &self.spec.mean))
@@ -221,6 +213,16 @@ impl CompiledTrend {
             ("dhdt_span".to_string(), Column::F32(span)),
         ])
     }
+}
+
+/// The column `name` of a window's grid.
+fn column<'g>(g: &'g ShardGrid, name: &str) -> Result<&'g Column, String> {
+    g.column(name).ok_or_else(|| {
+        format!(
+            "elevation change: shard {} order {} has no column `{name}`",
+            g.shard, g.order
+        )
+    })
 }
 
 fn fill_f64(fill: FillValue) -> f64 {

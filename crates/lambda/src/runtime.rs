@@ -148,8 +148,8 @@ impl Handler {
             .map_err(|e| ("Magg.InvalidEvent", format!("not a shard event: {e}")))?;
         let store = self.store(&event).await?;
         let read = read_options(&event);
-        let mut worker = LocalWorker::new(event.config.clone(), store)
-            .map_err(|e| ("Magg.InvalidConfig", e.to_string()))?;
+        let mut worker =
+            LocalWorker::new(event.config.clone(), store).map_err(|e| ("Magg.InvalidConfig", e))?;
         worker.read = read;
         Ok(worker.run(event.task()).await)
     }

@@ -10,6 +10,15 @@
 //! equal numpy's weighted least squares per cell; the recovery of
 //! `dhdt_rate` is reported. Also `magg verify`, `magg plot --time` and
 //! `magg report` on the store.
+//!
+//! Measured (2026-12-03, printed by the test): 5,418 cells with a rate;
+//! the formal error (from the windows' sigmas alone) covers the truth in
+//! only 4.7 % (1σ) / 9.0 % (2σ) of cells — the generator's field varies
+//! inside a cell and between tracks more than the sigma of the mean says —
+//! while the χ²-scaled error (`dhdt_sigma·√dhdt_chi2`, three windows)
+//! covers it in 48.9 % / 69.8 %, Student-t(1)'s 50 % / 70.5 %. Region means:
+//! thinning −3.05 vs truth −2.89 (s.e. 0.13), background 0.27 vs 0.05
+//! (s.e. 0.10).
 
 mod common;
 

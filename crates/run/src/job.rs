@@ -192,8 +192,7 @@ pub async fn run_local(
     let location = opts.location()?;
     let (granule_concurrency, beam_concurrency) = (opts.granule_concurrency, opts.beam_concurrency);
     run_with(map, config, opts, &location, stop, |config, store| {
-        let mut worker =
-            LocalWorker::new(config, store).map_err(|e| JobError::Input(e.to_string()))?;
+        let mut worker = LocalWorker::new(config, store).map_err(JobError::Input)?;
         worker.read.granule_concurrency = granule_concurrency;
         worker.read.beam_concurrency = beam_concurrency;
         worker.read.open.io = opts.io.clone();

@@ -295,12 +295,12 @@ impl OutputStore {
         let idx = self.chunk_at(shard, order, name, index, window)?;
         let idx = idx.as_slice();
         let column = match dtype {
-            Dtype::Float32 => array.async_retrieve_chunk(&idx).await.map(Column::F32),
-            Dtype::Float64 => array.async_retrieve_chunk(&idx).await.map(Column::F64),
-            Dtype::Int32 => array.async_retrieve_chunk(&idx).await.map(Column::I32),
-            Dtype::Int64 => array.async_retrieve_chunk(&idx).await.map(Column::I64),
-            Dtype::Uint32 => array.async_retrieve_chunk(&idx).await.map(Column::U32),
-            Dtype::Uint64 => array.async_retrieve_chunk(&idx).await.map(Column::U64),
+            Dtype::Float32 => array.async_retrieve_chunk(idx).await.map(Column::F32),
+            Dtype::Float64 => array.async_retrieve_chunk(idx).await.map(Column::F64),
+            Dtype::Int32 => array.async_retrieve_chunk(idx).await.map(Column::I32),
+            Dtype::Int64 => array.async_retrieve_chunk(idx).await.map(Column::I64),
+            Dtype::Uint32 => array.async_retrieve_chunk(idx).await.map(Column::U32),
+            Dtype::Uint64 => array.async_retrieve_chunk(idx).await.map(Column::U64),
         };
         column.map_err(|e| self.chunk_error(array, idx, shard, e))
     }

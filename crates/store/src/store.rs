@@ -51,7 +51,7 @@ impl std::fmt::Debug for OutputStore {
 /// What is under a prefix before creating or opening.
 enum Existing {
     Empty,
-    Store(StoreSpec),
+    Store(Box<StoreSpec>),
     /// A magg store of another layout version.
     OtherLayout(u64),
 }
@@ -83,7 +83,7 @@ impl OutputStore {
                         requested,
                     });
                 }
-                Self::assemble(url, objects, stored)
+                Self::assemble(url, objects, *stored)
             }
             (Existing::Store(_) | Existing::OtherLayout(_), CreateMode::Overwrite) => {
                 wipe(&objects, &url).await?;
@@ -231,7 +231,7 @@ async fn read_root(
 async fn inspect(objects: &Arc<dyn ObjectStore>, url: &str) -> Result<Existing> {
     if let Some(attrs) = read_root(objects, url).await? {
         return match template::spec_from_root_attrs(&attrs, false) {
-            Ok(spec) => Ok(Existing::Store(spec)),
+            Ok(spec) => Ok(Existing::Store(Box::new(spec))),
             Err(RootProblem::Layout(found)) => Ok(Existing::OtherLayout(found)),
             Err(RootProblem::Invalid(reason)) => Err(StoreError::NotAStore {
                 url: url.to_string(),

@@ -2,6 +2,8 @@
 //! `time × cells` with chunk (window, shard), derived variables have no
 //! `time`, the CF `time` / `time_bnds` coordinates decode in xarray, and
 //! layout-2 stores are read but not resumed.
+// Exact values written and read back.
+#![allow(clippy::float_cmp)]
 
 mod common;
 
