@@ -79,6 +79,7 @@ mod builtin;
 mod column;
 mod config;
 mod datasets;
+pub mod dhdt;
 mod dtype;
 mod error;
 mod expr;

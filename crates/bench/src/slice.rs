@@ -64,6 +64,7 @@ pub async fn run(
         quiet: true,
         io: magg_h5::IoPolicy::default(),
         chunk_index: None,
+        trend: None,
     };
     let report = magg_run::run_local(
         &map,

@@ -23,6 +23,8 @@ async fn open_bench_counts_the_cells_with_data() {
             VariableSpec::new("count", FillValue::U32(0)),
             VariableSpec::new("h_mean", FillValue::F32(f32::NAN)),
         ],
+        windows: Vec::new(),
+        derived: Vec::new(),
         compression: Compression::default(),
         fingerprint: "bench-open".into(),
         attrs: serde_json::Map::new(),
@@ -54,7 +56,7 @@ async fn open_bench_counts_the_cells_with_data() {
 
     let passes = magg_bench::open::run(url, "8", 1).unwrap();
     let p = &passes[0];
-    assert_eq!(p.layout_version, Some(2));
+    assert_eq!(p.layout_version, Some(3));
     assert_eq!(p.shards, Some(3));
     assert_eq!(p.cells, 3 * 256);
     assert_eq!(p.populated, 86);
@@ -63,7 +65,7 @@ async fn open_bench_counts_the_cells_with_data() {
     assert!(p.open_seconds > 0.0 && p.peak_mb >= 0.0);
     let text = magg_bench::open::render(url, "8", &passes);
     assert!(
-        text.contains("layout 2, 3 shards") && text.contains("warnings: none"),
+        text.contains("layout 3, 3 shards") && text.contains("warnings: none"),
         "{text}"
     );
 }

@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::granule::GranuleRef;
 use crate::rule::RegionRule;
 use crate::shardmap::{Query, RegionInfo, ShardMap};
+use crate::window::Window;
 
 /// Default margin around catalog footprints, km (measured in the crate
 /// README: the sample granules need 0 km, real CMR footprints are
@@ -96,7 +97,6 @@ impl BuildSpec {
             source: source.to_string(),
             short_name: None,
             version: None,
-            cycle: None,
             temporal: None,
             cmr_url: None,
             region: RegionInfo {
@@ -168,9 +168,12 @@ pub fn point_shards(
     Ok(words)
 }
 
-/// Builds a shard map from catalog footprints (in parallel).
+/// Builds a shard map from catalog footprints (in parallel), each granule
+/// in the window its [`GranuleRef::window`] says (an index into `windows`,
+/// set by [`crate::WindowPlan::assign`]).
 pub fn from_footprints(
     granules: &[FootprintGranule],
+    windows: Vec<Window>,
     region_moc: &Moc,
     query: Query,
     spec: &BuildSpec,
@@ -187,13 +190,15 @@ pub fn from_footprints(
         })
         .collect::<Result<_, _>>()?;
     let pairs = granules.iter().map(|g| &g.granule).zip(per);
-    Ok(assemble(pairs, query, spec))
+    Ok(assemble(pairs, query, windows, spec))
 }
 
-/// Assembles `(granule, its shard words)` pairs into a sorted map.
+/// Assembles `(granule, its shard words)` pairs into a sorted map with
+/// these windows (the granules' [`GranuleRef::window`] index them).
 pub fn assemble<'a>(
     pairs: impl IntoIterator<Item = (&'a GranuleRef, Vec<u64>)>,
     query: Query,
+    windows: Vec<Window>,
     spec: &BuildSpec,
 ) -> ShardMap {
     let mut shards: BTreeMap<u64, Vec<GranuleRef>> = BTreeMap::new();
@@ -204,6 +209,7 @@ pub fn assemble<'a>(
     }
     let mut map = ShardMap {
         query,
+        windows,
         parent_order: spec.parent_order,
         child_order: spec.child_order,
         shards,
@@ -240,13 +246,14 @@ mod tests {
                 time_start: None,
                 time_end: None,
                 concept_id: None,
+                window: 0,
             },
             footprint: Footprint::Points(vec![point]),
         };
         let query = spec
             .query("test", &Region::new("r", vec![]), region)
             .unwrap();
-        let map = from_footprints(&[granule], region, query, &spec).unwrap();
+        let map = from_footprints(&[granule], vec![Window::all()], region, query, &spec).unwrap();
         let points = point_shards(&[point.0], &[point.1], region, &spec).unwrap();
         (map.shards.keys().copied().collect(), points)
     }

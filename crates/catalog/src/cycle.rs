@@ -43,6 +43,20 @@ pub fn nominal(n: u8) -> (i64, i64) {
     (start, end)
 }
 
+/// The cycle whose nominal window holds Unix second `t` (any integer: below
+/// 1 before the mission, above 99 far in the future).
+pub fn cycle_at(t: i64) -> i64 {
+    let start = |c: i64| CYCLE22_START + ((c - 22) * CYCLE_MS).div_euclid(1000);
+    let mut c = 22 + ((t - CYCLE22_START) * 1000).div_euclid(CYCLE_MS);
+    while start(c + 1) <= t {
+        c += 1;
+    }
+    while start(c) > t {
+        c -= 1;
+    }
+    c
+}
+
 /// Unix seconds → `YYYY-MM-DDThh:mm:ssZ`.
 pub fn iso(t: i64) -> String {
     let days = t.div_euclid(86_400);
@@ -120,6 +134,17 @@ mod tests {
                 "cycle {n}"
             );
         }
+    }
+
+    #[test]
+    fn cycle_at_inverts_nominal() {
+        for n in 1..=99u8 {
+            let (s, e) = nominal(n);
+            assert_eq!(cycle_at(s), i64::from(n));
+            assert_eq!(cycle_at(e - 1), i64::from(n));
+            assert_eq!(cycle_at(e), i64::from(n) + 1);
+        }
+        assert!(cycle_at(nominal(1).0 - 1) < 1);
     }
 
     #[test]

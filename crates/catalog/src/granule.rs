@@ -97,6 +97,15 @@ pub struct GranuleRef {
     /// CMR concept id, when it came from CMR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concept_id: Option<String>,
+    /// Index of the granule's time window in the map's `windows`
+    /// (absent in JSON: 0, the only window of a one-window map).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub window: u32,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(x: &u32) -> bool {
+    *x == 0
 }
 
 /// The orbit fields of an ICESat-2 granule name

@@ -13,6 +13,7 @@ use crate::build::{BuildSpec, assemble, point_shards};
 use crate::error::Error;
 use crate::granule::{BBox, GranuleRef, GranuleUrls};
 use crate::shardmap::ShardMap;
+use crate::window::WindowPlan;
 
 /// Where the coordinates of a product live: the beam groups and the
 /// latitude/longitude dataset templates (`{group}` is replaced by each
@@ -250,13 +251,31 @@ fn record(url: &str, bbox: BBox) -> GranuleRef {
         time_start: None,
         time_end: None,
         concept_id: None,
+        window: 0,
     }
 }
 
 /// Builds a shard map from granule files, reading `concurrency` files at
-/// a time. Granules without any point in the region are left out.
+/// a time, in one window: their cycle's when every name says the same one,
+/// else one over everything ([`WindowPlan::from_names`]). Granules without
+/// any point in the region are left out.
 pub async fn build(
     urls: &[String],
+    region: &Region,
+    region_moc: &Moc,
+    spec: &BuildSpec,
+    layout: &Layout,
+    concurrency: usize,
+) -> Result<ShardMap, Error> {
+    let plan = WindowPlan::from_names(urls.iter().map(String::as_str));
+    build_in(urls, &plan, region, region_moc, spec, layout, concurrency).await
+}
+
+/// [`build`] with the windows of `plan`: each granule in its window (by
+/// its name; files in no window are not read).
+pub async fn build_in(
+    urls: &[String],
+    plan: &WindowPlan,
     region: &Region,
     region_moc: &Moc,
     spec: &BuildSpec,
@@ -267,7 +286,7 @@ pub async fn build(
         let (lats, lons) = read_coordinates(&url, layout).await?;
         Ok((lats, lons, None))
     };
-    let (map, _) = build_with(urls, region, region_moc, spec, concurrency, read).await?;
+    let (map, _) = build_with(urls, plan, region, region_moc, spec, concurrency, read).await?;
     Ok(map)
 }
 
@@ -285,6 +304,30 @@ pub use magg_index::IndexPass;
 /// out of the index and named in [`IndexPass::skipped`].
 pub async fn build_indexed(
     urls: &[String],
+    region: &Region,
+    region_moc: &Moc,
+    spec: &BuildSpec,
+    (layout, index): (&Layout, &IndexSpec),
+    concurrency: usize,
+) -> Result<(ShardMap, IndexPass), Error> {
+    let plan = WindowPlan::from_names(urls.iter().map(String::as_str));
+    build_indexed_in(
+        urls,
+        &plan,
+        region,
+        region_moc,
+        spec,
+        (layout, index),
+        concurrency,
+    )
+    .await
+}
+
+/// [`build_indexed`] with the windows of `plan` (as [`build_in`]); the
+/// index covers every granule read, those in no window are not read.
+pub async fn build_indexed_in(
+    urls: &[String],
+    plan: &WindowPlan,
     region: &Region,
     region_moc: &Moc,
     spec: &BuildSpec,
@@ -313,7 +356,8 @@ pub async fn build_indexed(
             }
         }
     };
-    let (map, entries) = build_with(urls, region, region_moc, spec, concurrency, read).await?;
+    let (map, entries) =
+        build_with(urls, plan, region, region_moc, spec, concurrency, read).await?;
     let mut ok = Vec::new();
     let mut skipped = Vec::new();
     for e in entries {
@@ -345,6 +389,7 @@ type Listed = (
 
 async fn build_with<F, Fut>(
     urls: &[String],
+    plan: &WindowPlan,
     region: &Region,
     region_moc: &Moc,
     spec: &BuildSpec,
@@ -356,9 +401,22 @@ where
     Fut: std::future::Future<Output = Result<Read, Error>>,
 {
     spec.validate()?;
+    let mut placed = Vec::with_capacity(urls.len());
+    for url in urls {
+        // The window goes by the name (local records have no catalog time).
+        let nowhere = BBox {
+            west: 0.0,
+            south: 0.0,
+            east: 0.0,
+            north: 0.0,
+        };
+        if let Some(w) = plan.assign(&record(url, nowhere))? {
+            placed.push((url, w));
+        }
+    }
     let read = &read;
-    let results: Vec<Listed> = futures::stream::iter(urls)
-        .map(|url| async move {
+    let results: Vec<Listed> = futures::stream::iter(placed)
+        .map(|(url, window)| async move {
             let (lats, lons, entry) = read(url.clone()).await?;
             let Some(bbox) = points_bbox(&lats, &lons) else {
                 return Ok::<_, Error>((None, entry));
@@ -369,7 +427,9 @@ where
                 tokio::task::spawn_blocking(move || point_shards(&lats, &lons, &moc, &spec))
                     .await
                     .map_err(|e| Error::Parameter(format!("indexing task failed: {e}")))??;
-            Ok((Some((record(url, bbox), shards)), entry))
+            let mut g = record(url, bbox);
+            g.window = window;
+            Ok((Some((g, shards)), entry))
         })
         .buffer_unordered(concurrency.max(1))
         .try_collect()
@@ -382,8 +442,14 @@ where
     }
     let mut query = spec.query("local", region, region_moc)?;
     let ids: Vec<&str> = listed.iter().map(|(g, _)| g.id.as_str()).collect();
-    (query.short_name, query.version, query.cycle) = common_name_fields(&ids);
-    let map = assemble(listed.iter().map(|(g, s)| (g, s.clone())), query, spec);
+    (query.short_name, query.version) = common_name_fields(&ids);
+    query.temporal = plan.search_range();
+    let map = assemble(
+        listed.iter().map(|(g, s)| (g, s.clone())),
+        query,
+        plan.windows.clone(),
+        spec,
+    );
     Ok((map, entries))
 }
 
@@ -399,12 +465,12 @@ mod tests {
     }
 }
 
-/// Product, release and cycle shared by every granule name, each `None`
-/// unless all agree. The product is what precedes the name's timestamp
-/// (the first part of 13 or more digits: `ATL06_YYYYMMDDhhmmss_…`,
+/// Product and release shared by every granule name, each `None` unless
+/// all agree. The product is what precedes the name's timestamp (the first
+/// part of 13 or more digits: `ATL06_YYYYMMDDhhmmss_…`,
 /// `GEDI02_A_YYYYDDDhhmmss_…`); the release is the part two after it when
-/// it is 3 digits (`ATL06_…_ttttccrr_vvv_RR.h5`); the cycle is ICESat-2's.
-fn common_name_fields(ids: &[&str]) -> (Option<String>, Option<String>, Option<u8>) {
+/// it is 3 digits (`ATL06_…_ttttccrr_vvv_RR.h5`).
+fn common_name_fields(ids: &[&str]) -> (Option<String>, Option<String>) {
     fn same<T: PartialEq>(mut it: impl Iterator<Item = Option<T>>) -> Option<T> {
         let first = it.next()??;
         it.all(|x| x.as_ref() == Some(&first)).then_some(first)
@@ -424,10 +490,6 @@ fn common_name_fields(ids: &[&str]) -> (Option<String>, Option<String>, Option<u
     (
         same(ids.iter().map(|id| parts(id).map(|p| p.0))),
         same(ids.iter().map(|id| parts(id).and_then(|p| p.1))),
-        same(
-            ids.iter()
-                .map(|id| crate::granule::parse_name(id).map(|f| f.cycle)),
-        ),
     )
 }
 
@@ -439,19 +501,16 @@ mod name_tests {
     fn shared_fields_only() {
         let a = "ATL06_20231218222155_00012211_006_01.h5";
         let b = "ATL06_20240201233310_06892211_006_02.h5";
-        let c = "ATL06_20240401000000_00012311_006_01.h5";
+        let c = "ATL08_20240401000000_00012311_006_01.h5";
         assert_eq!(
             common_name_fields(&[a, b]),
-            (Some("ATL06".into()), Some("006".into()), Some(22))
+            (Some("ATL06".into()), Some("006".into()))
         );
-        assert_eq!(common_name_fields(&[a, c]).2, None);
-        assert_eq!(common_name_fields(&[]), (None, None, None));
-        assert_eq!(common_name_fields(&["x.h5"]), (None, None, None));
+        assert_eq!(common_name_fields(&[a, c]), (None, Some("006".into())));
+        assert_eq!(common_name_fields(&[]), (None, None));
+        assert_eq!(common_name_fields(&["x.h5"]), (None, None));
         let gedi = "GEDI02_A_2019108080338_O01964_T05337_02_003_01_V002.h5";
-        assert_eq!(
-            common_name_fields(&[gedi]),
-            (Some("GEDI02_A".into()), None, None)
-        );
+        assert_eq!(common_name_fields(&[gedi]), (Some("GEDI02_A".into()), None));
         let atl08 = "ATL08_20231218222155_00012211_006_01.h5";
         assert_eq!(common_name_fields(&[atl08, gedi]).0, None);
     }

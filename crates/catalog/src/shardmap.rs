@@ -1,5 +1,5 @@
-//! [`ShardMap`]: shard → granules, with the query that made it, and its
-//! versioned JSON form (documented in the crate docs).
+//! [`ShardMap`]: shard → granules, with the query that made it, its time
+//! windows, and its versioned JSON form (documented in the crate docs).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -8,14 +8,18 @@ use std::path::Path;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 
 use crate::error::Error;
 use crate::granule::GranuleRef;
 use crate::rule::{RegionRule, ShardCells};
+use crate::window::{self, Window, parse_time};
 
-/// The JSON format version this build writes. It also reads version 1
-/// (before `query.region_rule`), as the `child_cells` rule it was built by.
-pub const FORMAT_VERSION: u32 = 2;
+/// The JSON format version this build writes (3: time windows). It also
+/// reads versions 1 (before `query.region_rule`, read as the `child_cells`
+/// rule it was built by) and 2 (before windows: one window, from its
+/// `query.cycle` or `query.temporal`).
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The region a map was built for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,10 +45,8 @@ pub struct Query {
     /// Collection version (e.g. `006`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// ICESat-2 cycle, when the query was a cycle.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cycle: Option<u8>,
-    /// Temporal window searched (UTC start, end), when there was one.
+    /// The UTC range searched (start, end), when there was one (the
+    /// windows say what each slice holds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporal: Option<(String, String)>,
     /// The CMR base URL used, when `source` is `cmr`.
@@ -79,18 +81,41 @@ pub struct Totals {
 pub struct ShardMap {
     /// What was asked for.
     pub query: Query,
+    /// The time windows, in time order: one slice each along the store's
+    /// `time` dimension. Each granule's [`GranuleRef::window`] indexes it.
+    pub windows: Vec<Window>,
     /// Order of the shards (the keys).
     pub parent_order: u8,
     /// Order of the finest output cells.
     pub child_order: u8,
-    /// Shard morton word → granules touching it, sorted by id.
+    /// Shard morton word → granules touching it (of every window), sorted
+    /// by (window, id).
     pub shards: BTreeMap<u64, Vec<GranuleRef>>,
 }
 
 impl ShardMap {
-    /// Iterates `(shard word, granules)` in shard order.
+    /// Iterates `(shard word, granules)` in shard order (the granules of
+    /// every window; each says its [`GranuleRef::window`]).
     pub fn iter(&self) -> impl Iterator<Item = (u64, &[GranuleRef])> {
         self.shards.iter().map(|(&k, v)| (k, v.as_slice()))
+    }
+
+    /// The granules of `shard` in window `window` (none for a shard the
+    /// map does not list).
+    pub fn granules_in(&self, shard: u64, window: u32) -> impl Iterator<Item = &GranuleRef> {
+        self.shards
+            .get(&shard)
+            .into_iter()
+            .flatten()
+            .filter(move |g| g.window == window)
+    }
+
+    /// The cycle of a one-window cycle map (`magg catalog --cycles N`).
+    pub fn cycle(&self) -> Option<u8> {
+        match self.windows.as_slice() {
+            [w] => w.cycle,
+            _ => None,
+        }
     }
 
     /// Counts shards, distinct granules and pairs.
@@ -119,10 +144,10 @@ impl ShardMap {
         )
     }
 
-    /// Sorts every shard's granules by id (the canonical order).
+    /// Sorts every shard's granules by (window, id) (the canonical order).
     pub fn normalize(&mut self) {
         for v in self.shards.values_mut() {
-            v.sort_by(|a, b| a.id.cmp(&b.id));
+            v.sort_by(|a, b| (a.window, &a.id).cmp(&(b.window, &b.id)));
         }
     }
 
@@ -131,6 +156,7 @@ impl ShardMap {
         let doc = Doc {
             magg_shardmap: FORMAT_VERSION,
             query: self.query.clone(),
+            windows: self.windows.clone(),
             parent_order: self.parent_order,
             child_order: self.child_order,
             shards: Shards(self.shards.clone()),
@@ -141,22 +167,20 @@ impl ShardMap {
         s
     }
 
-    /// Parses and validates JSON text; `what` names it in errors.
+    /// Parses and validates JSON text; `what` names it in errors. Versions
+    /// 1 and 2 are read as one window (see [`FORMAT_VERSION`]).
     pub fn from_json(text: &str, what: &str) -> Result<ShardMap, Error> {
         let bad = |reason: String| Error::ShardMap {
             what: what.to_string(),
             reason,
         };
-        let value: serde_json::Value =
+        let mut value: Value =
             serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let version = match value
-            .get("magg_shardmap")
-            .and_then(serde_json::Value::as_u64)
-        {
-            Some(v) if v == 1 || v == u64::from(FORMAT_VERSION) => v,
+        let version = match value.get("magg_shardmap").and_then(Value::as_u64) {
+            Some(v) if (1..=u64::from(FORMAT_VERSION)).contains(&v) => v,
             Some(v) => {
                 return Err(bad(format!(
-                    "\"magg_shardmap\": format version {v} is not supported (this build reads 1 and {FORMAT_VERSION})"
+                    "\"magg_shardmap\": format version {v} is not supported (this build reads 1 to {FORMAT_VERSION})"
                 )));
             }
             None => return Err(bad("missing \"magg_shardmap\" version field".to_string())),
@@ -173,7 +197,15 @@ impl ShardMap {
             (1, false) | (_, true) => {}
             (_, false) => return Err(bad("query: missing field `region_rule`".to_string())),
         }
-        let mut doc: Doc = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let mut doc: Doc = if version < 3 {
+            // Through a JSON value, which keeps the last of repeated keys:
+            // check the shard keys on the text first.
+            serde_json::from_str::<ShardsOnly>(text).map_err(|e| bad(e.to_string()))?;
+            upgrade_to_windows(&mut value, version).map_err(bad)?;
+            serde_json::from_value(value).map_err(|e| bad(e.to_string()))?
+        } else {
+            serde_json::from_str(text).map_err(|e| bad(e.to_string()))?
+        };
         if version == 1 {
             // Version 1 listed a pair when a match-order cell touched both
             // the region and the granule: the child-cell rule, unless the
@@ -189,6 +221,7 @@ impl ShardMap {
         }
         let map = ShardMap {
             query: doc.query,
+            windows: doc.windows,
             parent_order: doc.parent_order,
             child_order: doc.child_order,
             shards: doc.shards.0,
@@ -204,6 +237,8 @@ impl ShardMap {
                 self.child_order, self.parent_order
             ));
         }
+        window::validate(&self.windows)?;
+        let mut window_of: BTreeMap<&str, u32> = BTreeMap::new();
         for (&w, granules) in &self.shards {
             let cell = magg_morton::decode(w).map_err(|e| format!("shard {w}: {e}"))?;
             if cell.order != self.parent_order || cell.is_point {
@@ -219,6 +254,24 @@ impl ShardMap {
                 if g.urls.s3.is_none() && g.urls.https.is_none() && g.urls.file.is_none() {
                     return Err(format!("shard {w}: granule {} has no URL", g.id));
                 }
+                if g.window as usize >= self.windows.len() {
+                    return Err(format!(
+                        "shard {w}: granule {} is in window {}, but the map has {} window(s)",
+                        g.id,
+                        g.window,
+                        self.windows.len()
+                    ));
+                }
+                if let Some(&other) = window_of.get(g.id.as_str())
+                    && other != g.window
+                {
+                    return Err(format!(
+                        "shard {w}: granule {} is in window {}, elsewhere in window {other} \
+                         (a granule belongs to one window)",
+                        g.id, g.window
+                    ));
+                }
+                window_of.insert(&g.id, g.window);
             }
         }
         let actual = self.totals();
@@ -253,10 +306,68 @@ impl ShardMap {
 struct Doc {
     magg_shardmap: u32,
     query: Query,
+    windows: Vec<Window>,
     parent_order: u8,
     child_order: u8,
     shards: Shards,
     totals: Totals,
+}
+
+/// The shard keys alone (their checks), other fields ignored.
+#[derive(Deserialize)]
+struct ShardsOnly {
+    #[serde(rename = "shards")]
+    _shards: Shards,
+}
+
+/// Rewrites a version 1 or 2 document as version 3: its one window comes
+/// from `query.cycle` (the cycle's window), else `query.temporal` (the
+/// range), else covers everything; granules keep the default window 0.
+fn upgrade_to_windows(doc: &mut Value, version: u64) -> Result<(), String> {
+    if doc.get("windows").is_some() {
+        return Err(format!("windows: not a field of format version {version}"));
+    }
+    let query = doc
+        .get_mut("query")
+        .and_then(Value::as_object_mut)
+        .ok_or("missing field `query`")?;
+    let cycle = query.remove("cycle");
+    let window = match (&cycle, query.get("temporal")) {
+        (Some(c), _) => {
+            let c = c
+                .as_u64()
+                .and_then(|c| u8::try_from(c).ok())
+                .filter(|c| (1..=99).contains(c))
+                .ok_or_else(|| format!("query.cycle: {c} is not an ICESat-2 cycle"))?;
+            Window::cycle(c)
+        }
+        (None, Some(Value::Array(range))) => {
+            let time = |i: usize| {
+                range
+                    .get(i)
+                    .and_then(Value::as_str)
+                    .ok_or("query.temporal: not two times".to_string())
+                    .and_then(|t| {
+                        parse_time(t).map_err(|e| {
+                            format!(
+                                "query.temporal of a format version {version} map: {e}: \
+                                 rebuild the map with `magg catalog`"
+                            )
+                        })
+                    })
+            };
+            let (s, e) = (time(0)?, time(1)?);
+            window::Window {
+                label: format!("{}/{}", window::format_time(s), window::format_time(e)),
+                start: Some(window::format_time(s)),
+                end: Some(window::format_time(e)),
+                cycle: None,
+            }
+        }
+        _ => Window::all(),
+    };
+    doc["windows"] = serde_json::to_value([window]).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// The `shards` object: keys are decimal morton words, in numeric order;

@@ -162,3 +162,70 @@ async fn a_timeout_is_retried() {
     assert_eq!(res.granules.len(), 12);
     assert!(server.seen().len() >= 2);
 }
+
+/// Per cycle: one search each (`cycle[]=N` and the cycle's window), each
+/// granule in its name's cycle; over a range: one search without
+/// `cycle[]`, each granule in the month holding its name's time stamp.
+#[tokio::test]
+async fn window_plans_search_per_cycle_or_once_over_the_range() {
+    use magg_catalog::WindowPlan;
+    use magg_catalog::cmr::search_windows;
+    let server = paging_server(sample_items(), 20); // 12 of cycle 22 + 1 of cycle 23
+    let template = GranuleQuery::new("ATL06", "006");
+    let count = |granules: &[magg_catalog::FootprintGranule], n: u32| {
+        (0..n)
+            .map(|w| granules.iter().filter(|g| g.granule.window == w).count())
+            .collect::<Vec<_>>()
+    };
+
+    let plan = WindowPlan::cycles(&[22, 23]).unwrap();
+    let found = search_windows(&client(&server.base), &template, &plan)
+        .await
+        .unwrap();
+    assert_eq!(
+        (found.searches, found.other_cycle, found.outside),
+        (2, 13, 0)
+    );
+    assert_eq!(count(&found.granules, 2), [12, 1]);
+    let seen = server.seen();
+    assert!(
+        seen[0].target.contains("cycle%5B%5D=22"),
+        "{}",
+        seen[0].target
+    );
+    assert!(
+        seen[1].target.contains("cycle%5B%5D=23"),
+        "{}",
+        seen[1].target
+    );
+    let (first, last) = (
+        magg_catalog::cycle::cycle_window(22),
+        magg_catalog::cycle::cycle_window(23),
+    );
+    assert_eq!(found.temporal, Some((first.0, last.1)));
+
+    let server = paging_server(sample_items(), 20);
+    let plan = WindowPlan::from_options(None, Some("2023-12-01,2024-04-01"), Some("monthly"))
+        .unwrap()
+        .unwrap();
+    let found = search_windows(&client(&server.base), &template, &plan)
+        .await
+        .unwrap();
+    assert_eq!((found.searches, found.outside), (1, 0));
+    assert_eq!(count(&found.granules, 4), [3, 2, 4, 4]);
+    let t = &server.seen()[0].target;
+    assert!(
+        !t.contains("cycle") && t.contains("temporal=2023-12-01T00"),
+        "{t}"
+    );
+
+    let server = paging_server(sample_items(), 20);
+    let plan = WindowPlan::from_options(None, Some("2024-01-01,2024-03-01"), Some("monthly"))
+        .unwrap()
+        .unwrap();
+    let found = search_windows(&client(&server.base), &template, &plan)
+        .await
+        .unwrap();
+    assert_eq!(found.outside, 7);
+    assert_eq!(count(&found.granules, 2), [2, 4]);
+}

@@ -117,7 +117,14 @@ async fn catalog(p: &Product, mut query: GranuleQuery, bbox: [f64; 4]) -> (Shard
     let spec = BuildSpec::default();
     let moc = spec.region_moc(&region).unwrap();
     let q = spec.query("cmr", &region, &moc).unwrap();
-    let map = build::from_footprints(&found.granules, &moc, q, &spec).unwrap();
+    let map = build::from_footprints(
+        &found.granules,
+        vec![magg_catalog::Window::all()],
+        &moc,
+        q,
+        &spec,
+    )
+    .unwrap();
     let listed: BTreeSet<(u64, String)> = map
         .iter()
         .flat_map(|(s, gs)| gs.iter().map(move |g| (s, g.id.clone())))

@@ -16,6 +16,11 @@ use magg_catalog::{BuildSpec, RegionRule, ShardMap, build, local, regions};
 use magg_coverage::Moc;
 use magg_morton as morton;
 
+/// The sample's one window (cycle 22; its granules keep window 0).
+fn windows() -> Vec<magg_catalog::Window> {
+    vec![magg_catalog::Window::cycle(22)]
+}
+
 /// Every point of every sample granule, via h5py: file → (lats, lons).
 fn h5py_points() -> BTreeMap<String, (Vec<f64>, Vec<f64>)> {
     let dir = tempfile::tempdir().unwrap();
@@ -149,7 +154,8 @@ async fn no_observation_is_missed_and_false_positives_are_reported() {
         let region_moc = spec.region_moc(&region).unwrap();
         let t = truth(&points, &region_moc, &spec);
         let query = spec.query("cmr", &region, &region_moc).unwrap();
-        let map = build::from_footprints(&found.granules, &region_moc, query, &spec).unwrap();
+        let map =
+            build::from_footprints(&found.granules, windows(), &region_moc, query, &spec).unwrap();
         let (misses, pairs, empty_any, empty_region) = score(&map, &t);
         report.push(format!(
             "{} buffer {buffer_km} km: {} shards, {pairs} pairs, {} in-region points, \
@@ -266,6 +272,7 @@ async fn the_default_buffer_absorbs_coarser_footprints() {
                         time_start: None,
                         time_end: None,
                         concept_id: None,
+                        window: 0,
                     },
                     footprint: fp,
                 }
@@ -279,7 +286,8 @@ async fn the_default_buffer_absorbs_coarser_footprints() {
             let region_moc = spec.region_moc(&region).unwrap();
             let t = truth(&points, &region_moc, &spec);
             let query = spec.query("cmr", &region, &region_moc).unwrap();
-            let map = build::from_footprints(&granules, &region_moc, query, &spec).unwrap();
+            let map =
+                build::from_footprints(&granules, windows(), &region_moc, query, &spec).unwrap();
             let (misses, pairs, _, empty) = score(&map, &t);
             report.push(format!(
                 "every {k}th vertex, buffer {buffer_km} km: missed {misses}, pairs {pairs}, empty {empty}"

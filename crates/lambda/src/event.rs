@@ -289,6 +289,7 @@ mod tests {
             granules: vec![GranuleSource {
                 id: "g".into(),
                 url: "s3://in/g.h5".into(),
+                window: 0,
             }],
             region: ShardRegion::Cells(vec![magg_morton::encode(12, 5).unwrap()]),
         };
@@ -360,6 +361,7 @@ mod tests {
                 .map(|n| GranuleSource {
                     id: (*n).into(),
                     url: format!("s3://in/{n}"),
+                    window: 0,
                 })
                 .collect(),
             region: ShardRegion::Whole,

@@ -154,8 +154,8 @@ impl Handler {
         let store = self.store(&event).await?;
         let mut read = read_options(&event);
         read.index = self.index(&event).await?;
-        let mut worker = LocalWorker::new(event.config.clone(), store)
-            .map_err(|e| ("Magg.InvalidConfig", e.to_string()))?;
+        let mut worker =
+            LocalWorker::new(event.config.clone(), store).map_err(|e| ("Magg.InvalidConfig", e))?;
         worker.read = read;
         Ok(worker.run(event.task()).await)
     }

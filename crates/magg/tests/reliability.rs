@@ -180,7 +180,7 @@ fn malformed_shard_maps_name_file_and_key() {
     let text = std::fs::read_to_string(c.join("magg-demo/shardmap.json")).unwrap();
     let map: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut wrong_version = map.clone();
-    wrong_version["magg_shardmap"] = 3.into();
+    wrong_version["magg_shardmap"] = 4.into();
     let mut missing = map.clone();
     missing.as_object_mut().unwrap().remove("child_order");
     let mut no_rule = map.clone();

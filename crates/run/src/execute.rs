@@ -168,7 +168,8 @@ mod tests {
                 granules: vec![
                     GranuleSource {
                         id: "g".into(),
-                        url: "g.h5".into()
+                        url: "g.h5".into(),
+                        window: 0,
                     };
                     shard as usize % 3
                 ],

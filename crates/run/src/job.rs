@@ -7,14 +7,14 @@ use std::sync::atomic::AtomicBool;
 
 use magg_agg::AggConfig;
 use magg_catalog::{Access, ShardMap};
-use magg_store::{Location, OutputStore};
+use magg_store::{Location, OutputStore, TimeWindow};
 use serde_json::{Map, Value, json};
 
 use crate::execute::{ExecOptions, ShardWorker, execute};
 use crate::mode::StoreMode;
 use crate::region::{check_rule, shard_region};
 use crate::report::RunReport;
-use crate::spec::store_spec;
+use crate::spec::{store_spec, with_windows};
 use crate::task::{GranuleSource, Selection, Task, plan};
 use crate::worker::LocalWorker;
 
@@ -45,6 +45,9 @@ pub struct JobOptions {
     /// A chunk index of the granules (local workers read the granules it
     /// lists without metadata requests; `magg_agg::ReadOptions::index`).
     pub chunk_index: Option<Arc<magg_index::ChunkIndex>>,
+    /// Elevation change over the map's time windows (with two or more),
+    /// or `None` for none.
+    pub trend: Option<magg_agg::dhdt::TrendSpec>,
 }
 
 impl JobOptions {
@@ -76,8 +79,8 @@ pub enum JobError {
     },
 }
 
-/// One task per shard of the map, reading each granule from its best URL,
-/// with the shard's region cells under the map's rule.
+/// One task per shard of the map, reading each granule (of every window)
+/// from its best URL, with the shard's region cells under the map's rule.
 pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobError> {
     let cells = map
         .shard_cells()
@@ -93,6 +96,7 @@ pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobEr
                     Ok(GranuleSource {
                         id: g.id.clone(),
                         url: url.to_string(),
+                        window: g.window,
                     })
                 })
                 .collect::<Result<_, JobError>>()?;
@@ -129,6 +133,34 @@ pub fn planned(
     Ok(plan(tasks_from_map(map, Access::Direct)?, &opts.selection))
 }
 
+/// The map's windows as the store's: none for one window (no `time`
+/// dimension); with several, each must be bounded.
+pub fn time_windows(map: &ShardMap) -> Result<Vec<TimeWindow>, JobError> {
+    if map.windows.len() < 2 {
+        return Ok(Vec::new());
+    }
+    map.windows
+        .iter()
+        .map(|w| {
+            let bounds = w
+                .unix_bounds()
+                .map_err(|e| JobError::Input(format!("time window {}: {e}", w.label)))?;
+            let (start, end) = bounds.ok_or_else(|| {
+                JobError::Input(format!(
+                    "time window {} has no start and end: a store of several windows needs \
+                     their times",
+                    w.label
+                ))
+            })?;
+            Ok(TimeWindow {
+                label: w.label.clone(),
+                start,
+                end,
+            })
+        })
+        .collect()
+}
+
 fn run_attrs(map: &ShardMap) -> Map<String, Value> {
     let q = &map.query;
     let mut m = Map::new();
@@ -139,7 +171,7 @@ fn run_attrs(map: &ShardMap) -> Map<String, Value> {
     if let Some(v) = &q.version {
         m.insert("product_version".into(), json!(v));
     }
-    if let Some(c) = q.cycle {
+    if let Some(c) = map.cycle() {
         m.insert("cycle".into(), json!(c));
     }
     m.insert("region".into(), json!(q.region.name));
@@ -160,8 +192,7 @@ pub async fn run_local(
     let location = opts.location()?;
     let (granule_concurrency, beam_concurrency) = (opts.granule_concurrency, opts.beam_concurrency);
     run_with(map, config, opts, &location, stop, |config, store| {
-        let mut worker =
-            LocalWorker::new(config, store).map_err(|e| JobError::Input(e.to_string()))?;
+        let mut worker = LocalWorker::new(config, store).map_err(JobError::Input)?;
         worker.read.granule_concurrency = granule_concurrency;
         worker.read.beam_concurrency = beam_concurrency;
         worker.read.open.io = opts.io.clone();
@@ -187,6 +218,8 @@ pub async fn run_with(
     let shards: Vec<u64> = map.iter().map(|(s, _)| s).collect();
     let spec =
         store_spec(&config, &opts.pyramid, &shards, run_attrs(map)).map_err(JobError::Input)?;
+    let spec = with_windows(spec, time_windows(map)?, opts.trend.as_ref(), &config)
+        .map_err(JobError::Input)?;
     let store_err = |source| JobError::Store {
         store: opts.store.clone(),
         source,

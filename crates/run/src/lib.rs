@@ -40,7 +40,9 @@ mod worker;
 
 pub use concurrency::Concurrency;
 pub use execute::{Admission, ExecOptions, ShardWorker, execute};
-pub use job::{JobError, JobOptions, check_orders, planned, run_local, run_with, tasks_from_map};
+pub use job::{
+    JobError, JobOptions, check_orders, planned, run_local, run_with, tasks_from_map, time_windows,
+};
 pub use magg_store::ShardStatus;
 pub use mode::StoreMode;
 pub use nofile::{OpenFiles, open_file_count, raise_open_file_limit};
@@ -48,7 +50,7 @@ pub use progress::{Progress, human};
 pub use region::{check_rule, config_rule};
 pub use report::{Cost, RESULTS_VERSION, RunReport, Totals, process_cpu_seconds};
 pub use results::ResultsPlace;
-pub use spec::store_spec;
+pub use spec::{store_spec, store_trend, with_windows};
 pub use task::{GranuleSource, Selection, Task, plan};
 pub use verify::{Problem, VerifyReport, verify};
 pub use worker::{LocalWorker, write_grid};

@@ -1,7 +1,8 @@
 //! The output store's layout, derived from the pipeline config.
 
+use magg_agg::dhdt::{CompiledTrend, TREND_OUTPUTS, TrendSpec};
 use magg_agg::{AggConfig, Plan};
-use magg_store::{StoreSpec, VariableSpec};
+use magg_store::{StoreSpec, TimeWindow, VariableSpec};
 use serde_json::{Map, Value};
 
 /// The store spec for `config` over `shards` (morton words at the config's
@@ -43,12 +44,87 @@ pub fn store_spec(
         orders,
         shards: shards.to_vec(),
         variables,
+        windows: Vec::new(),
+        derived: Vec::new(),
         compression: magg_store::Compression::default(),
         fingerprint: config.fingerprint(),
         attrs,
     }
     .normalized()
     .map_err(|e| e.to_string())
+}
+
+/// `spec` with the time windows of a run: none for one window (no `time`
+/// dimension), else one slice per window and, with `trend`, the elevation
+/// change over them as derived variables ([`magg_agg::dhdt`]). The trend
+/// is checked against the config's outputs.
+pub fn with_windows(
+    mut spec: StoreSpec,
+    windows: Vec<TimeWindow>,
+    trend: Option<&TrendSpec>,
+    config: &AggConfig,
+) -> Result<StoreSpec, String> {
+    if windows.len() < 2 {
+        return Ok(spec);
+    }
+    spec.windows = windows;
+    if let Some(trend) = trend {
+        let plan = Plan::new(config).map_err(|e| e.to_string())?;
+        trend.compile(&plan)?;
+        let mean_units = spec
+            .variable(&trend.mean)
+            .and_then(|v| v.attrs.get("units"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        spec.derived = TREND_OUTPUTS
+            .iter()
+            .map(|(name, fill, about)| {
+                let mut v = VariableSpec::new(*name, *fill)
+                    .with_attr("long_name", *about)
+                    .with_attr("dhdt_mean", trend.mean.clone())
+                    .with_attr("dhdt_sigma", trend.sigma.clone())
+                    .with_attr("dhdt_min_windows", trend.min_windows.max(2));
+                let units = match (*name, &mean_units) {
+                    ("dhdt" | "dhdt_sigma", Some(u)) => Some(format!("{u} yr-1")),
+                    ("dhdt_span", _) => Some("yr".to_string()),
+                    ("dhdt_windows" | "dhdt_chi2", _) => Some("1".to_string()),
+                    _ => None,
+                };
+                if let Some(u) = units {
+                    v = v.with_attr("units", u);
+                }
+                v
+            })
+            .collect();
+    }
+    spec.normalized().map_err(|e| e.to_string())
+}
+
+/// The compiled elevation change of a store with derived variables (the
+/// trend spec recorded in their attributes), or `None`.
+pub fn store_trend(spec: &StoreSpec, plan: &Plan) -> Result<Option<CompiledTrend>, String> {
+    let Some(rate) = spec.derived.iter().find(|v| v.name == "dhdt") else {
+        return Ok(None);
+    };
+    let text = |key: &str| {
+        rate.attrs
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("store variable dhdt has no attribute {key}"))
+    };
+    let min_windows = rate
+        .attrs
+        .get("dhdt_min_windows")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or("store variable dhdt has no attribute dhdt_min_windows")?;
+    let trend = TrendSpec {
+        mean: text("dhdt_mean")?,
+        sigma: text("dhdt_sigma")?,
+        min_windows,
+    };
+    trend.compile(plan).map(Some)
 }
 
 #[cfg(test)]

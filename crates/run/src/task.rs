@@ -10,9 +10,21 @@ pub struct GranuleSource {
     pub id: String,
     /// Where to read it: a local path, `file://`, `s3://` or `https://` URL.
     pub url: String,
+    /// The time window its observations go to (index into the shard map's
+    /// windows; absent in JSON: 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub window: u32,
 }
 
-/// The unit of work: one shard and the granules that touch it.
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(x: &u32) -> bool {
+    *x == 0
+}
+
+/// The unit of work: one shard and the granules that touch it, of every
+/// time window (each granule says its window): one worker aggregates each
+/// window of the shard as a run of that window alone would, and then the
+/// shard's elevation change over the windows, with no coordination.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
     /// The shard's morton word (at the parent order).
@@ -66,6 +78,7 @@ mod tests {
             .map(|i| GranuleSource {
                 id: format!("g{i}"),
                 url: format!("/data/g{i}.h5"),
+                window: 0,
             })
             .collect();
         Task {

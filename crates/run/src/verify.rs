@@ -64,7 +64,36 @@ fn sum_and_cells(c: &Column) -> Result<(u64, u64), String> {
     }
 }
 
-/// Checks `store` against `map` using the `count_var` arrays. Storage
+/// The sum of a shard's `count_var` chunk at `order` and its cells with
+/// data, over every time window of a store with windows (cell-windows).
+async fn sum_over_windows(
+    store: &OutputStore,
+    order: u8,
+    count_var: &str,
+    shard: u64,
+) -> Result<(u64, u64), String> {
+    let spec = store.spec();
+    let windows: Vec<Option<usize>> = if spec.has_time(count_var) {
+        (0..spec.windows.len()).map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let (mut sum, mut cells) = (0, 0);
+    for w in windows {
+        let c = store
+            .read_window_chunk(order, count_var, shard, w)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (s, n) = sum_and_cells(&c)?;
+        sum += s;
+        cells += n;
+    }
+    Ok((sum, cells))
+}
+
+/// Checks `store` against `map` using the `count_var` arrays (summed over
+/// the time windows of a store with windows: a shard's status record
+/// counts the observations and populated cells of all its windows). Storage
 /// errors on one shard are that shard's problem; only listing the status
 /// records failing is an error.
 pub async fn verify(
@@ -104,15 +133,8 @@ pub async fn verify(
         }
         let mut fine = true;
         for &order in &spec.orders {
-            let (sum, cells) = match store.read_chunk(order, count_var, shard).await {
-                Ok(c) => match sum_and_cells(&c) {
-                    Ok(x) => x,
-                    Err(e) => {
-                        problem(shard, format!("order {order} {count_var}: {e}"));
-                        fine = false;
-                        continue;
-                    }
-                },
+            let (sum, cells) = match sum_over_windows(store, order, count_var, shard).await {
+                Ok(x) => x,
                 Err(e) => {
                     problem(shard, format!("order {order} {count_var}: {e}"));
                     fine = false;

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use magg_agg::dhdt::CompiledTrend;
 use magg_agg::{AggConfig, Plan, ReadOptions, ShardGrid, read_shard_in_region};
 use magg_h5::IoStats;
 use magg_store::{OutputStore, ShardStatus};
@@ -18,40 +19,99 @@ pub struct LocalWorker {
     plan: Plan,
     store: Arc<OutputStore>,
     orders: Vec<u8>,
+    /// The elevation change over the windows, when the store has derived
+    /// variables.
+    trend: Option<CompiledTrend>,
     /// How granules are read (concurrency, range coalescing, store options).
     pub read: ReadOptions,
 }
 
 impl LocalWorker {
     /// A worker for `config`, writing to `store` at the store's orders.
-    pub fn new(config: AggConfig, store: Arc<OutputStore>) -> Result<Self, magg_agg::ConfigError> {
-        let plan = Plan::new(&config)?;
+    pub fn new(config: AggConfig, store: Arc<OutputStore>) -> Result<Self, String> {
+        let plan = Plan::new(&config).map_err(|e| e.to_string())?;
         let orders = store.spec().orders.clone();
+        let trend = crate::spec::store_trend(store.spec(), &plan)?;
         Ok(LocalWorker {
             config,
             plan,
             store,
             orders,
+            trend,
             read: ReadOptions::default(),
         })
     }
 
     /// Reads, reduces and writes one shard: its observations and cells,
     /// and how many granules fell back from the chunk index (also when the
-    /// shard failed).
+    /// shard failed). With time windows, each window's granules alone, as
+    /// a run of that window would, then the derived variables over the
+    /// windows; observations and cells are then summed over the windows.
     async fn process(
         &self,
         task: &Task,
         stats: &Arc<IoStats>,
         index_fallbacks: &mut u64,
     ) -> Result<(u64, u64), String> {
+        let spec = self.store.spec();
+        if spec.windows.is_empty() {
+            let (observations, cells, _) = self.window(task, None, stats, index_fallbacks).await?;
+            return Ok((observations, cells));
+        }
+        let (mut observations, mut cells) = (0, 0);
+        let mut grids = Vec::with_capacity(spec.windows.len());
+        for w in 0..spec.windows.len() {
+            let (o, c, g) = self.window(task, Some(w), stats, index_fallbacks).await?;
+            observations += o;
+            cells += c;
+            grids.push(g);
+        }
+        if let Some(trend) = &self.trend {
+            let times: Vec<f64> = spec
+                .windows
+                .iter()
+                .map(magg_store::TimeWindow::mid)
+                .collect();
+            for (k, &order) in self.orders.iter().enumerate() {
+                let at: Vec<&ShardGrid> = grids.iter().map(|g| &g[k]).collect();
+                let columns = tokio::task::block_in_place(|| trend.derive(&times, &at))?;
+                let refs: Vec<_> = columns
+                    .iter()
+                    .map(|(name, col)| (name.as_str(), col.as_ref()))
+                    .collect();
+                if observations > 0 {
+                    self.store
+                        .write_derived(task.shard, order, &refs)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        Ok((observations, cells))
+    }
+
+    /// One window of a shard (`None`: the store has no windows): reads its
+    /// granules, reduces and writes every order; returns its observations,
+    /// populated cells at the child order, and the grids (store order).
+    async fn window(
+        &self,
+        task: &Task,
+        window: Option<usize>,
+        stats: &Arc<IoStats>,
+        index_fallbacks: &mut u64,
+    ) -> Result<(u64, u64, Vec<ShardGrid>), String> {
         let mut read = self.read.clone();
         read.open.stats = Some(Arc::clone(stats));
-        let urls: Vec<String> = task.granules.iter().map(|g| g.url.clone()).collect();
+        let granules: Vec<_> = task
+            .granules
+            .iter()
+            .filter(|g| window.is_none_or(|w| g.window as usize == w))
+            .collect();
+        let urls: Vec<String> = granules.iter().map(|g| g.url.clone()).collect();
         let output = read_shard_in_region(task.shard, &task.region, &urls, &self.config, &read)
             .await
             .map_err(|e| e.to_string())?;
-        *index_fallbacks = u64::from(output.index_fallbacks());
+        *index_fallbacks += u64::from(output.index_fallbacks());
         let failures: Vec<String> = output
             .failed()
             .filter_map(|g| g.error.as_ref().map(|e| format!("granule {}: {e}", g.url)))
@@ -62,13 +122,14 @@ impl LocalWorker {
             return Err(format!(
                 "{} of {} granules failed: {}",
                 failures.len(),
-                task.granules.len(),
+                granules.len(),
                 failures.join("; ")
             ));
         }
         let grouped = output.grouped;
         let observations = grouped.observations();
         let mut cells = 0;
+        let mut grids = Vec::with_capacity(self.orders.len());
         for &order in &self.orders {
             let grid =
                 tokio::task::block_in_place(|| grouped.reduce(order)).map_err(|e| e.to_string())?;
@@ -76,16 +137,24 @@ impl LocalWorker {
                 cells = grid.populated;
             }
             if observations > 0 {
-                self.write(&grid).await?;
+                let columns: Vec<_> = grid
+                    .variables
+                    .iter()
+                    .map(|(name, col)| (name.as_str(), col.as_ref()))
+                    .collect();
+                let written = match window {
+                    None => self.store.write_shard(grid.shard, order, &columns).await,
+                    Some(w) => {
+                        self.store
+                            .write_window(grid.shard, w, order, &columns)
+                            .await
+                    }
+                };
+                written.map_err(|e| e.to_string())?;
             }
+            grids.push(grid);
         }
-        Ok((observations, cells))
-    }
-
-    async fn write(&self, grid: &ShardGrid) -> Result<(), String> {
-        write_grid(&self.store, grid)
-            .await
-            .map_err(|e| e.to_string())
+        Ok((observations, cells, grids))
     }
 }
 

@@ -23,6 +23,7 @@ fn tasks() -> Vec<Task> {
         .map(|p| GranuleSource {
             id: p.file_name().unwrap().to_string_lossy().into_owned(),
             url: p.to_string_lossy().into_owned(),
+            window: 0,
         })
         .collect();
     SHARDS

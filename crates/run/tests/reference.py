@@ -3,7 +3,7 @@
 usage: reference.py STORE SHARD_NESTED[,...] GRANULE...
 Computes, for each shard (order-6 nested id), the default ATL06 statistics
 per order-12 cell straight from the granules, reads magg's Zarr store
-(layout 2: chunk i = the i-th of the store's shards in nested order) with
+(layout 3 without windows: chunk i = the i-th of the store's shards in nested order) with
 zarr-python, xarray and xdggs, compares, and prints one JSON line of totals.
 Raises on any disagreement.
 """
@@ -34,7 +34,7 @@ parent = mortie.mort2healpix(mortie.geo2mort(lat, lon, order=P))[0]
 child = mortie.mort2healpix(mortie.geo2mort(lat, lon, order=C))[0]
 
 root = zarr.open_group(store, mode="r")
-assert root.attrs["magg"]["layout_version"] == 2
+assert root.attrs["magg"]["layout_version"] == 3
 order = root.attrs["magg"]["spec"]["shards"]
 assert order == sorted(shards), (order, shards)
 z = root[str(C)]

@@ -148,6 +148,7 @@ async fn run(
         quiet: true,
         io: magg_h5::IoPolicy::default(),
         chunk_index: None,
+        trend: None,
     };
     run_local(map, config, &opts, Arc::new(AtomicBool::new(false))).await
 }

@@ -28,6 +28,8 @@ fn spec() -> StoreSpec {
             .iter()
             .map(|n| VariableSpec::new(*n, FillValue::F32(f32::NAN)))
             .collect(),
+        windows: Vec::new(),
+        derived: Vec::new(),
         compression: Compression::default(),
         fingerprint: "bench".into(),
         attrs: serde_json::Map::new(),

@@ -41,6 +41,8 @@ fn spec(compression: Compression, shards: &[u64]) -> StoreSpec {
         orders: vec![CHILD],
         shards: shards.to_vec(),
         variables,
+        windows: Vec::new(),
+        derived: Vec::new(),
         compression,
         fingerprint: "bench".into(),
         attrs: serde_json::Map::new(),

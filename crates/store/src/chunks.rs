@@ -14,6 +14,7 @@ use zarrs::array::ArrayError;
 use magg_agg::{Column, ColumnRef, Dtype};
 
 use crate::error::{Result, StoreError};
+use crate::spec::VariableSpec;
 use crate::store::OutputStore;
 use crate::template::{OrderArrays, ZArray};
 
@@ -88,9 +89,11 @@ impl OutputStore {
     }
 
     /// Writes one shard's chunk of every variable at `order` (the
-    /// coordinates are the template's). `columns` must name each variable of
-    /// the spec exactly once, with its dtype and 4^(order − parent order)
-    /// values in nested-id order (see [`chunk_range`](Self::chunk_range)).
+    /// coordinates are the template's), in a store without time windows
+    /// (with windows: [`write_window`](Self::write_window)). `columns` must
+    /// name each variable of the spec exactly once, with its dtype and
+    /// 4^(order − parent order) values in nested-id order (see
+    /// [`chunk_range`](Self::chunk_range)).
     ///
     /// Any status record of the shard is deleted first, so a record always
     /// postdates the chunks it vouches for; write it with
@@ -102,40 +105,124 @@ impl OutputStore {
         order: u8,
         columns: &[(&str, ColumnRef<'_>)],
     ) -> Result<()> {
+        if !self.spec.windows.is_empty() {
+            return Err(self.input(
+                shard,
+                order,
+                format!(
+                    "the store has {} time windows: write each with write_window",
+                    self.spec.windows.len()
+                ),
+            ));
+        }
         let (arrays, index) = self.arrays(shard, order)?;
-        let len = self.chunks.chunk_len(order) as usize;
-        let ordered = self.match_columns(shard, order, columns, len)?;
-        self.clear_status(shard).await?;
+        self.write_set(
+            shard,
+            order,
+            (&arrays.variables, &self.spec.variables),
+            columns,
+            &[index],
+        )
+        .await
+    }
 
+    /// [`write_shard`](Self::write_shard) for time window `window` (an
+    /// index into the spec's windows) of a store with windows: chunk
+    /// (window, shard) of every per-window variable, exactly what a store
+    /// of that window alone holds in the shard's chunk.
+    pub async fn write_window(
+        &self,
+        shard: u64,
+        window: usize,
+        order: u8,
+        columns: &[(&str, ColumnRef<'_>)],
+    ) -> Result<()> {
+        let (arrays, index) = self.arrays(shard, order)?;
+        let w = self.window(shard, order, window)?;
+        self.write_set(
+            shard,
+            order,
+            (&arrays.variables, &self.spec.variables),
+            columns,
+            &[w, index],
+        )
+        .await
+    }
+
+    /// Writes one shard's chunk of every derived variable at `order` (no
+    /// time dimension), as [`write_shard`](Self::write_shard) does.
+    pub async fn write_derived(
+        &self,
+        shard: u64,
+        order: u8,
+        columns: &[(&str, ColumnRef<'_>)],
+    ) -> Result<()> {
+        let (arrays, index) = self.arrays(shard, order)?;
+        self.write_set(
+            shard,
+            order,
+            (&arrays.derived, &self.spec.derived),
+            columns,
+            &[index],
+        )
+        .await
+    }
+
+    /// The window index `window` as a chunk coordinate, after checking it.
+    fn window(&self, shard: u64, order: u8, window: usize) -> Result<u64> {
+        if window < self.spec.windows.len() {
+            Ok(window as u64)
+        } else {
+            Err(self.input(
+                shard,
+                order,
+                format!(
+                    "time window {window}: the store has {} windows",
+                    self.spec.windows.len()
+                ),
+            ))
+        }
+    }
+
+    async fn write_set(
+        &self,
+        shard: u64,
+        order: u8,
+        (arrays, specs): (&[ZArray], &[VariableSpec]),
+        columns: &[(&str, ColumnRef<'_>)],
+        at: &[u64],
+    ) -> Result<()> {
+        let len = self.chunks.chunk_len(order) as usize;
+        let ordered = self.match_columns(shard, order, specs, columns, len)?;
+        self.clear_status(shard).await?;
         let writes = arrays
-            .variables
             .iter()
             .zip(ordered)
-            .map(|(array, column)| store_chunk(array, index, column));
+            .map(|(array, column)| store_chunk(array, at, column));
         let results = futures::future::join_all(writes).await;
-        for (result, array) in results.into_iter().zip(&arrays.variables) {
-            result.map_err(|e| self.chunk_error(array, index, shard, e))?;
+        for (result, array) in results.into_iter().zip(arrays) {
+            result.map_err(|e| self.chunk_error(array, at, shard, e))?;
         }
         Ok(())
     }
 
-    /// Puts `columns` in spec order after checking names, dtypes and lengths.
+    /// Puts `columns` in the order of `specs` after checking names, dtypes
+    /// and lengths.
     fn match_columns<'c>(
         &self,
         shard: u64,
         order: u8,
+        specs: &[VariableSpec],
         columns: &[(&str, ColumnRef<'c>)],
         len: usize,
     ) -> Result<Vec<ColumnRef<'c>>> {
-        let mut ordered: Vec<Option<ColumnRef<'c>>> = vec![None; self.spec.variables.len()];
+        let mut ordered: Vec<Option<ColumnRef<'c>>> = vec![None; specs.len()];
         for (name, column) in columns {
-            let i = self
-                .spec
-                .variables
+            let i = specs
                 .iter()
                 .position(|v| v.name == *name)
                 .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
-            let var = &self.spec.variables[i];
+            let var = &specs[i];
             if column.dtype() != var.dtype {
                 return Err(self.input(
                     shard,
@@ -163,7 +250,7 @@ impl OutputStore {
         }
         ordered
             .into_iter()
-            .zip(&self.spec.variables)
+            .zip(specs)
             .map(|(c, v)| {
                 c.ok_or_else(|| self.input(shard, order, format!("variable {} missing", v.name)))
             })
@@ -172,7 +259,22 @@ impl OutputStore {
 
     /// Reads one shard's chunk of a variable (or its cells of `cell_ids` /
     /// `morton`) at `order`; a chunk never written reads as all fill values.
+    /// A per-window variable of a store with windows needs
+    /// [`read_window_chunk`](Self::read_window_chunk).
     pub async fn read_chunk(&self, order: u8, name: &str, shard: u64) -> Result<Column> {
+        self.read_window_chunk(order, name, shard, None).await
+    }
+
+    /// [`read_chunk`](Self::read_chunk) of time window `window` (an index
+    /// into the spec's windows) for a per-window variable of a store with
+    /// windows; `None` for anything without a time dimension.
+    pub async fn read_window_chunk(
+        &self,
+        order: u8,
+        name: &str,
+        shard: u64,
+        window: Option<usize>,
+    ) -> Result<Column> {
         let (arrays, index) = self.arrays(shard, order)?;
         if let Some(array) = arrays.coordinate(name) {
             // Coordinate chunks hold several shards: read this shard's cells.
@@ -184,28 +286,74 @@ impl OutputStore {
                 .async_retrieve_array_subset(&subset)
                 .await
                 .map(Column::U64)
-                .map_err(|e| self.chunk_error(array, chunk, shard, e));
+                .map_err(|e| self.chunk_error(array, &[chunk], shard, e));
         }
         let array = arrays
             .variable(&self.spec, name)
             .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
         let dtype = self.spec.variable(name).map_or(Dtype::Uint64, |v| v.dtype);
-        let idx = [index];
+        let idx = self.chunk_at(shard, order, name, index, window)?;
+        let idx = idx.as_slice();
         let column = match dtype {
-            Dtype::Float32 => array.async_retrieve_chunk(&idx).await.map(Column::F32),
-            Dtype::Float64 => array.async_retrieve_chunk(&idx).await.map(Column::F64),
-            Dtype::Int32 => array.async_retrieve_chunk(&idx).await.map(Column::I32),
-            Dtype::Int64 => array.async_retrieve_chunk(&idx).await.map(Column::I64),
-            Dtype::Uint32 => array.async_retrieve_chunk(&idx).await.map(Column::U32),
-            Dtype::Uint64 => array.async_retrieve_chunk(&idx).await.map(Column::U64),
+            Dtype::Float32 => array.async_retrieve_chunk(idx).await.map(Column::F32),
+            Dtype::Float64 => array.async_retrieve_chunk(idx).await.map(Column::F64),
+            Dtype::Int32 => array.async_retrieve_chunk(idx).await.map(Column::I32),
+            Dtype::Int64 => array.async_retrieve_chunk(idx).await.map(Column::I64),
+            Dtype::Uint32 => array.async_retrieve_chunk(idx).await.map(Column::U32),
+            Dtype::Uint64 => array.async_retrieve_chunk(idx).await.map(Column::U64),
         };
-        column.map_err(|e| self.chunk_error(array, index, shard, e))
+        column.map_err(|e| self.chunk_error(array, idx, shard, e))
+    }
+
+    /// The chunk coordinates of shard `index` of variable `name`: with the
+    /// window for a per-window variable of a store with windows (which
+    /// must then be given), else without (and none may be given).
+    fn chunk_at(
+        &self,
+        shard: u64,
+        order: u8,
+        name: &str,
+        index: u64,
+        window: Option<usize>,
+    ) -> Result<Vec<u64>> {
+        match (self.spec.has_time(name), window) {
+            (true, Some(w)) => Ok(vec![self.window(shard, order, w)?, index]),
+            (false, None) => Ok(vec![index]),
+            (true, None) => Err(self.input(
+                shard,
+                order,
+                format!(
+                    "variable {name} has a time dimension ({} windows): name the window",
+                    self.spec.windows.len()
+                ),
+            )),
+            (false, Some(w)) => Err(self.input(
+                shard,
+                order,
+                format!("variable {name} has no time dimension (window {w} given)"),
+            )),
+        }
     }
 
     /// The key (relative to the store root) of the chunk holding the shard's
     /// cells of `name` at `order`: the shard's own chunk for a variable, the
     /// chunk of several shards that holds them for `cell_ids` / `morton`.
+    /// For a per-window variable of a store with windows: window 0's (see
+    /// [`window_chunk_key`](Self::window_chunk_key)).
     pub fn chunk_key(&self, order: u8, name: &str, shard: u64) -> Result<String> {
+        let window = self.spec.has_time(name).then_some(0);
+        self.window_chunk_key(order, name, shard, window)
+    }
+
+    /// [`chunk_key`](Self::chunk_key) of time window `window` (`None`
+    /// for anything without a time dimension).
+    pub fn window_chunk_key(
+        &self,
+        order: u8,
+        name: &str,
+        shard: u64,
+        window: Option<usize>,
+    ) -> Result<String> {
         let (arrays, index) = self.arrays(shard, order)?;
         if let Some(array) = arrays.coordinate(name) {
             let chunk = self.coordinate_chunk(order, index);
@@ -214,7 +362,8 @@ impl OutputStore {
         let array = arrays
             .variable(&self.spec, name)
             .ok_or_else(|| self.input(shard, order, format!("unknown variable {name}")))?;
-        Ok(array.chunk_key(&[index]).to_string())
+        let at = self.chunk_at(shard, order, name, index, window)?;
+        Ok(array.chunk_key(&at).to_string())
     }
 
     /// The coordinate chunk holding shard `index` at `order`.
@@ -222,23 +371,22 @@ impl OutputStore {
         index / crate::template::coordinate_chunk_shards(&self.chunks, order)
     }
 
-    fn chunk_error(&self, array: &ZArray, index: u64, shard: u64, e: ArrayError) -> StoreError {
+    fn chunk_error(&self, array: &ZArray, at: &[u64], shard: u64, e: ArrayError) -> StoreError {
         StoreError::Storage {
             url: self.url.clone(),
-            key: format!("{} (shard {shard})", array.chunk_key(&[index])),
+            key: format!("{} (shard {shard})", array.chunk_key(at)),
             source: e.into(),
         }
     }
 }
 
-async fn store_chunk(array: &ZArray, index: u64, column: ColumnRef<'_>) -> Result<(), ArrayError> {
-    let idx = [index];
+async fn store_chunk(array: &ZArray, at: &[u64], column: ColumnRef<'_>) -> Result<(), ArrayError> {
     match column {
-        ColumnRef::F32(v) => array.async_store_chunk(&idx, v).await,
-        ColumnRef::F64(v) => array.async_store_chunk(&idx, v).await,
-        ColumnRef::I32(v) => array.async_store_chunk(&idx, v).await,
-        ColumnRef::I64(v) => array.async_store_chunk(&idx, v).await,
-        ColumnRef::U32(v) => array.async_store_chunk(&idx, v).await,
-        ColumnRef::U64(v) => array.async_store_chunk(&idx, v).await,
+        ColumnRef::F32(v) => array.async_store_chunk(at, v).await,
+        ColumnRef::F64(v) => array.async_store_chunk(at, v).await,
+        ColumnRef::I32(v) => array.async_store_chunk(at, v).await,
+        ColumnRef::I64(v) => array.async_store_chunk(at, v).await,
+        ColumnRef::U32(v) => array.async_store_chunk(at, v).await,
+        ColumnRef::U64(v) => array.async_store_chunk(at, v).await,
     }
 }

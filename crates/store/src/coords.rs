@@ -63,13 +63,46 @@ async fn write_one(
     Ok(())
 }
 
+/// Writes `time` (window mid-times) and `time_bnds` (starts and ends),
+/// in days since 1970-01-01, when the store has windows.
+pub(crate) async fn write_time(
+    arrays: &OrderArrays,
+    spec: &crate::StoreSpec,
+    url: &str,
+) -> Result<()> {
+    let Some((time, bounds)) = &arrays.time else {
+        return Ok(());
+    };
+    let day = 86_400.0;
+    let mids: Vec<f64> = spec.windows.iter().map(|w| w.mid() / day).collect();
+    let ends: Vec<f64> = spec
+        .windows
+        .iter()
+        .flat_map(|w| [w.start / day, w.end / day])
+        .collect();
+    futures::try_join!(
+        store_at(time, &[0], &mids, url),
+        store_at(bounds, &[0, 0], &ends, url)
+    )?;
+    Ok(())
+}
+
 async fn store(array: &ZArray, j: u64, values: &[u64], url: &str) -> Result<()> {
+    store_at(array, &[j], values, url).await
+}
+
+async fn store_at<T: zarrs::array::Element + Send + Sync>(
+    array: &ZArray,
+    at: &[u64],
+    values: &[T],
+    url: &str,
+) -> Result<()> {
     array
-        .async_store_chunk(&[j], values)
+        .async_store_chunk(at, values)
         .await
         .map_err(|e| StoreError::Storage {
             url: url.to_string(),
-            key: array.chunk_key(&[j]).to_string(),
+            key: array.chunk_key(at).to_string(),
             source: e.into(),
         })
 }

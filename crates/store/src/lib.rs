@@ -10,9 +10,14 @@
 //! ([`OutputStore::write_shard`]), then a small [`ShardStatus`] record
 //! ([`OutputStore::write_status`]) that `--resume` and `verify` read back.
 //!
-//! Layout version 2, "compact" (see `template` for the details): every
-//! array spans only the store's shards, chunk *i* = the *i*-th shard in
-//! nested order ([`ShardChunks`], from the spec's shard list).
+//! Layout version 3 (see `template` for the details): every array spans
+//! only the store's shards, chunk *i* = the *i*-th shard in nested order
+//! ([`ShardChunks`], from the spec's shard list) — layout 2, "compact" —
+//! and a store of several time windows gives every variable a leading
+//! `time` dimension, chunk (w, i) = window w of shard i
+//! ([`OutputStore::write_window`]), with CF `time` / `time_bnds`
+//! coordinates, plus derived variables without it
+//! ([`OutputStore::write_derived`]). Layout-2 stores are read, not resumed.
 //!
 //! ```text
 //! zarr.json                 root: run attributes, `magg` block (layout version, the spec
@@ -43,6 +48,8 @@
 //!     orders: vec![12],
 //!     shards: vec![shard],
 //!     variables: vec![VariableSpec::new("h_mean", FillValue::F32(f32::NAN)).with_attr("units", "m")],
+//!     windows: Vec::new(),
+//!     derived: Vec::new(),
 //!     compression: Compression::default(),
 //!     fingerprint: "config-sha256:…".into(),
 //!     attrs: Default::default(),
@@ -69,14 +76,27 @@ pub use error::{Result, StoreError};
 pub use location::Location;
 pub use magg_agg::{Column, ColumnRef, Dtype, FillValue};
 pub use shards::ShardChunks;
-pub use spec::{Compression, MAX_ORDER, MAX_ORDER_SPAN, RESERVED_NAMES, StoreSpec, VariableSpec};
+pub use spec::{
+    Compression, MAX_ORDER, MAX_ORDER_SPAN, RESERVED_NAMES, StoreSpec, TimeWindow, VariableSpec,
+};
 pub use status::{STATUS_PREFIX, ShardStatus, status_key};
 pub use store::{CreateMode, OutputStore};
-pub use template::{CELL_IDS_FILL, DIMENSION, LAYOUT_VERSION, MORTON_FILL};
+pub use template::{
+    CELL_IDS_FILL, DIMENSION, LAYOUT_VERSION, MORTON_FILL, READABLE_LAYOUT, TIME_UNITS,
+};
 
 /// Name of the nested-id coordinate array in every order group.
 pub const CELL_IDS: &str = "cell_ids";
 /// Name of the mortie-word coordinate array in every order group.
 pub const MORTON: &str = "morton";
+/// Name of the time coordinate (window mid-times) and dimension, with
+/// windows.
+pub const TIME: &str = "time";
+/// Name of the time dimension.
+pub const TIME_DIMENSION: &str = "time";
+/// Name of the time-bounds coordinate (`time × nv`).
+pub const TIME_BOUNDS: &str = "time_bnds";
+/// Name of the bounds dimension of `time_bnds`.
+pub const BOUNDS_DIMENSION: &str = "nv";
 /// Key of the root group's metadata document.
 pub const ROOT_KEY: &str = "zarr.json";

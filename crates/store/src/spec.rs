@@ -23,7 +23,12 @@ pub const MAX_ORDER: u8 = magg_morton::MAX_ORDER;
 pub const MAX_ORDER_SPAN: u8 = magg_morton::MAX_CHILD_DEPTH;
 
 /// Names the store reserves for its coordinate arrays.
-pub const RESERVED_NAMES: [&str; 2] = [crate::CELL_IDS, crate::MORTON];
+pub const RESERVED_NAMES: [&str; 4] = [
+    crate::CELL_IDS,
+    crate::MORTON,
+    crate::TIME,
+    crate::TIME_BOUNDS,
+];
 
 /// Chunk encoding after the little-endian `bytes` codec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +123,25 @@ struct VariableDoc {
     attrs: Map<String, Value>,
 }
 
+/// One time window of a store: one slice of its `time` dimension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeWindow {
+    /// A short unique name (`cycle 21`, `2024-01`, ...).
+    pub label: String,
+    /// First instant, seconds since 1970-01-01T00:00:00Z.
+    pub start: f64,
+    /// The instant after the last one (`[start, end)`), same units.
+    pub end: f64,
+}
+
+impl TimeWindow {
+    /// The middle of the window (the `time` coordinate), Unix seconds.
+    pub fn mid(&self) -> f64 {
+        self.start + (self.end - self.start) / 2.0
+    }
+}
+
 /// Everything needed to create (or re-check) a store.
 ///
 /// Serialized (in the root group's `magg` block) with `shards` as their
@@ -136,8 +160,18 @@ pub struct StoreSpec {
     /// [`ShardChunks`]). Stored sorted (nested-id order, which is also word
     /// order), without duplicates.
     pub shards: Vec<u64>,
-    /// Output variables, in the order given.
+    /// Output variables, in the order given: one slice per time window
+    /// when the store has [`windows`](Self::windows).
     pub variables: Vec<VariableSpec>,
+    /// The time windows, in time order: with two or more, every variable
+    /// has a leading `time` dimension (one slice and one chunk per window
+    /// and shard); empty for a store of one window, which has no `time`
+    /// dimension at all (layout 2's arrays). One window is refused: a
+    /// single-window run stores no `time` (crate README).
+    pub windows: Vec<TimeWindow>,
+    /// Variables derived over the windows (elevation change), on the cell
+    /// grid without a `time` dimension; only with windows.
+    pub derived: Vec<VariableSpec>,
     /// Chunk compression.
     pub compression: Compression,
     /// The caller's fingerprint of the configuration that produced the data
@@ -158,6 +192,10 @@ struct SpecDoc {
     /// Nested ids at `parent_order`, strictly increasing.
     shards: Vec<u64>,
     variables: Vec<VariableSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    windows: Vec<TimeWindow>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    derived: Vec<VariableSpec>,
     #[serde(default)]
     compression: Compression,
     fingerprint: String,
@@ -174,6 +212,8 @@ impl Serialize for StoreSpec {
             orders: self.orders.clone(),
             shards: chunks.nested().to_vec(),
             variables: self.variables.clone(),
+            windows: self.windows.clone(),
+            derived: self.derived.clone(),
             compression: self.compression,
             fingerprint: self.fingerprint.clone(),
             attrs: self.attrs.clone(),
@@ -192,6 +232,8 @@ impl<'de> Deserialize<'de> for StoreSpec {
             orders: doc.orders,
             shards: chunks.shards().collect(),
             variables: doc.variables,
+            windows: doc.windows,
+            derived: doc.derived,
             compression: doc.compression,
             fingerprint: doc.fingerprint,
             attrs: doc.attrs,
@@ -242,8 +284,9 @@ impl StoreSpec {
         if self.variables.is_empty() {
             return err("no variables".into());
         }
+        self.check_windows()?;
         let mut seen = std::collections::BTreeSet::new();
-        for v in &self.variables {
+        for v in self.variables.iter().chain(&self.derived) {
             check_name(&v.name)?;
             if !seen.insert(v.name.as_str()) {
                 return err(format!("variable {} listed twice", v.name));
@@ -278,6 +321,69 @@ impl StoreSpec {
         Ok(self)
     }
 
+    /// Windows: none or at least two, labels unique, each `start < end`,
+    /// in time order; derived variables only with windows.
+    fn check_windows(&self) -> Result<()> {
+        let err = |m: String| Err(StoreError::Spec(m));
+        if self.windows.len() == 1 {
+            return err(format!(
+                "one time window ({}): a one-window store has no time dimension, give none",
+                self.windows[0].label
+            ));
+        }
+        if self.windows.is_empty() && !self.derived.is_empty() {
+            return err("derived variables need time windows".into());
+        }
+        let mut labels = std::collections::BTreeSet::new();
+        for (i, w) in self.windows.iter().enumerate() {
+            if !labels.insert(w.label.as_str()) {
+                return err(format!("time window {} listed twice", w.label));
+            }
+            if !(w.start.is_finite() && w.end.is_finite() && w.start < w.end) {
+                return err(format!(
+                    "time window {}: start {} is not before end {}",
+                    w.label, w.start, w.end
+                ));
+            }
+            if i > 0 && self.windows[i - 1].mid() >= w.mid() {
+                return err(format!(
+                    "time windows {} and {} are not in time order",
+                    self.windows[i - 1].label,
+                    w.label
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Slices of the `time` dimension: the windows, or 1 without.
+    pub fn slices(&self) -> usize {
+        self.windows.len().max(1)
+    }
+
+    /// The window labelled `label`, or at index `label` (0-based); the
+    /// error lists the labels.
+    pub fn window_index(&self, label: &str) -> std::result::Result<usize, String> {
+        if self.windows.is_empty() {
+            return Err("the store has no time dimension (one window)".into());
+        }
+        if let Some(i) = self.windows.iter().position(|w| w.label == label) {
+            return Ok(i);
+        }
+        if let Ok(i) = label.trim().parse::<usize>()
+            && i < self.windows.len()
+        {
+            return Ok(i);
+        }
+        let labels: Vec<&str> = self.windows.iter().map(|w| w.label.as_str()).collect();
+        Err(format!(
+            "no time window {label:?}: the store has {} ({}), or an index 0..{}",
+            labels.len(),
+            labels.join(", "),
+            labels.len() - 1
+        ))
+    }
+
     /// The finest output order.
     pub fn child_order(&self) -> u8 {
         self.orders
@@ -287,9 +393,17 @@ impl StoreSpec {
             .unwrap_or(self.parent_order)
     }
 
-    /// The variable called `name`.
+    /// The variable called `name` (per window or derived).
     pub fn variable(&self, name: &str) -> Option<&VariableSpec> {
-        self.variables.iter().find(|v| v.name == name)
+        self.variables
+            .iter()
+            .chain(&self.derived)
+            .find(|v| v.name == name)
+    }
+
+    /// Whether `name` is a variable with a `time` dimension.
+    pub fn has_time(&self, name: &str) -> bool {
+        !self.windows.is_empty() && self.variables.iter().any(|v| v.name == name)
     }
 
     /// Compares the parts that must agree to reopen a store (everything but
@@ -349,6 +463,25 @@ impl StoreSpec {
                 );
             }
         }
+        if self.windows != requested.windows {
+            let labels = |s: &StoreSpec| {
+                let l: Vec<&str> = s.windows.iter().map(|w| w.label.as_str()).collect();
+                format!("{} window(s) {l:?}", s.windows.len().max(1))
+            };
+            return diff("time windows", labels(self), labels(requested));
+        }
+        if self.derived != requested.derived {
+            let names = |s: &StoreSpec| {
+                format!(
+                    "{:?}",
+                    s.derived
+                        .iter()
+                        .map(|v| v.name.as_str())
+                        .collect::<Vec<_>>()
+                )
+            };
+            return diff("derived variables", names(self), names(requested));
+        }
         if self.fingerprint != requested.fingerprint {
             return diff(
                 "fingerprint",
@@ -402,6 +535,8 @@ mod tests {
                 .map(|n| magg_morton::encode(2, n).unwrap())
                 .to_vec(),
             variables: vec![VariableSpec::new("h", FillValue::F32(f32::NAN))],
+            windows: Vec::new(),
+            derived: Vec::new(),
             compression: Compression::default(),
             fingerprint: "abc".into(),
             attrs: Map::new(),

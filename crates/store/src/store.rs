@@ -51,7 +51,7 @@ impl std::fmt::Debug for OutputStore {
 /// What is under a prefix before creating or opening.
 enum Existing {
     Empty,
-    Store(StoreSpec),
+    Store(Box<StoreSpec>),
     /// A magg store of another layout version.
     OtherLayout(u64),
 }
@@ -83,7 +83,7 @@ impl OutputStore {
                         requested,
                     });
                 }
-                Self::assemble(url, objects, stored)
+                Self::assemble(url, objects, *stored)
             }
             (Existing::Store(_) | Existing::OtherLayout(_), CreateMode::Overwrite) => {
                 wipe(&objects, &url).await?;
@@ -120,7 +120,7 @@ impl OutputStore {
     /// The store whose root `zarr.json` is at `objects`' root.
     async fn load(url: String, objects: Arc<dyn ObjectStore>) -> Result<Self> {
         match read_root(&objects, &url).await? {
-            Some(attrs) => match template::spec_from_root_attrs(&attrs) {
+            Some(attrs) => match template::spec_from_root_attrs(&attrs, true) {
                 Ok(spec) => Self::assemble(url, objects, spec),
                 Err(RootProblem::Layout(found)) => Err(layout_error(url, found)),
                 Err(RootProblem::Invalid(reason)) => Err(StoreError::Corrupt {
@@ -230,8 +230,8 @@ async fn read_root(
 /// refused with [`StoreError::NotAStore`].
 async fn inspect(objects: &Arc<dyn ObjectStore>, url: &str) -> Result<Existing> {
     if let Some(attrs) = read_root(objects, url).await? {
-        return match template::spec_from_root_attrs(&attrs) {
-            Ok(spec) => Ok(Existing::Store(spec)),
+        return match template::spec_from_root_attrs(&attrs, false) {
+            Ok(spec) => Ok(Existing::Store(Box::new(spec))),
             Err(RootProblem::Layout(found)) => Ok(Existing::OtherLayout(found)),
             Err(RootProblem::Invalid(reason)) => Err(StoreError::NotAStore {
                 url: url.to_string(),

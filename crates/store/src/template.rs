@@ -1,5 +1,5 @@
 //! The store's Zarr v3 hierarchy, built from a [`StoreSpec`] (layout
-//! version 2, "compact"):
+//! version 3: layout 2, "compact", plus an optional `time` dimension):
 //!
 //! ```text
 //! zarr.json                     root group: run attributes + `magg` block (layout version, the spec)
@@ -9,6 +9,13 @@
 //! {k}/cell_ids/zarr.json        HEALPix nested ids (xdggs' coordinate), written with the template
 //! {k}/morton/zarr.json          mortie words of the same cells, written with the template
 //! ```
+//!
+//! With time windows (two or more) every variable is 2-D, `time × cells`,
+//! chunk (w, i) = window w of shard i, and each order group also holds the
+//! CF coordinates `time` (window mid-times, days since 1970-01-01,
+//! proleptic Gregorian, `bounds: time_bnds`) and `time_bnds` (`time × nv`,
+//! the windows' start and end), written with the template. Derived
+//! variables (elevation change) are 1-D over `cells`, as without windows.
 //!
 //! Every group's `zarr.json` carries consolidated metadata of the nodes below
 //! it (as zarr-python writes it), so `xarray.open_zarr(store, group="12")`
@@ -29,7 +36,7 @@ use magg_agg::{Dtype, FillValue};
 
 use crate::shards::ShardChunks;
 use crate::spec::{Compression, StoreSpec, VariableSpec};
-use crate::{CELL_IDS, MORTON};
+use crate::{BOUNDS_DIMENSION, CELL_IDS, MORTON, TIME, TIME_BOUNDS, TIME_DIMENSION};
 
 /// The storage every array of a store shares.
 pub(crate) type Storage = Arc<dyn AsyncReadableWritableStorageTraits>;
@@ -39,8 +46,15 @@ pub(crate) type ZArray = Array<dyn AsyncReadableWritableStorageTraits>;
 /// The layout this magg reads and writes, recorded as `magg.layout_version`
 /// in the root group's attributes (bump on incompatible layout changes).
 /// Version 1 (dense global arrays, 12·4^k cells per order, recorded as
-/// `magg.format_version`) is refused with [`StoreError::Layout`].
-pub const LAYOUT_VERSION: u64 = 2;
+/// `magg.format_version`) is refused with [`StoreError::Layout`]; version 2
+/// (layout 3 without time windows) is opened for reading, but not resumed.
+pub const LAYOUT_VERSION: u64 = 3;
+
+/// The older layout this magg still reads: layout 3 without windows.
+pub const READABLE_LAYOUT: u64 = 2;
+
+/// Units of the `time` coordinate (CF).
+pub const TIME_UNITS: &str = "days since 1970-01-01 00:00:00";
 
 /// Name of the spatial dimension of every array.
 pub const DIMENSION: &str = "cells";
@@ -69,6 +83,10 @@ pub(crate) struct OrderArrays {
     pub(crate) order: u8,
     /// One array per variable, in spec order.
     pub(crate) variables: Vec<ZArray>,
+    /// One array per derived variable, in spec order.
+    pub(crate) derived: Vec<ZArray>,
+    /// `time` and `time_bnds`, with windows.
+    pub(crate) time: Option<(ZArray, ZArray)>,
     /// Nested ids.
     pub(crate) cell_ids: ZArray,
     /// mortie words.
@@ -76,12 +94,18 @@ pub(crate) struct OrderArrays {
 }
 
 impl OrderArrays {
-    /// The array of the variable called `name`.
+    /// The array of the variable (per window or derived) called `name`.
     pub(crate) fn variable(&self, spec: &StoreSpec, name: &str) -> Option<&ZArray> {
         spec.variables
             .iter()
             .position(|v| v.name == name)
             .map(|i| &self.variables[i])
+            .or_else(|| {
+                spec.derived
+                    .iter()
+                    .position(|v| v.name == name)
+                    .map(|i| &self.derived[i])
+            })
     }
 
     /// `cell_ids` or `morton`, when `name` is one of them.
@@ -93,11 +117,14 @@ impl OrderArrays {
         }
     }
 
-    /// Every array with its name: variables, then `cell_ids`, then `morton`.
+    /// Every array with its name: variables, derived variables, then
+    /// `cell_ids`, `morton`, and `time`, `time_bnds` with windows.
     fn all(&self) -> impl Iterator<Item = (&str, &ZArray)> {
         self.variables
             .iter()
+            .chain(&self.derived)
             .chain([&self.cell_ids, &self.morton])
+            .chain(self.time.iter().flat_map(|(t, b)| [t, b]))
             .map(|a| (a.path().as_str().rsplit('/').next().unwrap_or_default(), a))
     }
 }
@@ -143,24 +170,41 @@ pub(crate) fn coordinate_chunk_shards(chunks: &ShardChunks, order: u8) -> u64 {
     (COORDINATE_CHUNK_CELLS / chunks.chunk_len(order)).clamp(1, (chunks.len() as u64).max(1))
 }
 
-/// Builds (without I/O) one 1-D array of order `order` over every shard's
-/// cells, cut into chunks of `chunk` cells.
+/// The shape of an array: its extent, chunk and dimension names.
+struct Shape {
+    extent: Vec<u64>,
+    chunk: Vec<u64>,
+    dims: Vec<&'static str>,
+}
+
+impl Shape {
+    /// 1-D over every shard's cells, chunks of `chunk` cells.
+    fn cells(cells: u64, chunk: u64) -> Shape {
+        Shape {
+            extent: vec![cells],
+            chunk: vec![chunk],
+            dims: vec![DIMENSION],
+        }
+    }
+}
+
+/// Builds (without I/O) one array of order `order`.
 fn build_array(
     storage: &Storage,
     spec: &StoreSpec,
-    (cells, chunk): (u64, u64),
+    shape: Shape,
     order: u8,
     var: &VariableSpec,
 ) -> Result<ZArray> {
     let mut builder = ArrayBuilder::new(
-        vec![cells],
-        vec![chunk],
+        shape.extent,
+        shape.chunk,
         zarr_dtype(var.dtype),
         builder_fill(var.fill_value),
     );
     builder
         .array_to_bytes_codec(Arc::new(BytesCodec::little()))
-        .dimension_names(Some([DIMENSION]))
+        .dimension_names(Some(shape.dims))
         .attributes(var.attrs.clone());
     if let Compression::Gzip { level } = spec.compression {
         let gzip = GzipCodec::new(level).map_err(|e| StoreError::Spec(e.to_string()))?;
@@ -198,6 +242,30 @@ fn morton_spec(order: u8) -> VariableSpec {
         )
 }
 
+/// The `time` coordinate's spec: CF, window mid-times in days.
+fn time_spec(spec: &StoreSpec) -> VariableSpec {
+    let labels: Vec<Value> = spec
+        .windows
+        .iter()
+        .map(|w| Value::from(w.label.clone()))
+        .collect();
+    VariableSpec::new(TIME, FillValue::F64(f64::NAN))
+        .with_attr("standard_name", "time")
+        .with_attr("long_name", "middle of the time window")
+        .with_attr("units", TIME_UNITS)
+        .with_attr("calendar", "proleptic_gregorian")
+        .with_attr("bounds", TIME_BOUNDS)
+        .with_attr("window_labels", Value::Array(labels))
+}
+
+/// The `time_bnds` coordinate's spec: each window's `[start, end)`.
+fn time_bounds_spec() -> VariableSpec {
+    VariableSpec::new(TIME_BOUNDS, FillValue::F64(f64::NAN))
+        .with_attr("long_name", "time window start and end")
+        .with_attr("units", TIME_UNITS)
+        .with_attr("calendar", "proleptic_gregorian")
+}
+
 /// Builds (without I/O) every array of the store.
 pub(crate) fn build_arrays(
     storage: &Storage,
@@ -205,30 +273,69 @@ pub(crate) fn build_arrays(
     chunks: &ShardChunks,
 ) -> Result<Vec<OrderArrays>> {
     let coordinates = Value::from(format!("{CELL_IDS} {MORTON}"));
+    let windows = spec.windows.len() as u64;
     spec.orders
         .iter()
         .map(|&order| {
             let cells = chunks.cells(order);
-            // Variables: one chunk per shard (workers write them).
-            let per_shard = (cells, chunks.chunk_len(order));
-            let coordinate = (
-                cells,
-                chunks.chunk_len(order) * coordinate_chunk_shards(chunks, order),
-            );
+            let chunk = chunks.chunk_len(order);
+            // Variables: one chunk per shard, and per window with windows
+            // (workers write them).
+            let per_shard = || {
+                if windows == 0 {
+                    Shape::cells(cells, chunk)
+                } else {
+                    Shape {
+                        extent: vec![windows, cells],
+                        chunk: vec![1, chunk],
+                        dims: vec![TIME_DIMENSION, DIMENSION],
+                    }
+                }
+            };
+            let coordinate = || Shape::cells(cells, chunk * coordinate_chunk_shards(chunks, order));
+            let with_coordinates = |v: &VariableSpec| {
+                let mut v = v.clone();
+                v.attrs.insert("coordinates".into(), coordinates.clone());
+                v
+            };
             let variables = spec
                 .variables
                 .iter()
+                .map(|v| build_array(storage, spec, per_shard(), order, &with_coordinates(v)))
+                .collect::<Result<Vec<_>>>()?;
+            let derived = spec
+                .derived
+                .iter()
                 .map(|v| {
-                    let mut v = v.clone();
-                    v.attrs.insert("coordinates".into(), coordinates.clone());
-                    build_array(storage, spec, per_shard, order, &v)
+                    let shape = Shape::cells(cells, chunk);
+                    build_array(storage, spec, shape, order, &with_coordinates(v))
                 })
                 .collect::<Result<Vec<_>>>()?;
+            let time = if windows == 0 {
+                None
+            } else {
+                let t = Shape {
+                    extent: vec![windows],
+                    chunk: vec![windows],
+                    dims: vec![TIME_DIMENSION],
+                };
+                let b = Shape {
+                    extent: vec![windows, 2],
+                    chunk: vec![windows, 2],
+                    dims: vec![TIME_DIMENSION, BOUNDS_DIMENSION],
+                };
+                Some((
+                    build_array(storage, spec, t, order, &time_spec(spec))?,
+                    build_array(storage, spec, b, order, &time_bounds_spec())?,
+                ))
+            };
             Ok(OrderArrays {
                 order,
                 variables,
-                cell_ids: build_array(storage, spec, coordinate, order, &cell_ids_spec(order))?,
-                morton: build_array(storage, spec, coordinate, order, &morton_spec(order))?,
+                derived,
+                time,
+                cell_ids: build_array(storage, spec, coordinate(), order, &cell_ids_spec(order))?,
+                morton: build_array(storage, spec, coordinate(), order, &morton_spec(order))?,
             })
         })
         .collect()
@@ -258,8 +365,13 @@ pub(crate) enum RootProblem {
     Layout(u64),
 }
 
-/// Rebuilds the spec from the root group's attributes.
-pub(crate) fn spec_from_root_attrs(attrs: &Map<String, Value>) -> Result<StoreSpec, RootProblem> {
+/// Rebuilds the spec from the root group's attributes; a layout-2 store
+/// (no windows: the same arrays) only when `readable_older` (reading, not
+/// resuming).
+pub(crate) fn spec_from_root_attrs(
+    attrs: &Map<String, Value>,
+    readable_older: bool,
+) -> Result<StoreSpec, RootProblem> {
     let invalid = |m: &str| RootProblem::Invalid(m.to_string());
     let magg = attrs
         .get("magg")
@@ -271,7 +383,7 @@ pub(crate) fn spec_from_root_attrs(attrs: &Map<String, Value>) -> Result<StoreSp
         .ok_or_else(|| invalid("no `magg.layout_version`"))?
         .as_u64()
         .ok_or_else(|| invalid("`magg.layout_version` is not a whole number"))?;
-    if version != LAYOUT_VERSION {
+    if version != LAYOUT_VERSION && !(readable_older && version == READABLE_LAYOUT) {
         return Err(RootProblem::Layout(version));
     }
     let mut layout = magg
@@ -371,6 +483,7 @@ pub(crate) async fn write_template(
             r.map_err(failed(format!("{k}/{name}/zarr.json")))?;
         }
         crate::coords::write_coordinates(arrays, chunks, url).await?;
+        crate::coords::write_time(arrays, spec, url).await?;
         let attrs = order_group_attrs(spec, k);
         root_entries.insert(k.to_string(), group_doc(&attrs));
         let group = GroupBuilder::new()

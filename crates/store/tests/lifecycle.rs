@@ -139,7 +139,7 @@ async fn arrays_span_only_the_shards_one_chunk_each() {
     }
     let root: serde_json::Value =
         serde_json::from_slice(&std::fs::read(path.join("zarr.json")).unwrap()).unwrap();
-    assert_eq!(root["attributes"]["magg"]["layout_version"], 2);
+    assert_eq!(root["attributes"]["magg"]["layout_version"], 3);
     assert_eq!(
         root["attributes"]["magg"]["spec"]["shards"],
         serde_json::json!(SHARDS)
@@ -561,7 +561,7 @@ async fn a_layout_1_store_is_refused_naming_the_version_until_overwritten() {
                 err,
                 StoreError::Layout {
                     found: 1,
-                    supported: 2,
+                    supported: 3,
                     ..
                 }
             ),

@@ -69,7 +69,7 @@ pub use cmap::{ColorScale, Colormap};
 pub use error::VizError;
 pub use graticule::degree_label;
 pub use legend::{format_tick, nice_ticks};
-pub use load::{StoreField, cell_size_km, format_km, group_thousands, read_field};
+pub use load::{StoreField, cell_size_km, format_km, group_thousands, read_field, read_field_at};
 pub use map::{CellField, Extent, MapOptions, NO_DATA, OCEAN, RenderedMap, render_map};
 pub use outline::Outline;
 pub use proj::{Hemisphere, PolarStereo};

@@ -29,14 +29,29 @@ pub struct StoreField {
     pub store: String,
     /// Completed shards read.
     pub shards: usize,
+    /// The time window drawn (its label), for a variable with a `time`
+    /// dimension.
+    pub window: Option<String>,
 }
 
 /// Reads `variable` at `order` (default: the store's finest) from every
-/// shard with a completed status record.
+/// shard with a completed status record (a store without time windows, or
+/// a variable without a `time` dimension; else [`read_field_at`]).
 pub async fn read_field(
     store: &OutputStore,
     variable: &str,
     order: Option<u8>,
+) -> Result<StoreField, VizError> {
+    read_field_at(store, variable, order, None).await
+}
+
+/// [`read_field`] at time window `time` (a label or a 0-based index),
+/// which a variable with a `time` dimension needs and one without refuses.
+pub async fn read_field_at(
+    store: &OutputStore,
+    variable: &str,
+    order: Option<u8>,
+    time: Option<&str>,
 ) -> Result<StoreField, VizError> {
     let spec = store.spec();
     let var = spec
@@ -47,6 +62,7 @@ pub async fn read_field(
             known: spec
                 .variables
                 .iter()
+                .chain(&spec.derived)
                 .map(|v| v.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
@@ -59,6 +75,32 @@ pub async fn read_field(
             known: spec.orders.clone(),
         });
     }
+    let window = match (spec.has_time(variable), time) {
+        (true, Some(t)) => Some(
+            spec.window_index(t)
+                .map_err(|e| VizError::Invalid(format!("store {}: --time: {e}", store.url())))?,
+        ),
+        (true, None) => {
+            let labels: Vec<&str> = spec.windows.iter().map(|w| w.label.as_str()).collect();
+            return Err(VizError::Invalid(format!(
+                "store {}: {variable} has a time dimension: give --time LABEL or INDEX ({})",
+                store.url(),
+                labels.join(", ")
+            )));
+        }
+        (false, Some(t)) => {
+            return Err(VizError::Invalid(format!(
+                "store {}: {variable} has no time dimension (--time {t} given){}",
+                store.url(),
+                if spec.windows.is_empty() {
+                    " : the store holds one time window"
+                } else {
+                    ""
+                }
+            )));
+        }
+        (false, None) => None,
+    };
     let fill = var.fill_value.as_f64();
     let shards: Vec<u64> = store
         .list_status()
@@ -75,7 +117,9 @@ pub async fn read_field(
     }
     let parts: Vec<(Vec<u64>, Vec<f64>)> = futures::stream::iter(shards.iter().copied())
         .map(|shard| async move {
-            let column = store.read_chunk(order, variable, shard).await?;
+            let column = store
+                .read_window_chunk(order, variable, shard, window)
+                .await?;
             let range = store.chunk_range(shard, order)?;
             let mut words = Vec::new();
             let mut values = Vec::new();
@@ -110,6 +154,7 @@ pub async fn read_field(
         run_attrs: spec.attrs.clone(),
         store: store.url().to_string(),
         shards: shards.len(),
+        window: window.map(|w| spec.windows[w].label.clone()),
     })
 }
 
@@ -162,7 +207,9 @@ impl StoreField {
                 None => parts.push(p),
             }
         }
-        if let Some(c) = attr_str(&self.run_attrs, "cycle") {
+        if let Some(w) = &self.window {
+            parts.push(w.clone());
+        } else if let Some(c) = attr_str(&self.run_attrs, "cycle") {
             parts.push(format!("cycle {c}"));
         }
         parts.push(format!(
@@ -260,6 +307,7 @@ mod tests {
             ]),
             store: "out.zarr".into(),
             shards: 1,
+            window: None,
         };
         assert_eq!(
             f.title(),

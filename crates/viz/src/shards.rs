@@ -52,12 +52,13 @@ pub fn shard_map_options(map: &ShardMap) -> MapOptions {
             None => p,
         });
     }
-    let cycles: BTreeSet<u8> = match q.cycle {
-        Some(c) => [c].into(),
-        None => map
-            .iter()
+    let from_windows: BTreeSet<u8> = map.windows.iter().filter_map(|w| w.cycle).collect();
+    let cycles: BTreeSet<u8> = if from_windows.is_empty() {
+        map.iter()
             .flat_map(|(_, g)| g.iter().filter_map(|r| parse_name(&r.id).map(|n| n.cycle)))
-            .collect(),
+            .collect()
+    } else {
+        from_windows
     };
     match cycles.len() {
         0 => {}

@@ -34,6 +34,21 @@ pub struct GranuleQuery {
 }
 
 impl GranuleQuery {
+    /// A search of a collection, without time or cycle (set `temporal` /
+    /// `cycle`, or let [`super::search_windows`] do it per window).
+    pub fn new(short_name: &str, version: &str) -> GranuleQuery {
+        GranuleQuery {
+            short_name: short_name.to_string(),
+            version: version.to_string(),
+            temporal: None,
+            cycle: None,
+            track_search: true,
+            bounding_box: None,
+            provider: None,
+            page_size: 2000,
+        }
+    }
+
     /// A search for one ICESat-2 cycle: the cycle's padded date window and,
     /// by default, CMR's track search (see [`crate::cycle`]).
     pub fn cycle(short_name: &str, version: &str, cycle: u8) -> Result<GranuleQuery, Error> {
@@ -43,28 +58,18 @@ impl GranuleQuery {
             )));
         }
         Ok(GranuleQuery {
-            short_name: short_name.to_string(),
-            version: version.to_string(),
             temporal: Some(cycle_window(cycle)),
             cycle: Some(cycle),
-            track_search: true,
-            bounding_box: None,
-            provider: None,
-            page_size: 2000,
+            ..GranuleQuery::new(short_name, version)
         })
     }
 
     /// A search over a UTC window.
     pub fn temporal(short_name: &str, version: &str, start: &str, end: &str) -> GranuleQuery {
         GranuleQuery {
-            short_name: short_name.to_string(),
-            version: version.to_string(),
             temporal: Some((start.to_string(), end.to_string())),
-            cycle: None,
             track_search: false,
-            bounding_box: None,
-            provider: None,
-            page_size: 2000,
+            ..GranuleQuery::new(short_name, version)
         }
     }
 

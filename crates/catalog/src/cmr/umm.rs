@@ -67,6 +67,7 @@ fn parse_item(item: &Value) -> Result<FootprintGranule, String> {
             .pointer("/meta/concept-id")
             .and_then(Value::as_str)
             .map(String::from),
+        window: 0,
     };
     Ok(FootprintGranule { granule, footprint })
 }

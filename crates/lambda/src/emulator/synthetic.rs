@@ -135,6 +135,7 @@ pub fn shard_map(shards: usize, granules: RangeInclusive<usize>) -> ShardMap {
         time_start: None,
         time_end: None,
         concept_id: None,
+        window: 0,
     };
     let mut map = BTreeMap::new();
     for i in 0..shards {
@@ -149,7 +150,6 @@ pub fn shard_map(shards: usize, granules: RangeInclusive<usize>) -> ShardMap {
             source: "synthetic".into(),
             short_name: None,
             version: None,
-            cycle: None,
             temporal: None,
             cmr_url: None,
             region: RegionInfo {
@@ -161,6 +161,7 @@ pub fn shard_map(shards: usize, granules: RangeInclusive<usize>) -> ShardMap {
             buffer_km: 0.0,
             region_rule: magg_catalog::RegionRule::default(),
         },
+        windows: vec![magg_catalog::Window::all()],
         parent_order: 6,
         child_order: 12,
         shards: map,

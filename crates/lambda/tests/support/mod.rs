@@ -41,6 +41,7 @@ pub(crate) fn s3_with_granules() -> (S3Server, Vec<GranuleSource>) {
             GranuleSource {
                 url: s3.url("granules", &format!("atl06/{name}")),
                 id: name,
+                window: 0,
             }
         })
         .collect();

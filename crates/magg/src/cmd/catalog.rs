@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args as ClapArgs;
-use magg_catalog::cmr::{CmrClient, DEFAULT_CMR_URL, GranuleQuery};
-use magg_catalog::{BuildSpec, DEFAULT_BUFFER_KM, RegionRule, build, local, regions};
+use magg_catalog::cmr::{CmrClient, DEFAULT_CMR_URL, GranuleQuery, search_windows};
+use magg_catalog::{BuildSpec, DEFAULT_BUFFER_KM, RegionRule, WindowPlan, build, local, regions};
 use magg_coverage::Footprint;
 
 /// Arguments of `magg catalog`.
@@ -21,13 +21,21 @@ pub(crate) struct Args {
     /// the one the file names share).
     #[arg(long)]
     version: Option<String>,
-    /// ICESat-2 cycle (track search `cycle[]=N`, the cycle's dates, and
-    /// only granules whose name says cycle N).
-    #[arg(long, conflicts_with = "temporal")]
-    cycle: Option<u8>,
-    /// UTC window instead of a cycle: `START,END` (ISO 8601).
+    /// ICESat-2 cycles, one time window each: `22`, `21..23`, `21,22,23`
+    /// (per cycle: track search `cycle[]=N`, the cycle's dates, and only
+    /// granules whose name says cycle N). `--cycle` is the same option.
+    #[arg(long, alias = "cycle", conflicts_with = "temporal")]
+    cycles: Option<String>,
+    /// UTC range instead of cycles: `START,END` (ISO 8601 dates or times;
+    /// `[START, END)`).
     #[arg(long)]
     temporal: Option<String>,
+    /// Split `--temporal` into time windows: `monthly`, `cycle`, or edges
+    /// `EDGE1,EDGE2,...` inside the range (default: one window). A granule
+    /// goes to the window holding its name's time stamp (`cycle`: the
+    /// cycle its name says).
+    #[arg(long, requires = "temporal")]
+    windows: Option<String>,
     /// Region: `antarctica`, `greenland`, or a GeoJSON file.
     #[arg(long, default_value = "antarctica")]
     region: String,
@@ -59,8 +67,10 @@ pub(crate) struct Args {
     no_track_search: bool,
     /// Build from granule files instead of CMR: a directory of `.h5`, an
     /// `s3://bucket/prefix/` (its `.h5` objects), a text file listing
-    /// paths/URLs, or one file.
-    #[arg(long, conflicts_with_all = ["cycle", "temporal"])]
+    /// paths/URLs, or one file. With `--cycles` or `--temporal`, only the
+    /// files of those windows (by file name); without, one window: their
+    /// cycle if all names say the same one.
+    #[arg(long)]
     granules: Option<String>,
     /// Granule files read at once (with `--granules`).
     #[arg(long, default_value_t = 4)]
@@ -110,6 +120,11 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     };
     spec.validate()?;
     let region_moc = spec.region_moc(&region)?;
+    let asked = WindowPlan::from_options(
+        args.cycles.as_deref(),
+        args.temporal.as_deref(),
+        args.windows.as_deref(),
+    )?;
     let runtime = tokio::runtime::Runtime::new()?;
     let (map, note) = if let Some(list) = &args.granules {
         let urls = runtime.block_on(local::granule_list(list))?;
@@ -122,9 +137,11 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         };
         let index_spec = config.index_spec(magg_index::DEFAULT_SUMMARY_ORDER);
         let layout = local::Layout::of_index(&index_spec);
+        let plan = asked.unwrap_or_else(|| WindowPlan::from_names(urls.iter().map(String::as_str)));
         let (mut map, note) = if args.no_chunk_index {
-            let map = runtime.block_on(local::build(
+            let map = runtime.block_on(local::build_in(
                 &urls,
+                &plan,
                 &region,
                 &region_moc,
                 &spec,
@@ -133,8 +150,9 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             ))?;
             (map, format!("{} files read", urls.len()))
         } else {
-            let (map, pass) = runtime.block_on(local::build_indexed(
+            let (map, pass) = runtime.block_on(local::build_indexed_in(
                 &urls,
+                &plan,
                 &region,
                 &region_moc,
                 &spec,
@@ -168,45 +186,44 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     } else {
         let short_name = args.short_name.as_deref().unwrap_or("ATL06");
         let version = args.version.as_deref().unwrap_or("006");
-        let mut query = match (args.cycle, &args.temporal) {
-            (Some(c), _) => GranuleQuery::cycle(short_name, version, c)?,
-            (None, Some(t)) => {
-                let (s, e) = t.split_once(',').context("--temporal wants START,END")?;
-                GranuleQuery::temporal(short_name, version, s.trim(), e.trim())
-            }
-            (None, None) => bail!("give --cycle, --temporal, or --granules"),
-        };
-        query.track_search = !args.no_track_search;
-        query.provider.clone_from(&args.provider);
+        let plan = asked.context("give --cycles, --temporal, or --granules")?;
+        let mut template = GranuleQuery::new(short_name, version);
+        template.track_search = !args.no_track_search;
+        template.provider.clone_from(&args.provider);
         // The region's box as a coarse spatial prefilter.
         let bbox = Footprint::Polygons(region.polygons.clone()).bounding_box()?;
-        query.bounding_box = Some(bbox);
+        template.bounding_box = Some(bbox);
         let client = CmrClient::new(&args.cmr_url)?;
-        let found = runtime.block_on(client.search(&query))?;
+        let found = runtime.block_on(search_windows(&client, &template, &plan))?;
         let mut q = spec.query("cmr", &region, &region_moc)?;
         q.short_name = Some(short_name.to_string());
         q.version = Some(version.to_string());
-        q.cycle = args.cycle;
-        q.temporal.clone_from(&query.temporal);
+        q.temporal.clone_from(&found.temporal);
         q.cmr_url = Some(client.base().to_string());
-        let map = build::from_footprints(&found.granules, &region_moc, q, &spec)?;
+        let map =
+            build::from_footprints(&found.granules, plan.windows.clone(), &region_moc, q, &spec)?;
         let note = format!(
-            "CMR: {} hits in {} pages, {} granules of other cycles dropped",
+            "CMR: {} hits in {} searches, {} pages; {} granules of other cycles and {} outside the windows dropped",
             found
                 .hits
                 .map_or_else(|| "?".to_string(), |h| h.to_string()),
+            found.searches,
             found.pages,
-            found.other_cycle
+            found.other_cycle,
+            found.outside
         );
         (map, note)
     };
     map.write(&args.out)?;
     let totals = map.totals();
+    let labels: Vec<&str> = map.windows.iter().map(|w| w.label.as_str()).collect();
     println!(
-        "catalog: {} shards, {} granules, {} (shard, granule) pairs ({} rule) in {:.2} s ({note}) -> {}",
+        "catalog: {} shards, {} granules, {} (shard, granule) pairs in {} window(s) [{}] ({} rule) in {:.2} s ({note}) -> {}",
         totals.shards,
         totals.granules,
         totals.pairs,
+        labels.len(),
+        labels.join(", "),
         spec.rule.name(),
         t0.elapsed().as_secs_f64(),
         args.out.display()

@@ -100,6 +100,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             quiet: args.quiet,
             io: magg_h5::IoPolicy::default(),
             chunk_index: None,
+            trend: None,
         };
         let stop = super::run::stop_on_signal();
         anyhow::Ok(magg_run::run_local(&map, AggConfig::atl06_default(), &opts, stop).await?)

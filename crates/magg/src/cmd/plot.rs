@@ -20,6 +20,11 @@ pub(crate) struct Args {
     /// Cell order to draw (default: the store's finest).
     #[arg(long)]
     order: Option<u8>,
+    /// Time window to draw, by label (`"cycle 22"`) or 0-based index, for
+    /// a variable with a `time` dimension (a store of several windows;
+    /// `dhdt` and the other derived variables have none).
+    #[arg(long)]
+    time: Option<String>,
     /// Output PNG.
     #[arg(long, short, default_value = "map.png")]
     out: PathBuf,
@@ -58,6 +63,7 @@ impl Args {
             input: store.to_string(),
             var: var.to_string(),
             order: None,
+            time: None,
             out: out.to_path_buf(),
             region: None,
             cmap: Colormap::Viridis,
@@ -144,7 +150,9 @@ fn store_map(args: &Args) -> Result<(magg_viz::RenderedMap, String)> {
     let runtime = tokio::runtime::Runtime::new()?;
     let mut field = runtime.block_on(async {
         let store = magg_store::OutputStore::open(&args.input).await?;
-        anyhow::Ok(magg_viz::read_field(&store, &args.var, args.order).await?)
+        anyhow::Ok(
+            magg_viz::read_field_at(&store, &args.var, args.order, args.time.as_deref()).await?,
+        )
     })?;
     // Name the store as the user did (not its resolved absolute path).
     field.store.clone_from(&args.input);

@@ -84,6 +84,16 @@ pub(crate) struct Args {
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
+    /// Elevation change over the shard map's time windows (with two or
+    /// more): `MEAN,SIGMA`, the outputs it is fitted to (default
+    /// `h_mean,h_sigma`), or `none`. Written as variables `dhdt`,
+    /// `dhdt_sigma`, `dhdt_chi2`, `dhdt_windows`, `dhdt_span`.
+    #[arg(long, default_value = "h_mean,h_sigma")]
+    dhdt: String,
+    /// Windows a cell needs for a rate (at least 2; the windows' times
+    /// must differ).
+    #[arg(long, default_value_t = magg_agg::trend::DEFAULT_MIN_WINDOWS)]
+    dhdt_min_windows: u32,
     /// Retries of a failed S3/HTTP request (5xx, SlowDown, reset, timeout)
     /// before the granule or shard fails.
     #[arg(long, default_value_t = magg_h5::IoPolicy::default().max_retries)]
@@ -145,6 +155,22 @@ pub(crate) fn stop_on_signal() -> Arc<AtomicBool> {
     stop
 }
 
+/// The elevation change `--dhdt` asks for.
+fn trend(args: &Args) -> Result<Option<magg_agg::dhdt::TrendSpec>> {
+    if args.dhdt == "none" {
+        return Ok(None);
+    }
+    let (mean, sigma) = args
+        .dhdt
+        .split_once(',')
+        .context("--dhdt wants MEAN,SIGMA (two outputs of the config) or none")?;
+    Ok(Some(magg_agg::dhdt::TrendSpec {
+        mean: mean.trim().to_string(),
+        sigma: sigma.trim().to_string(),
+        min_windows: args.dhdt_min_windows,
+    }))
+}
+
 pub(crate) fn run(args: &Args) -> Result<()> {
     let mut config = match &args.config {
         Some(p) => AggConfig::load(p)?,
@@ -177,6 +203,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         quiet: args.quiet,
         io: io_policy(args)?,
         chunk_index: None,
+        trend: trend(args)?,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     if let Some(at) = &args.chunk_index {

@@ -47,6 +47,8 @@ pub fn spec(fingerprint: &str) -> StoreSpec {
             VariableSpec::new("h_max", FillValue::F32(H_MAX_FILL)).with_attr("units", "m"),
             VariableSpec::new("h_var", FillValue::F64(f64::NAN)),
         ],
+        windows: Vec::new(),
+        derived: Vec::new(),
         compression: Compression::default(),
         fingerprint: fingerprint.into(),
         attrs,

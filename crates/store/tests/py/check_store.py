@@ -66,7 +66,7 @@ members = sorted(k for k, _ in root.members(max_depth=None))
 want = sorted([str(k) for k in orders] + [f"{k}/{v}" for k in orders for v in variables + ["cell_ids", "morton"]])
 assert members == want, f"members {members} != {want}"
 assert root.attrs["product"] == "ATL06" and root.attrs["cycle"] == 22, dict(root.attrs)
-assert root.attrs["magg"]["layout_version"] == 2, root.attrs["magg"]
+assert root.attrs["magg"]["layout_version"] == 3, root.attrs["magg"]
 assert root.attrs["magg"]["spec"]["shards"] == shards, root.attrs["magg"]["spec"]["shards"]
 assert "_magg" not in members
 for use_consolidated in (True, False):
