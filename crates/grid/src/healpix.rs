@@ -168,8 +168,10 @@ impl HealpixGrid {
     }
 }
 
-/// The zarr-conventions `dggs` convention declaration (v1).
-fn dggs_convention() -> Value {
+/// The zarr-conventions `dggs` convention declaration (v1), declared by
+/// every HEALPix store group.
+#[must_use]
+pub fn dggs_convention() -> Value {
     json!({
         "schema_url": "https://raw.githubusercontent.com/zarr-conventions/dggs/refs/tags/v1/schema.json",
         "spec_url": "https://github.com/zarr-conventions/dggs/blob/v1/README.md",

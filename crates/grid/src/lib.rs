@@ -59,6 +59,7 @@ pub use crs::Crs;
 pub use error::GridError;
 pub use healpix::{
     CELL_IDS, CELL_IDS_FILL, CELLS_DIM, HealpixGrid, MORTON, MORTON_FILL, cell_ring,
+    dggs_convention,
 };
 pub use layout::{CoordDtype, CoordValues, CoordinateSpec, ShardCoordinate, StoreLayout};
 pub use rect::{GRID_MAPPING, MAX_CELLS_PER_SHARD, RectilinearGrid};

@@ -66,17 +66,6 @@ pub const CELL_IDS_FILL: u64 = u64::MAX;
 /// store: the template writes every chunk.
 pub const MORTON_FILL: u64 = 0;
 
-/// The zarr-conventions `dggs` convention declaration (v1).
-fn dggs_convention() -> Value {
-    json!({
-        "schema_url": "https://raw.githubusercontent.com/zarr-conventions/dggs/refs/tags/v1/schema.json",
-        "spec_url": "https://github.com/zarr-conventions/dggs/blob/v1/README.md",
-        "uuid": "7b255807-140c-42ca-97f6-7a1cfecdbc38",
-        "name": "dggs",
-        "description": "Discrete Global Grid Systems convention for zarr"
-    })
-}
-
 /// The arrays of one output order.
 pub(crate) struct OrderArrays {
     /// The HEALPix order.
@@ -405,7 +394,10 @@ pub(crate) fn spec_from_root_attrs(
 /// zarr-conventions `dggs` convention (v1).
 fn order_group_attrs(spec: &StoreSpec, order: u8) -> Map<String, Value> {
     let mut attrs = spec.attrs.clone();
-    attrs.insert("zarr_conventions".into(), json!([dggs_convention()]));
+    attrs.insert(
+        "zarr_conventions".into(),
+        json!([magg_grid::dggs_convention()]),
+    );
     attrs.insert(
         "dggs".into(),
         json!({
