@@ -69,15 +69,19 @@ pub struct StoreCells<T> {
     pub shards: usize,
 }
 
-/// Reads `variable` at `order` from every shard of `store` with a completed
-/// status record (as `magg plot` does), keeping the cells whose value is
-/// neither the fill value nor NaN. Shards not run, or not finished, hold no
-/// data here. The caller has checked that the variable exists, is of type
-/// `T` and that the store has the order.
+/// Reads `variable` at `order` (and time window `window`, an index into the
+/// store's windows, for a variable with a time dimension: see
+/// [`StoreSpec::window_for`](magg_store::StoreSpec::window_for)) from every
+/// shard of `store` with a completed status record (as `magg plot` does),
+/// keeping the cells whose value is neither the fill value nor NaN. Shards
+/// not run, or not finished, hold no data here. The caller has checked
+/// that the variable exists, is of type `T` and that the store has the
+/// order.
 pub async fn read_cells<T: Sample + Send>(
     store: &OutputStore,
     variable: &str,
     order: u8,
+    window: Option<usize>,
 ) -> Result<StoreCells<T>, ExportError> {
     let url = store.url();
     let read_err = |e: magg_store::StoreError| ExportError::Input(e.to_string());
@@ -102,7 +106,7 @@ pub async fn read_cells<T: Sample + Send>(
     let parts: Vec<(Vec<u64>, Vec<T>)> = futures::stream::iter(shards.iter().copied())
         .map(|shard| async move {
             let column = store
-                .read_chunk(order, variable, shard)
+                .read_window_chunk(order, variable, shard, window)
                 .await
                 .map_err(read_err)?;
             let dtype = column.dtype();

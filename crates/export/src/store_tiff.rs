@@ -62,6 +62,9 @@ pub struct ExportOptions {
     pub bounds: Option<[f64; 4]>,
     /// Refuse rasters of more pixels than this.
     pub max_pixels: u64,
+    /// The time window (a label or a 0-based index) of a variable with a
+    /// time dimension; `None` for one without.
+    pub time: Option<String>,
 }
 
 impl ExportOptions {
@@ -74,6 +77,7 @@ impl ExportOptions {
             resolution: None,
             bounds: None,
             max_pixels: MAX_PIXELS,
+            time: None,
         }
     }
 }
@@ -85,6 +89,8 @@ pub struct ExportSummary {
     pub variable: String,
     /// The cell order.
     pub order: u8,
+    /// The time window's label, for a variable with a time dimension.
+    pub window: Option<String>,
     /// The CRS.
     pub crs: Crs,
     /// Why this CRS.
@@ -118,8 +124,15 @@ impl fmt::Display for ExportSummary {
         let [x0, y0, x1, y1] = self.bounds;
         writeln!(
             f,
-            "{} at order {}: {} cells with data in {} shards, {} of them under a pixel centre",
-            self.variable, self.order, self.cells_with_data, self.shards, self.cells_drawn
+            "{} at order {}{}: {} cells with data in {} shards, {} of them under a pixel centre",
+            self.variable,
+            self.order,
+            self.window
+                .as_ref()
+                .map_or(String::new(), |w| format!(", time window {w}")),
+            self.cells_with_data,
+            self.shards,
+            self.cells_drawn
         )?;
         writeln!(f, "crs: {} ({})", self.crs, self.crs_from)?;
         writeln!(
@@ -256,6 +269,7 @@ pub async fn export_geotiff(
             opts.variable,
             spec.variables
                 .iter()
+                .chain(&spec.derived)
                 .map(|v| v.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -272,6 +286,9 @@ pub async fn export_geotiff(
                 .join(", ")
         )));
     }
+    let window = spec
+        .window_for(&opts.variable, opts.time.as_deref())
+        .map_err(|e| ExportError::Input(format!("store {url}: {e}")))?;
     let (crs, crs_from) = match opts.crs {
         Some(c) => (c, "--crs".to_string()),
         None => crs_of_shards(url, &spec.shards)?,
@@ -294,6 +311,7 @@ pub async fn export_geotiff(
     };
     let plan = Plan {
         order,
+        window,
         crs,
         crs_from,
         res,
@@ -312,6 +330,7 @@ pub async fn export_geotiff(
 /// The choices made before reading.
 struct Plan {
     order: u8,
+    window: Option<usize>,
     crs: Crs,
     crs_from: String,
     res: f64,
@@ -328,7 +347,7 @@ async fn export_as<T: Sample + Send>(
     if let Some(b) = opts.bounds {
         check_size(b, res, opts.max_pixels)?;
     }
-    let data = read_cells::<T>(store, &opts.variable, order).await?;
+    let data = read_cells::<T>(store, &opts.variable, order, plan.window).await?;
     let bounds = match opts.bounds {
         Some(b) => b,
         None => data_bounds(order, &data.cells, crs, res)?.ok_or_else(|| {
@@ -378,6 +397,7 @@ async fn export_as<T: Sample + Send>(
     Ok(ExportSummary {
         variable: opts.variable.clone(),
         order,
+        window: plan.window.map(|w| store.spec().windows[w].label.clone()),
         crs,
         crs_from: plan.crs_from.clone(),
         resolution: res,

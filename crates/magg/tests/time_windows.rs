@@ -72,6 +72,16 @@ for cycle in (21, 22, 23):
     })
 }
 
+/// The export test's independent reference (rasterio, pyproj, mortie, zarr).
+const EXPORT_REFERENCE: &str = include_str!("py/export_reference.py");
+
+/// Runs magg in `dir`, which must succeed; its stderr.
+fn magg_ok_err(dir: &Path, args: &[&str]) -> String {
+    let (ok, _, err) = magg(dir, args);
+    assert!(ok, "magg {args:?}: {err}");
+    err
+}
+
 fn ok(dir: &Path, args: &[&str]) -> String {
     let (ok, out, err) = magg(dir, args);
     assert!(ok, "magg {args:?}: {err}");
@@ -205,6 +215,39 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
             "{png}"
         );
     }
+    // A GeoTIFF of one slice equals that slice of the store (rasterio,
+    // pyproj, mortie and zarr-python: the export test's reference).
+    let said = magg_ok_err(
+        dir,
+        &[
+            "export", "all.zarr", "--var", "h_mean", "--time", "cycle 22", "-o", "h22.tif",
+        ],
+    );
+    assert!(said.contains("time window cycle 22"), "{said}");
+    let tif = dir.join("h22.tif");
+    let store = dir.join("all.zarr");
+    let v: serde_json::Value = serde_json::from_str(
+        magg_testkit::run_python(
+            EXPORT_REFERENCE,
+            &[
+                tif.to_str().unwrap(),
+                store.to_str().unwrap(),
+                "h_mean",
+                "12",
+                "3031",
+                "time=1",
+            ],
+        )
+        .trim(),
+    )
+    .unwrap();
+    assert_eq!(v["wrong"], 0, "{v}");
+    assert!(v["with_data"].as_u64().unwrap() > 1000, "{v}");
+    let (fine, _, err) = magg(dir, &["export", "all.zarr", "-o", "x.tif"]);
+    assert!(
+        !fine && err.contains("--time") && err.contains("cycle 21"),
+        "{err}"
+    );
     let (fine, _, err) = magg(dir, &["plot", "all.zarr", "--var", "h_mean", "-o", "x.png"]);
     assert!(!fine && err.contains("--time"), "{err}");
     let (fine, _, err) = magg(

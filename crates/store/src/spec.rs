@@ -384,6 +384,39 @@ impl StoreSpec {
         ))
     }
 
+    /// The window that `time` (a label or a 0-based index, as `magg plot
+    /// --time` and `magg export --time` take it) selects for `variable`:
+    /// a variable with a time dimension needs one (the error lists the
+    /// labels), a variable without one refuses it.
+    pub fn window_for(
+        &self,
+        variable: &str,
+        time: Option<&str>,
+    ) -> std::result::Result<Option<usize>, String> {
+        match (self.has_time(variable), time) {
+            (true, Some(t)) => self
+                .window_index(t)
+                .map(Some)
+                .map_err(|e| format!("--time: {e}")),
+            (true, None) => {
+                let labels: Vec<&str> = self.windows.iter().map(|w| w.label.as_str()).collect();
+                Err(format!(
+                    "{variable} has a time dimension: give --time LABEL or INDEX ({})",
+                    labels.join(", ")
+                ))
+            }
+            (false, Some(t)) => Err(format!(
+                "{variable} has no time dimension (--time {t} given){}",
+                if self.windows.is_empty() {
+                    ": the store holds one time window"
+                } else {
+                    ""
+                }
+            )),
+            (false, None) => Ok(None),
+        }
+    }
+
     /// The finest output order.
     pub fn child_order(&self) -> u8 {
         self.orders

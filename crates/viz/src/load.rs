@@ -75,32 +75,9 @@ pub async fn read_field_at(
             known: spec.orders.clone(),
         });
     }
-    let window = match (spec.has_time(variable), time) {
-        (true, Some(t)) => Some(
-            spec.window_index(t)
-                .map_err(|e| VizError::Invalid(format!("store {}: --time: {e}", store.url())))?,
-        ),
-        (true, None) => {
-            let labels: Vec<&str> = spec.windows.iter().map(|w| w.label.as_str()).collect();
-            return Err(VizError::Invalid(format!(
-                "store {}: {variable} has a time dimension: give --time LABEL or INDEX ({})",
-                store.url(),
-                labels.join(", ")
-            )));
-        }
-        (false, Some(t)) => {
-            return Err(VizError::Invalid(format!(
-                "store {}: {variable} has no time dimension (--time {t} given){}",
-                store.url(),
-                if spec.windows.is_empty() {
-                    " : the store holds one time window"
-                } else {
-                    ""
-                }
-            )));
-        }
-        (false, None) => None,
-    };
+    let window = spec
+        .window_for(variable, time)
+        .map_err(|e| VizError::Invalid(format!("store {}: {e}", store.url())))?;
     let fill = var.fill_value.as_f64();
     let shards: Vec<u64> = store
         .list_status()

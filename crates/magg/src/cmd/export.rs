@@ -26,6 +26,10 @@ pub(crate) struct Args {
     /// Cell order (default: the store's finest).
     #[arg(long)]
     order: Option<u8>,
+    /// Time window, by label or 0-based index: needed for a variable with a
+    /// time dimension (a store of several windows), refused for one without.
+    #[arg(long)]
+    time: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "geotiff")]
     format: Format,
@@ -59,6 +63,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         resolution: args.resolution,
         bounds,
         max_pixels: args.max_pixels,
+        time: args.time.clone(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let summary = runtime.block_on(async {

@@ -1,6 +1,6 @@
 """Independent reference for `magg export --format geotiff`.
 
-argv: TIF STORE VAR ORDER EPSG [DEFAULT_RES]
+argv: TIF STORE VAR ORDER EPSG [DEFAULT_RES] [time=INDEX]
 Opens TIF with rasterio and STORE with zarr-python, and recomputes every
 pixel: pixel centre (from the file's transform) -> pyproj inverse ->
 mortie.geo2mort at ORDER -> the slot holding that word in the store's
@@ -10,7 +10,8 @@ the edge of the cell magg chose (mortie then finds magg's cell for a
 nudged centre). With DEFAULT_RES, also checks the default grid: pixel size
 DEFAULT_RES, bounds = the box of the data cells' corners (mortie
 mort2polygon, geodetic, projected by pyproj) snapped outward to multiples
-of it. Prints one JSON object.
+of it. With time=INDEX, VAR has a leading time dimension and the
+reference is its slice INDEX. Prints one JSON object.
 """
 import json
 import sys
@@ -24,11 +25,19 @@ from rio_cogeo.cogeo import cog_validate
 
 tif, store, var, order, epsg = sys.argv[1:6]
 order, epsg = int(order), int(epsg)
-default_res = float(sys.argv[6]) if len(sys.argv) > 6 else None
+rest = sys.argv[6:]
+times = [a for a in rest if a.startswith("time=")]
+rest = [a for a in rest if not a.startswith("time=")]
+default_res = float(rest[0]) if rest else None
+time_index = int(times[0][len("time="):]) if times else None
 
 group = zarr.open_group(store, mode="r")[str(order)]
 morton = np.asarray(group["morton"][:], dtype=np.uint64)
 values = np.asarray(group[var][:])
+if time_index is not None:
+    assert values.ndim == 2, f"{var} has no time dimension: shape {values.shape}"
+    values = values[time_index]
+assert values.ndim == 1, f"{var}: shape {values.shape}; give time=INDEX"
 fill = group[var].fill_value
 is_float = values.dtype.kind == "f"
 has_data = ~np.isnan(values) if is_float else np.ones(values.shape, bool)
