@@ -193,6 +193,36 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
         said.contains(&format!("{shards} consistent")) && said.contains(" 0 problem(s)"),
         "{said}"
     );
+    // Verify checks window by window: a record whose windows' counts are
+    // swapped (same totals) is caught, naming the window.
+    let status_dir = dir.join("all.zarr/_magg/status");
+    let mut records: Vec<PathBuf> = std::fs::read_dir(&status_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    records.sort();
+    let (first, original, mut rec) = records
+        .into_iter()
+        .find_map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let rec: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let w = rec["windows"].as_array().unwrap();
+            assert_eq!(w.len(), 3, "{text}");
+            (w[0]["observations"] != w[1]["observations"]).then_some((p, text, rec))
+        })
+        .expect("a shard whose first two windows differ");
+    let windows = rec["windows"].as_array_mut().unwrap();
+    let (a, b) = (windows[0].clone(), windows[1].clone());
+    windows[0] = b;
+    windows[1] = a;
+    std::fs::write(&first, rec.to_string()).unwrap();
+    let (fine, said, err) = magg(dir, &["verify", "all.zarr", "--catalog", "all.json"]);
+    assert!(
+        !fine && format!("{said}{err}").contains("window cycle 21: count adds up to"),
+        "{said}{err}"
+    );
+    std::fs::write(&first, original).unwrap();
     ok(
         dir,
         &[

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use magg_catalog::ShardMap;
-use magg_store::{Column, OutputStore, StoreError};
+use magg_store::{Column, OutputStore, ShardStatus, StoreError};
 
 /// One thing wrong with one shard.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,35 +65,49 @@ fn sum_and_cells(c: &Column) -> Result<(u64, u64), String> {
 }
 
 /// The sum of a shard's `count_var` chunk at `order` and its cells with
-/// data, over every time window of a store with windows (cell-windows).
-async fn sum_over_windows(
+/// data, per time window of a store with windows (one entry without).
+async fn per_window(
     store: &OutputStore,
     order: u8,
     count_var: &str,
     shard: u64,
-) -> Result<(u64, u64), String> {
+) -> Result<Vec<(u64, u64)>, String> {
     let spec = store.spec();
     let windows: Vec<Option<usize>> = if spec.has_time(count_var) {
         (0..spec.windows.len()).map(Some).collect()
     } else {
         vec![None]
     };
-    let (mut sum, mut cells) = (0, 0);
+    let mut out = Vec::with_capacity(windows.len());
     for w in windows {
         let c = store
             .read_window_chunk(order, count_var, shard, w)
             .await
             .map_err(|e| e.to_string())?;
-        let (s, n) = sum_and_cells(&c)?;
-        sum += s;
-        cells += n;
+        out.push(sum_and_cells(&c)?);
     }
-    Ok((sum, cells))
+    Ok(out)
 }
 
-/// Checks `store` against `map` using the `count_var` arrays (summed over
-/// the time windows of a store with windows: a shard's status record
-/// counts the observations and populated cells of all its windows). Storage
+/// What a status record claims, as `(label, observations, cells)`: one
+/// entry per time window when the record keeps them (and the store has
+/// that many windows), else one for the whole shard (`label` empty).
+fn claims(rec: &ShardStatus, windows: &[magg_store::TimeWindow]) -> Vec<(String, u64, u64)> {
+    if !rec.windows.is_empty() && rec.windows.len() == windows.len() {
+        rec.windows
+            .iter()
+            .zip(windows)
+            .map(|(t, w)| (format!("window {}: ", w.label), t.observations, t.cells))
+            .collect()
+    } else {
+        vec![(String::new(), rec.observations, rec.cells)]
+    }
+}
+
+/// Checks `store` against `map` using the `count_var` arrays: in a store
+/// with time windows, window by window against the record's per-window
+/// counts (records that predate them: summed over the windows, against the
+/// record's totals, which count every window). Storage
 /// errors on one shard are that shard's problem; only listing the status
 /// records failing is an error.
 pub async fn verify(
@@ -132,8 +146,23 @@ pub async fn verify(
             continue;
         }
         let mut fine = true;
+        let claimed = claims(rec, &spec.windows);
+        let (obs, cells) = claimed
+            .iter()
+            .fold((0, 0), |(o, c), (_, wo, wc)| (o + wo, c + wc));
+        if obs != rec.observations || cells != rec.cells {
+            problem(
+                shard,
+                format!(
+                    "the status record's windows add up to {obs} observations and {cells} cells, \
+                     its totals say {} and {}",
+                    rec.observations, rec.cells
+                ),
+            );
+            fine = false;
+        }
         for &order in &spec.orders {
-            let (sum, cells) = match sum_over_windows(store, order, count_var, shard).await {
+            let mut found = match per_window(store, order, count_var, shard).await {
                 Ok(x) => x,
                 Err(e) => {
                     problem(shard, format!("order {order} {count_var}: {e}"));
@@ -141,25 +170,29 @@ pub async fn verify(
                     continue;
                 }
             };
-            if sum != rec.observations {
-                problem(
-                    shard,
-                    format!(
-                        "order {order}: {count_var} adds up to {sum} but the status record says {} observations",
-                        rec.observations
-                    ),
-                );
-                fine = false;
+            if claimed.len() == 1 && found.len() > 1 {
+                let total = found.iter().fold((0, 0), |(o, c), (s, n)| (o + s, c + n));
+                found = vec![total];
             }
-            if order == finest && cells != rec.cells {
-                problem(
-                    shard,
-                    format!(
-                        "order {order}: {cells} cells have data but the status record says {}",
-                        rec.cells
-                    ),
-                );
-                fine = false;
+            for ((label, want_obs, want_cells), (sum, cells)) in claimed.iter().zip(&found) {
+                if sum != want_obs {
+                    problem(
+                        shard,
+                        format!(
+                            "order {order}: {label}{count_var} adds up to {sum} but the status record says {want_obs} observations"
+                        ),
+                    );
+                    fine = false;
+                }
+                if order == finest && cells != want_cells {
+                    problem(
+                        shard,
+                        format!(
+                            "order {order}: {label}{cells} cells have data but the status record says {want_cells}"
+                        ),
+                    );
+                    fine = false;
+                }
             }
         }
         if fine {

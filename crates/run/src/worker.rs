@@ -8,10 +8,18 @@ use std::time::Instant;
 use magg_agg::dhdt::CompiledTrend;
 use magg_agg::{AggConfig, Plan, ReadOptions, ShardGrid, read_shard_in_region};
 use magg_h5::IoStats;
-use magg_store::{OutputStore, ShardStatus};
+use magg_store::{OutputStore, ShardStatus, WindowTally};
 
 use crate::execute::ShardWorker;
 use crate::task::Task;
+
+/// What a shard's processing counted: observations and child cells with
+/// data, in all and per time window (empty without windows).
+struct Tally {
+    observations: u64,
+    cells: u64,
+    windows: Vec<WindowTally>,
+}
 
 /// Runs shards in this process.
 pub struct LocalWorker {
@@ -46,24 +54,34 @@ impl LocalWorker {
     /// and how many granules fell back from the chunk index (also when the
     /// shard failed). With time windows, each window's granules alone, as
     /// a run of that window would, then the derived variables over the
-    /// windows; observations and cells are then summed over the windows.
+    /// windows; observations and cells are then summed over the windows,
+    /// and kept per window for `magg verify`.
     async fn process(
         &self,
         task: &Task,
         stats: &Arc<IoStats>,
         index_fallbacks: &mut u64,
-    ) -> Result<(u64, u64), String> {
+    ) -> Result<Tally, String> {
         let spec = self.store.spec();
         if spec.windows.is_empty() {
             let (observations, cells, _) = self.window(task, None, stats, index_fallbacks).await?;
-            return Ok((observations, cells));
+            return Ok(Tally {
+                observations,
+                cells,
+                windows: Vec::new(),
+            });
         }
         let (mut observations, mut cells) = (0, 0);
         let mut grids = Vec::with_capacity(spec.windows.len());
+        let mut windows = Vec::with_capacity(spec.windows.len());
         for w in 0..spec.windows.len() {
             let (o, c, g) = self.window(task, Some(w), stats, index_fallbacks).await?;
             observations += o;
             cells += c;
+            windows.push(WindowTally {
+                observations: o,
+                cells: c,
+            });
             grids.push(g);
         }
         if let Some(trend) = &self.trend {
@@ -87,7 +105,11 @@ impl LocalWorker {
                 }
             }
         }
-        Ok((observations, cells))
+        Ok(Tally {
+            observations,
+            cells,
+            windows,
+        })
     }
 
     /// One window of a shard (`None`: the store has no windows): reads its
@@ -187,9 +209,10 @@ impl ShardWorker for LocalWorker {
         status.rounds = io.rounds;
         status.index_fallbacks = index_fallbacks;
         match result {
-            Ok((observations, cells)) => {
-                status.observations = observations;
-                status.cells = cells;
+            Ok(tally) => {
+                status.observations = tally.observations;
+                status.cells = tally.cells;
+                status.windows = tally.windows;
             }
             Err(e) => status.error = Some(e),
         }

@@ -79,7 +79,7 @@ pub use shards::ShardChunks;
 pub use spec::{
     Compression, MAX_ORDER, MAX_ORDER_SPAN, RESERVED_NAMES, StoreSpec, TimeWindow, VariableSpec,
 };
-pub use status::{STATUS_PREFIX, ShardStatus, status_key};
+pub use status::{STATUS_PREFIX, ShardStatus, WindowTally, status_key};
 pub use store::{CreateMode, OutputStore};
 pub use template::{
     CELL_IDS_FILL, DIMENSION, LAYOUT_VERSION, MORTON_FILL, READABLE_LAYOUT, TIME_UNITS,

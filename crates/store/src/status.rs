@@ -59,6 +59,12 @@ pub struct ShardStatus {
     /// when 0.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub index_fallbacks: u64,
+    /// In a store of several time windows, the observations and child
+    /// cells with data of each window, in the store's window order (what
+    /// `magg verify` checks window by window); empty without windows and
+    /// in records that predate it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<WindowTally>,
     /// Wall time for the shard, seconds.
     pub seconds: f64,
     /// Why the shard failed; `None` when it completed.
@@ -66,6 +72,15 @@ pub struct ShardStatus {
     /// Any further fields, kept as given.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// One time window's share of a [`ShardStatus`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WindowTally {
+    /// Valid observations aggregated in the window.
+    pub observations: u64,
+    /// Child cells with data in the window.
+    pub cells: u64,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
@@ -85,6 +100,7 @@ impl ShardStatus {
             requests: 0,
             rounds: 0,
             index_fallbacks: 0,
+            windows: Vec::new(),
             seconds: 0.0,
             error: None,
             extra: Map::new(),
