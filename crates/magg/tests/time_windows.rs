@@ -131,7 +131,45 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
     let map = results(&dir.join("all.json"));
     let shards = map["shards"].as_object().unwrap().len();
     assert!((2..=12).contains(&shards), "{shards} shards");
-    run("all.json", "all.zarr");
+    // The windowed run, not quiet: the Python lines it prints open the
+    // store as printed (the cells with data in any window), without a
+    // warning, and hold every observation of every window.
+    let (fine, _, err) = magg(
+        dir,
+        &[
+            "run",
+            "--catalog",
+            "all.json",
+            "--store",
+            "all.zarr",
+            "--workers",
+            "2",
+            "--overwrite",
+        ],
+    );
+    assert!(fine, "{err}");
+    let snippet: Vec<&str> = err
+        .lines()
+        .skip_while(|l| !l.starts_with("open it in Python:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(snippet.len(), 4, "{err}");
+    let observations = results(&dir.join("all.zarr.results.json"))["totals"]["observations"]
+        .as_u64()
+        .unwrap();
+    assert!(observations > 0);
+    let script = format!(
+        "import os, sys, warnings\nos.chdir(sys.argv[1])\nwarnings.simplefilter('error')\n{}\n\
+         assert cells['h_mean'].dims == ('time', 'cells'), cells['h_mean'].dims\n\
+         assert int(cells['count'].values.sum()) == {observations}\n\
+         assert int(ds['count'].values.sum()) == {observations}\n\
+         print('SNIPPET OK')\n",
+        snippet.join("\n")
+    );
+    let said = magg_testkit::run_python(&script, &[dir.to_str().unwrap()]);
+    assert!(said.contains("SNIPPET OK"), "{said}");
     let mut singles = Vec::new();
     for c in ["21", "22", "23"] {
         catalog(c, &format!("c{c}.json"));

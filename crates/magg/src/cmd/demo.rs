@@ -113,22 +113,50 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     super::run::finish(&report, written)?;
     println!("store: {store}");
     println!("open it in Python:");
-    for line in python_snippet(&store) {
+    for line in python_snippet(&store, 12, false, "count", "h_mean") {
         println!("    {line}");
     }
     super::plot::demo_map(&store, &out.join("demo.png"))?;
     Ok(())
 }
 
-/// The Python lines `magg demo` prints: open the order-12 group as a user
-/// would (no flags; the store's consolidated metadata makes it one read),
-/// decode the DGGS coordinate, keep the cells with data. The same steps are
-/// what `magg bench open` times.
-pub(crate) fn python_snippet(store: &str) -> [String; 4] {
+/// The Python lines `magg demo` and `magg run` print: open the group of
+/// order `order` as a user would (no flags; the store's consolidated
+/// metadata makes it one read), decode the DGGS coordinate, keep the cells
+/// where `count` > 0 (in any window, for a store of several time windows)
+/// and print `show`. The same steps are what `magg bench open` times.
+pub(crate) fn python_snippet(
+    store: &str,
+    order: u8,
+    windows: bool,
+    count: &str,
+    show: &str,
+) -> [String; 4] {
+    let select = if windows {
+        format!(
+            "cells = ds.isel(cells=(ds[{count:?}] > 0).any(\"time\").values)  # the cells with data in any window"
+        )
+    } else {
+        format!("cells = ds.isel(cells=ds[{count:?}].values > 0)  # the cells with data")
+    };
     [
         "import xarray as xr, xdggs".to_string(),
-        format!("ds = xr.open_zarr({store:?}, group=\"12\").pipe(xdggs.decode)"),
-        "cells = ds.isel(cells=ds[\"count\"].values > 0)  # the cells with data".to_string(),
-        "print(cells.h_mean)".to_string(),
+        format!("ds = xr.open_zarr({store:?}, group=\"{order}\").pipe(xdggs.decode)"),
+        select,
+        format!("print(cells.{show})"),
     ]
+}
+
+/// What a run's snippet shows: the variable whose positive values mark
+/// the cells with data (`count` when the config has it, else its first
+/// output), and the first other output.
+pub(crate) fn snippet_variables(plan: &magg_agg::Plan) -> (String, String) {
+    let names: Vec<&str> = plan.output_names().collect();
+    let count = if names.contains(&"count") {
+        "count"
+    } else {
+        names.first().copied().unwrap_or("count")
+    };
+    let show = names.iter().copied().find(|n| *n != count).unwrap_or(count);
+    (count.to_string(), show.to_string())
 }

@@ -219,6 +219,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         return dry_run(&map, &config, &opts);
     }
     let place = ResultsPlace::for_store(&args.store, args.results.as_deref());
+    let plan = magg_agg::Plan::new(&config)?;
     let (report, written) = runtime.block_on(async {
         let stop = stop_on_signal();
         let report = if args.lambda.is_lambda() {
@@ -229,7 +230,21 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         let written = place.write(&report, &opts.io).await;
         anyhow::Ok((report, written))
     })?;
-    finish(&report, written)
+    finish(&report, written)?;
+    if !args.quiet {
+        let (count, show) = super::demo::snippet_variables(&plan);
+        eprintln!("open it in Python:");
+        for line in super::demo::python_snippet(
+            &args.store,
+            plan.child_order(),
+            map.windows.len() > 1,
+            &count,
+            &show,
+        ) {
+            eprintln!("    {line}");
+        }
+    }
+    Ok(())
 }
 
 /// The I/O policy of the `--io-*` flags.
