@@ -42,7 +42,9 @@ const REGION: &str = r#"{"type": "MultiPolygon", "coordinates": [
 fn data() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("time-{}", std::process::id()));
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        common::remove_dead(tmp, "time-");
+        let dir = tmp.join(format!("time-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let generator = magg_testkit::shared_dir().join("data/make_atl06.py");

@@ -79,7 +79,7 @@ pub fn clean() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        remove_dead_cleans(tmp);
+        remove_dead(tmp, "clean-");
         let dir = tmp.join(format!("clean-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -89,11 +89,11 @@ pub fn clean() -> &'static Path {
     })
 }
 
-/// Removes the `clean-<pid>` folders of test processes that have ended (a
-/// static is never dropped, so each test binary leaves its demo run, about
-/// 230 MB, behind). A folder whose process is still running (another test
-/// binary, or this one) is kept.
-fn remove_dead_cleans(tmp: &Path) {
+/// Removes the `<prefix><pid>` folders of test processes that have ended
+/// (a static is never dropped, so each test binary leaves its folder, such
+/// as the demo run of [`clean`], about 230 MB, behind). A folder whose
+/// process is still running (another test binary, or this one) is kept.
+pub fn remove_dead(tmp: &Path, prefix: &str) {
     if !Path::new("/proc/self").exists() {
         return; // no process table to ask: keep everything
     }
@@ -102,7 +102,7 @@ fn remove_dead_cleans(tmp: &Path) {
     };
     for e in entries.flatten() {
         let name = e.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("clean-")) else {
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
             continue;
         };
         if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
