@@ -30,13 +30,7 @@ fn demo_then_resume_overwrite_and_dry_run() {
 
     // The Python lines the demo prints run as printed, without a warning,
     // and hold every cell with data and every observation.
-    let snippet: Vec<&str> = out
-        .lines()
-        .skip_while(|l| !l.starts_with("open it in Python:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("    "))
-        .map(str::trim)
-        .collect();
+    let snippet = common::printed_snippet(&out);
     assert_eq!(snippet.len(), 4, "{out}");
     assert!(!out.contains("consolidated"), "{out}");
     let script = format!(

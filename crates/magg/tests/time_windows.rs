@@ -150,13 +150,7 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
         ],
     );
     assert!(fine, "{err}");
-    let snippet: Vec<&str> = err
-        .lines()
-        .skip_while(|l| !l.starts_with("open it in Python:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("    "))
-        .map(str::trim)
-        .collect();
+    let snippet = common::printed_snippet(&err);
     assert_eq!(snippet.len(), 4, "{err}");
     let observations = results(&dir.join("all.zarr.results.json"))["totals"]["observations"]
         .as_u64()

@@ -326,3 +326,16 @@ pub fn assert_store_matches_clean(store: &Path, report: &Value) {
         "one count chunk per complete shard with data, none for failed ones"
     );
 }
+
+/// The Python lines magg printed after `open it in Python:` (indented by
+/// four spaces), trimmed: what `magg demo` and `magg run` tell a user to
+/// run.
+#[allow(dead_code)] // not every test binary reads them
+pub fn printed_snippet(text: &str) -> Vec<&str> {
+    text.lines()
+        .skip_while(|l| !l.starts_with("open it in Python:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .map(str::trim)
+        .collect()
+}
