@@ -91,3 +91,18 @@ def write(grp, name, data, chunk, gzip, fill=None, attrs=None, maxshape=None):
     for k, v in (attrs or {}).items():
         ds.attrs[k] = np.bytes_(v)
     return ds
+
+
+def points(inc_deg, node_lon_deg, u_deg, offset_m):
+    """Latitudes and longitudes (degrees, float64; longitude in [-180, 180))
+    of points at arguments of latitude `u_deg` (array, degrees) shifted
+    `offset_m` (array or scalar, metres) across the track."""
+    a, b, n = orbit_frame(inc_deg, node_lon_deg)
+    u = np.radians(np.asarray(u_deg, dtype=np.float64))
+    d = np.asarray(offset_m, dtype=np.float64) / R_EARTH
+    p = np.cos(u)[:, None] * a + np.sin(u)[:, None] * b
+    p = np.cos(d)[..., None] * p + np.sin(d)[..., None] * n
+    lat = np.degrees(np.arcsin(np.clip(p[:, 2], -1.0, 1.0)))
+    lon = np.degrees(np.arctan2(p[:, 1], p[:, 0]))
+    lon = (lon + 180.0) % 360.0 - 180.0
+    return lat, lon
