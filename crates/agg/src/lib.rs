@@ -86,6 +86,7 @@ mod expr;
 mod filter;
 mod fingerprint;
 mod indexed;
+mod levels;
 mod named;
 mod plan;
 mod read;
@@ -110,6 +111,7 @@ pub use dtype::{Dtype, FillLiteral, FillValue};
 pub use error::AggError;
 pub use expr::{Expr, ExprError, ExprScratch};
 pub use filter::RowFilter;
+pub use levels::{DEFAULT_LINK_MARGIN_M, LevelSpec, LinkPlan, LinkSpec, ReadPlan};
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{
