@@ -12,8 +12,8 @@
 //!   naming the key path (upstream keys magg does not support also say
 //!   why). [`AggConfig::atl06_default`] is the built-in ATL06 config
 //!   (`configs/atl06.yaml`); [`AggConfig::load`] reads a file or a
-//!   built-in config by name ([`BUILTIN_CONFIGS`]: `atl06`, `atl08`,
-//!   `atl08_canopy`, `gedi_l2a`); [`AggConfig::fingerprint`] a stable hash of its
+//!   built-in config by name ([`BUILTIN_CONFIGS`]: `atl06`, `atl03`,
+//!   `atl08`, `atl08_canopy`, `gedi_l2a`); [`AggConfig::fingerprint`] a stable hash of its
 //!   meaning.
 //! - **Expressions** ([`Expr`]): `+ - * / **`, unary minus, parentheses,
 //!   numbers, source names and numpy's `sqrt abs log exp` (element-wise) and
