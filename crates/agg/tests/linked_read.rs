@@ -162,3 +162,35 @@ async fn lat_ph_is_never_read_whole() {
     }
     assert!(checked >= 2, "{checked} shards checked");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_past_the_photons_names_granule_and_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let granules = generate(
+        dir.path(),
+        &["--center=-70,10", "--granules", "1", "--photons", "2"],
+    );
+    // Every segment of gt2r links one row past the photons.
+    magg_testkit::run_python(
+        "import sys, h5py\n\
+         with h5py.File(sys.argv[1], 'r+') as f:\n\
+         \x20   n = f['/gt2r/heights/lat_ph'].shape[0]\n\
+         \x20   f['/gt2r/geolocation/ph_index_beg'][:] = n\n\
+         \x20   f['/gt2r/geolocation/segment_ph_cnt'][:] = 2\n",
+        &[&granules[0]],
+    );
+    let config = AggConfig::load("atl03").unwrap();
+    let shards = photon_shards(&granules, &["gt2r".to_string()], 6).await;
+    let (&busiest, _) = shards.iter().max_by_key(|(_, n)| **n).unwrap();
+    let out = read_shard(busiest, &granules, &config, &ReadOptions::default())
+        .await
+        .unwrap();
+    let e = out.granules[0]
+        .error
+        .as_ref()
+        .unwrap_or_else(|| panic!("{:?}", out.granules[0]))
+        .to_string();
+    assert!(e.contains("ATL03_"), "{e}");
+    assert!(e.contains("/gt2r/geolocation/ph_index_beg"), "{e}");
+    assert!(e.contains("links past"), "{e}");
+}
