@@ -31,7 +31,7 @@ use magg_h5::{Dataset, Error, ErrorKind, File};
 
 use crate::levels::LinkPlan;
 use crate::read::{BeamDatasets, Ctx};
-use crate::rows::{Positions, Segment, merge_runs};
+use crate::rows::{Positions, merge_runs};
 use crate::source::RowSource;
 
 /// Mean Earth radius less 1 %, so the margin's chord errs wide (geodetic
@@ -199,22 +199,9 @@ impl RowSource for Linked {
                 return Ok(out);
             }
             let ranges = self.base_ranges(&runs, ds.lat.rows(), merge_gap).await?;
-            let reqs: Vec<(&Dataset, Range<u64>)> = [&ds.lat, &ds.lon]
-                .iter()
-                .flat_map(|&d| ranges.iter().map(move |r| (d, r.clone())))
-                .collect();
-            let mut parts: Vec<Vec<f64>> = ds.lat.file().read_many(&reqs).await?;
-            let lons = parts.split_off(ranges.len());
-            out.segments = ranges
-                .iter()
-                .zip(parts)
-                .zip(lons)
-                .map(|((r, lat), lon)| Segment {
-                    start: r.start,
-                    lat,
-                    lon,
-                })
-                .collect();
+            out.segments = crate::rows::block_positions(&ds.lat, &ds.lon, &ranges)
+                .await?
+                .segments;
             Ok(out)
         })
     }
