@@ -75,6 +75,9 @@ async fn every_shard_equals_the_whole_column_read() {
     let linked = AggConfig::load("atl03").unwrap();
     assert!(linked.link_plan().is_some());
     let plain = whole(&linked);
+    // The linked read with the segment level read whole (`row_search: full`).
+    let mut linked_full = linked.clone();
+    linked_full.data_source.row_search = RowSearch::Full;
     let order = linked.output.grid.parent_order;
     let shards = photon_shards(&granules, &linked.data_source.groups, order).await;
     assert!(shards.len() >= 6, "{shards:?}");
