@@ -26,7 +26,6 @@ granules are 1/14 of an orbit). Heights and flags are synthetic.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 
@@ -40,8 +39,6 @@ INC = 92.0
 SEG_M = 100.0
 # Beam -> cross-track offset [m] (pairs 3.3 km apart, 90 m within a pair).
 BEAMS = {"gt1l": -3345.0, "gt1r": -3255.0, "gt2l": -45.0, "gt2r": 45.0, "gt3l": 3255.0, "gt3r": 3345.0}
-EPOCH = dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc)
-ATLAS_SDP_GPS_EPOCH = 1198800018.0
 CHUNK = 1000     # synthetic chunk length (rows)
 GZIP = 6
 F4 = np.float32(np.finfo(np.float32).max)
@@ -57,20 +54,10 @@ def write(grp, name, data, fill=None, attrs=None):
 
 
 def granule(out, k, args, rng):
-    ascending, node, u0, u1 = tracks.pass_through(INC, args.center, k, args.granules, args.spread, args.lat_extent)
-    start = dt.datetime(2023, 12, 19, tzinfo=dt.timezone.utc) + dt.timedelta(days=3 * k, seconds=4000 * k)
-    t0 = (start - EPOCH).total_seconds()
-    rgt, cycle, region = 100 + 91 * k, 22, (3 if ascending else 5)
-    name = f"ATL08_{start:%Y%m%d%H%M%S}_{rgt:04d}{cycle:02d}{region:02d}_006_01.h5"
-    path = os.path.join(out, name)
+    node, u0, u1, t0, path, rgt, cycle = tracks.icesat2_pass("ATL08", out, k, args)
     total = 0
     with h5py.File(path, "w") as f:
-        f.attrs["short_name"] = np.bytes_("ATL08")
-        f.create_dataset("ancillary_data/atlas_sdp_gps_epoch", data=np.array([ATLAS_SDP_GPS_EPOCH]))
-        oi = f.create_group("orbit_info")
-        oi.create_dataset("rgt", data=np.array([rgt], np.int16))
-        oi.create_dataset("cycle_number", data=np.array([cycle], np.int8))
-        oi.create_dataset("sc_orient", data=np.array([1], np.int8))
+        tracks.icesat2_header(f, "ATL08", rgt, cycle)
         for beam, offset in BEAMS.items():
             if k in args.drop_beam_of and beam == "gt3l":
                 continue  # beams without data are omitted from granules

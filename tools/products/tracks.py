@@ -91,3 +91,51 @@ def write(grp, name, data, chunk, gzip, fill=None, attrs=None, maxshape=None):
     for k, v in (attrs or {}).items():
         ds.attrs[k] = np.bytes_(v)
     return ds
+
+
+def points(inc_deg, node_lon_deg, u_deg, offset_m):
+    """Latitudes and longitudes (degrees, float64; longitude in [-180, 180))
+    of points at arguments of latitude `u_deg` (array, degrees) shifted
+    `offset_m` (array or scalar, metres) across the track."""
+    a, b, n = orbit_frame(inc_deg, node_lon_deg)
+    u = np.radians(np.asarray(u_deg, dtype=np.float64))
+    d = np.asarray(offset_m, dtype=np.float64) / R_EARTH
+    p = np.cos(u)[:, None] * a + np.sin(u)[:, None] * b
+    p = np.cos(d)[..., None] * p + np.sin(d)[..., None] * n
+    lat = np.degrees(np.arcsin(np.clip(p[:, 2], -1.0, 1.0)))
+    lon = np.degrees(np.arctan2(p[:, 1], p[:, 0]))
+    lon = (lon + 180.0) % 360.0 - 180.0
+    return lat, lon
+
+
+ICESAT2_INC = 92.0
+ICESAT2_EPOCH_S = 1198800018.0  # /ancillary_data/atlas_sdp_gps_epoch
+
+
+def icesat2_pass(product, out, k, args):
+    """Pass `k` of an ICESat-2 product's synthetic granules: (node,
+    u0, u1, t0 seconds since 2018-01-01, path, rgt, cycle). Passes are 3
+    days (and 4000 s) apart from 2023-12-19, in cycle 22; the file is named
+    `PRODUCT_YYYYMMDDhhmmss_ttttccrr_006_01.h5`."""
+    import datetime as dt
+    import os
+
+    ascending, node, u0, u1 = pass_through(ICESAT2_INC, args.center, k, args.granules, args.spread, args.lat_extent)
+    utc = dt.timezone.utc
+    start = dt.datetime(2023, 12, 19, tzinfo=utc) + dt.timedelta(days=3 * k, seconds=4000 * k)
+    t0 = (start - dt.datetime(2018, 1, 1, tzinfo=utc)).total_seconds()
+    rgt, cycle, region = 100 + 91 * k, 22, (3 if ascending else 5)
+    name = f"{product}_{start:%Y%m%d%H%M%S}_{rgt:04d}{cycle:02d}{region:02d}_006_01.h5"
+    return node, u0, u1, t0, os.path.join(out, name), rgt, cycle
+
+
+def icesat2_header(f, product, rgt, cycle):
+    """The granule-level datasets of an ICESat-2 product: `short_name`,
+    `/ancillary_data/atlas_sdp_gps_epoch`, `/orbit_info/{rgt, cycle_number,
+    sc_orient}`."""
+    f.attrs["short_name"] = np.bytes_(product)
+    f.create_dataset("ancillary_data/atlas_sdp_gps_epoch", data=np.array([ICESAT2_EPOCH_S]))
+    oi = f.create_group("orbit_info")
+    oi.create_dataset("rgt", data=np.array([rgt], np.int16))
+    oi.create_dataset("cycle_number", data=np.array([cycle], np.int8))
+    oi.create_dataset("sc_orient", data=np.array([1], np.int8))

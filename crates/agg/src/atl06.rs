@@ -105,6 +105,9 @@ impl AggConfig {
                 }),
                 filters: Vec::new(),
                 row_search: RowSearch::AlongTrack,
+                levels: crate::named::Named::default(),
+                base_level: None,
+                read_plan: None,
             },
             aggregation: Aggregation {
                 handoff: None,

@@ -1,5 +1,6 @@
 //! The built-in product configs (`configs/*.yaml`, embedded): `atl06`
-//! (the default, also [`AggConfig::atl06_default`]), `atl08` (terrain),
+//! (the default, also [`AggConfig::atl06_default`]), `atl03` (photons,
+//! found through the geolocation segments), `atl08` (terrain),
 //! `atl08_canopy` and `gedi_l2a`. A `--config` argument names a file or one
 //! of these ([`AggConfig::load`]).
 
@@ -9,16 +10,17 @@ use crate::atl06::ATL06_YAML;
 use crate::config::{AggConfig, ConfigError};
 
 /// Name → YAML of every built-in config.
-pub const BUILTIN_CONFIGS: [(&str, &str); 4] = [
+pub const BUILTIN_CONFIGS: [(&str, &str); 5] = [
     ("atl06", ATL06_YAML),
+    ("atl03", include_str!("../configs/atl03.yaml")),
     ("atl08", include_str!("../configs/atl08.yaml")),
     ("atl08_canopy", include_str!("../configs/atl08_canopy.yaml")),
     ("gedi_l2a", include_str!("../configs/gedi_l2a.yaml")),
 ];
 
 impl AggConfig {
-    /// The built-in config called `name` (`atl06`, `atl08`, `atl08_canopy`,
-    /// `gedi_l2a`), or `None`.
+    /// The built-in config called `name` (`atl06`, `atl03`, `atl08`,
+    /// `atl08_canopy`, `gedi_l2a`), or `None`.
     pub fn builtin(name: &str) -> Option<Result<AggConfig, ConfigError>> {
         BUILTIN_CONFIGS
             .iter()

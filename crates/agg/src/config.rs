@@ -8,6 +8,7 @@
 //! functions get the parameters they need, fill values fit their dtype.
 
 use crate::dtype::{Dtype, FillLiteral};
+use crate::levels::{LevelSpec, LinkPlan, ReadPlan};
 use crate::named::Named;
 use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,17 @@ pub struct DataSource {
     /// How the rows of a shard are found in a beam (default `along_track`).
     #[serde(default, skip_serializing_if = "RowSearch::is_default")]
     pub row_search: RowSearch,
+    /// Rates of rows of a beam, by name (upstream's multi-level reads:
+    /// ATL03's photons and geolocation segments; see [`LevelSpec`]).
+    #[serde(default, skip_serializing_if = "Named::is_empty")]
+    pub levels: Named<LevelSpec>,
+    /// The level coordinates, variables and filters are read at (required
+    /// with `levels`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_level: Option<String>,
+    /// Which level finds a shard's rows ([`ReadPlan`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_plan: Option<ReadPlan>,
 }
 
 /// `data_source.row_search`: how a beam's rows near a shard are found.
@@ -527,6 +539,7 @@ impl AggConfig {
         let quality = ds.quality_filter.iter().map(|q| (sub(&q.dataset), None));
         let filters = ds.filters.iter().map(|f| (sub(&f.dataset), f.column));
         GroupPaths {
+            link: self.link_plan().map(|l| l.for_group(group)),
             latitude: sub(&ds.coordinates.latitude),
             longitude: sub(&ds.coordinates.longitude),
             variables: ds.variables.0.iter().map(|(_, p)| sub(p)).collect(),
@@ -536,6 +549,29 @@ impl AggConfig {
 }
 
 impl AggConfig {
+    /// The linked read the config asks for (`data_source.read_plan` naming a
+    /// level with a `link`), paths with `{group}`; `None` reads the
+    /// coordinates' own rows. The config was validated when loaded.
+    pub fn link_plan(&self) -> Option<LinkPlan> {
+        crate::levels::link_plan(&self.data_source).ok().flatten()
+    }
+
+    /// The coordinates that say where a granule's observations are for a
+    /// catalog: the spatial index level's with a linked read (small: one
+    /// row per segment), else `data_source.coordinates`; and the margin
+    /// (metres) by which an observation may lie away from them (0: they
+    /// are the observations').
+    pub fn spatial_coordinates(&self) -> (String, String, f64) {
+        match self.link_plan() {
+            Some(l) => (l.latitude, l.longitude, l.margin_m),
+            None => (
+                self.data_source.coordinates.latitude.clone(),
+                self.data_source.coordinates.longitude.clone(),
+                0.0,
+            ),
+        }
+    }
+
     /// What a chunk index for this config describes: its beam groups,
     /// coordinates, variables and filter datasets (`magg-index`), with
     /// summaries at `summary_order`.
@@ -544,10 +580,14 @@ impl AggConfig {
         let mut datasets: Vec<String> = ds.variables.0.iter().map(|(_, p)| p.clone()).collect();
         datasets.extend(ds.quality_filter.iter().map(|q| q.dataset.clone()));
         datasets.extend(ds.filters.iter().map(|f| f.dataset.clone()));
+        // With a linked read, the index summarizes the spatial index
+        // level (what the catalog reads); the reader then finds the rows
+        // through the link, not through the index (a counted fallback).
+        let (latitude, longitude, _) = self.spatial_coordinates();
         magg_index::IndexSpec {
             groups: ds.groups.clone(),
-            latitude: ds.coordinates.latitude.clone(),
-            longitude: ds.coordinates.longitude.clone(),
+            latitude,
+            longitude,
             datasets,
             summary_order,
         }
@@ -564,7 +604,7 @@ fn strip_path_prefix(message: &str, key: &str) -> String {
 }
 
 /// The dataset paths of one beam group, `{group}` substituted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupPaths {
     /// Latitude dataset.
     pub latitude: String,
@@ -575,4 +615,7 @@ pub struct GroupPaths {
     /// Filter datasets (the quality flag, then `filters`), each with the
     /// column a 2-D one is compared on.
     pub filters: Vec<(String, Option<u64>)>,
+    /// The linked read (`data_source.read_plan` through a linked level),
+    /// if any, with this group's paths.
+    pub link: Option<LinkPlan>,
 }

@@ -39,6 +39,11 @@ impl AggConfig {
         c.aggregation.handoff = None;
         // How rows are searched does not change which rows are read.
         c.data_source.row_search = crate::config::RowSearch::default();
+        // Nor does the level rows are found through (each observation's
+        // own coordinates decide its cell).
+        c.data_source.levels = crate::named::Named::default();
+        c.data_source.base_level = None;
+        c.data_source.read_plan = None;
         let sources: Vec<String> = c
             .data_source
             .variables

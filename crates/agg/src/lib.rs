@@ -12,8 +12,8 @@
 //!   naming the key path (upstream keys magg does not support also say
 //!   why). [`AggConfig::atl06_default`] is the built-in ATL06 config
 //!   (`configs/atl06.yaml`); [`AggConfig::load`] reads a file or a
-//!   built-in config by name ([`BUILTIN_CONFIGS`]: `atl06`, `atl08`,
-//!   `atl08_canopy`, `gedi_l2a`); [`AggConfig::fingerprint`] a stable hash of its
+//!   built-in config by name ([`BUILTIN_CONFIGS`]: `atl06`, `atl03`,
+//!   `atl08`, `atl08_canopy`, `gedi_l2a`); [`AggConfig::fingerprint`] a stable hash of its
 //!   meaning.
 //! - **Expressions** ([`Expr`]): `+ - * / **`, unary minus, parentheses,
 //!   numbers, source names and numpy's `sqrt abs log exp` (element-wise) and
@@ -86,12 +86,15 @@ mod expr;
 mod filter;
 mod fingerprint;
 mod indexed;
+mod levels;
+mod linked;
 mod named;
 mod plan;
 mod read;
 mod reduce;
 mod region;
 mod rows;
+mod source;
 pub mod stats;
 pub mod trend;
 mod upstream;
@@ -110,6 +113,7 @@ pub use dtype::{Dtype, FillLiteral, FillValue};
 pub use error::AggError;
 pub use expr::{Expr, ExprError, ExprScratch};
 pub use filter::RowFilter;
+pub use levels::{DEFAULT_LINK_MARGIN_M, LevelSpec, LinkPlan, LinkSpec, ReadPlan};
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{

@@ -118,6 +118,7 @@ impl Plan {
             "data_source.coordinates.longitude",
             &ds.coordinates.longitude,
         )?;
+        crate::levels::link_plan(ds)?;
         let filters = crate::filter::compile(ds)?;
         let sources: Vec<String> = ds.variables.names().map(str::to_string).collect();
         for (name, path) in ds.variables.iter() {

@@ -21,6 +21,7 @@ use crate::error::AggError;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
 use crate::region::ShardRegion;
+use crate::source::{AlongTrack, IndexBlocks, RowSource};
 use futures::StreamExt;
 use magg_h5::{Counters, Dataset, File, FileCache, IoStats, OpenOptions};
 use magg_morton as morton;
@@ -279,9 +280,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) parent_order: u8,
     pub(crate) shard_nested: u64,
     /// Where the shard is: its hull, latitude band and longitude window.
-    target: crate::rows::Target,
+    pub(crate) target: crate::rows::Target,
     /// The along-track search (else whole latitude columns).
-    search: bool,
+    pub(crate) search: bool,
     pub(crate) opts: &'a ReadOptions,
 }
 
@@ -440,6 +441,8 @@ pub(crate) struct BeamDatasets {
     pub(crate) vars: Vec<Dataset>,
     /// The filters' flag datasets (a 2-D one narrowed to its column).
     pub(crate) filters: Vec<Dataset>,
+    /// The level the rows are found through, with a linked read plan.
+    pub(crate) link: Option<crate::linked::Linked>,
 }
 
 impl BeamDatasets {
@@ -448,13 +451,22 @@ impl BeamDatasets {
     /// that they have one row per segment each: a mismatch is a malformed
     /// granule, refused whether or not this shard's rows are hit.
     async fn open(file: &File, paths: &GroupPaths) -> Result<Self, magg_h5::Error> {
-        let (lat, lon, vars, filters) = futures::join!(
+        let link = async {
+            match &paths.link {
+                Some(plan) => Box::pin(crate::linked::Linked::open(file, plan))
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let (lat, lon, vars, filters, link) = futures::join!(
             file.dataset(&paths.latitude),
             file.dataset(&paths.longitude),
             futures::future::join_all(paths.variables.iter().map(|p| file.dataset(p))),
             futures::future::join_all(paths.filters.iter().map(|(p, _)| file.dataset(p))),
+            link,
         );
-        BeamDatasets::checked(
+        let mut set = BeamDatasets::checked(
             file,
             lat?,
             lon?,
@@ -464,7 +476,9 @@ impl BeamDatasets {
                 .zip(&paths.filters)
                 .map(|(ds, (_, column))| crate::datasets::filter_values(ds?, *column))
                 .collect::<Result<_, _>>()?,
-        )
+        )?;
+        set.link = link?;
+        Ok(set)
     }
 
     /// A beam's datasets, checked: one value per row, equal lengths.
@@ -480,6 +494,7 @@ impl BeamDatasets {
             lon,
             vars,
             filters,
+            link: None,
         };
         for ds in [&set.lat, &set.lon].into_iter().chain(&set.vars) {
             crate::datasets::one_per_row(ds)?;
@@ -525,19 +540,16 @@ pub(crate) async fn read_beam(
     // along-track search, or the index's blocks), then the other datasets
     // in the shard's rows.
     let file = ds.lat.file();
-    let found = match blocks {
-        Some(b) => crate::rows::block_positions(&ds.lat, &ds.lon, b).await?,
-        None => {
-            crate::rows::shard_positions(
-                &ds.lat,
-                &ds.lon,
-                &ctx.target,
-                ctx.opts.merge_gap_rows,
-                ctx.search,
-            )
-            .await?
+    let index_blocks;
+    let source: &dyn RowSource = match (blocks, &ds.link) {
+        (Some(b), _) => {
+            index_blocks = IndexBlocks(b);
+            &index_blocks
         }
+        (None, Some(linked)) => linked,
+        (None, None) => &AlongTrack,
     };
+    let found = source.positions(ds, ctx).await?;
     let mut read = BeamRead {
         rows: None,
         rows_read: 0,

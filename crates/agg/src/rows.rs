@@ -561,23 +561,33 @@ fn sample_keys(hull: &magg_morton::Hull, lat: &[f64], lon: &[f64], keys: &mut Ve
 ///
 /// Otherwise, or when the model is contradicted: the whole latitude column,
 /// and longitude over the runs in the shard's latitude band.
+///
+/// `widen` (a chord on the unit sphere, 0 for the shard itself) widens
+/// what is found to every row within that distance of the shard: the
+/// hull's key grows by at most the distance moved (each of its terms is a
+/// chord distance, less a constant, clamped), so the band
+/// `(−∞, radius + widen]` holds them; the latitude band grows by the
+/// angle.
 pub(crate) async fn shard_positions(
     lat_ds: &Dataset,
     lon_ds: &Dataset,
     target: &Target,
     merge_gap: u64,
     search: bool,
+    widen: f64,
 ) -> Result<Positions, magg_h5::Error> {
     let rows = lat_ds.rows();
+    let widen_deg = (2.0 * (widen / 2.0).min(1.0).asin()).to_degrees();
+    let band = (target.band.0 - widen_deg, target.band.1 + widen_deg);
     let chunk_rows = match lat_ds.chunk_shape() {
         Some([c]) if search && lat_ds.row_len() == 1 && *c > 0 => *c,
-        _ => return band_positions(lat_ds, lon_ds, target.band, merge_gap, false).await,
+        _ => return band_positions(lat_ds, lon_ds, band, merge_gap, false).await,
     };
     let hull = &target.hull;
     let mut s = Search::new(
         rows,
         chunk_rows,
-        (f64::NEG_INFINITY, hull.radius()),
+        (f64::NEG_INFINITY, hull.radius() + widen),
         merge_gap,
         None,
     );
@@ -608,7 +618,7 @@ pub(crate) async fn shard_positions(
                 });
             }
             Next::Contradiction => {
-                return band_positions(lat_ds, lon_ds, target.band, merge_gap, true).await;
+                return band_positions(lat_ds, lon_ds, band, merge_gap, true).await;
             }
             Next::Read(chunks) => {
                 let ranges: Vec<Range<u64>> = chunks.iter().map(|&c| s.chunk_range(c)).collect();

@@ -4,12 +4,8 @@
 //! to change.
 
 /// (key or variant, why it is refused).
-const UNSUPPORTED: [(&str, &str); 28] = [
-    ("levels", MULTI_LEVEL),
-    ("base_level", MULTI_LEVEL),
-    ("read_plan", MULTI_LEVEL),
+const UNSUPPORTED: [(&str, &str); 24] = [
     ("level", MULTI_LEVEL),
-    ("link", MULTI_LEVEL),
     (
         "expression",
         "expression filters are not supported; write structured filters \
@@ -57,8 +53,8 @@ const UNSUPPORTED: [(&str, &str); 28] = [
     ("pyramid", "coarser orders are `magg run --pyramid`"),
 ];
 
-const MULTI_LEVEL: &str = "multi-level reads (`levels`, `base_level`, `link`, `read_plan`, \
-     a filter's `level`) are not supported yet: coordinates, variables and filters are read at one rate";
+const MULTI_LEVEL: &str = "a filter's `level` is not supported: coordinates, variables and \
+     filters are read at the base level (`data_source.base_level`)";
 const NON_SCALAR: &str = "non-scalar outputs (`kind: vector|ragged`, t-digests, located or \
      temporal fields) are not supported: each output is one value per cell";
 const STORE_LAYOUT: &str = "magg's store layout is fixed (Zarr v3, one chunk per shard)";
@@ -86,8 +82,8 @@ mod tests {
 
     #[test]
     fn upstream_keys_get_a_reason() {
-        let m = explain("unknown field `levels`, expected one of `reader`, `groups`");
-        assert!(m.contains("multi-level reads"), "{m}");
+        let m = explain("unknown field `level`, expected one of `dataset`, `column`");
+        assert!(m.contains("base level"), "{m}");
         let m = explain("unknown variant `rectilinear`, expected `healpix`");
         assert!(m.contains("rectilinear (projected) grids"), "{m}");
         assert_eq!(explain("unknown field `bogus`"), "unknown field `bogus`");

@@ -76,7 +76,7 @@ fn filter_errors_name_the_key() {
             "{q}      level: segments\n      op: eq\n      value: 0\n"
         )),
         "data_source.filters[0].level",
-        "multi-level reads",
+        "a filter's `level` is not supported",
     );
     expect_err(
         &with_filters("    - expression: \"h_li > 0\"\n"),
@@ -192,18 +192,6 @@ fn attrs_go_through_unless_reserved() {
 #[test]
 fn upstream_only_keys_are_refused_with_a_reason() {
     for (from, to, key, why) in [
-        (
-            "  groups:",
-            "  base_level: photons\n  groups:",
-            "data_source.base_level",
-            "multi-level reads",
-        ),
-        (
-            "  groups:",
-            "  read_plan: {spatial_index: segments}\n  groups:",
-            "data_source.read_plan",
-            "multi-level reads",
-        ),
         (
             "    h_min:\n      function: min\n",
             "    h_min:\n      kind: vector\n      function: min\n",
@@ -332,7 +320,10 @@ fn the_fuzz_seeds_load_or_are_refused_as_documented() {
         ("atl06.yaml", None),
         ("grammar.yaml", None),
         ("upstream_atl03.yaml", Some("output.grid.type")),
-        ("upstream_atl03_levels.yaml", Some("data_source.base_level")),
+        (
+            "upstream_atl03_levels.yaml",
+            Some("output.grid.chunk_inner"),
+        ),
     ] {
         let got = AggConfig::from_path(dir.join(name));
         match (refused_at, got) {

@@ -108,23 +108,41 @@ fn unsupported_upstream_features_are_refused_naming_key_and_reason() {
     );
     refused(
         "atl03_scalar_healpix_o11.yaml",
-        "data_source.base_level",
-        "multi-level reads",
+        "output.grid.chunk_inner",
+        "store layout is fixed",
     );
-    // Without the multi-level keys and the inner chunking it loads: the
-    // grammar is there, the two-rate read is not (yet).
+}
+
+#[test]
+fn atl03_multi_level_config_loads_with_its_segment_link() {
+    // Without the inner chunking (magg's store layout is fixed) it loads,
+    // and its read plan is the segment -> photon link.
     let t = text("atl03_scalar_healpix_o11.yaml");
-    let (head, rest) = t.split_once("  base_level: photons\n").unwrap();
-    let (_, tail) = rest.split_once("\naggregation:\n").unwrap();
-    let flat = format!("{head}\naggregation:\n{tail}").replace(
-        "    chunk_inner: 13              # inner Zarr chunk: 4^(19-13) = 64x64 cells (K=16 per shard)\n",
-        "",
-    );
-    let c = AggConfig::from_yaml_str(&flat).unwrap_or_else(|e| panic!("{e}"));
+    let c = AggConfig::from_yaml_str(&with_healpix_output(&t, 11, 19))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         (c.output.grid.parent_order, c.output.grid.child_order),
         (11, 19)
     );
-    let e = AggConfig::from_yaml_str(&with_healpix_output(&t, 11, 19)).unwrap_err();
-    assert_eq!(e.key(), Some("data_source.base_level"));
+    let link = c.link_plan().expect("a linked read");
+    assert_eq!(link.latitude, "/{group}/geolocation/reference_photon_lat");
+    assert_eq!(link.longitude, "/{group}/geolocation/reference_photon_lon");
+    assert_eq!(link.index_beg, "/{group}/geolocation/ph_index_beg");
+    assert_eq!(link.count, "/{group}/geolocation/segment_ph_cnt");
+    assert_eq!((link.index_base, link.pad), (1, 1));
+    let paths = c.paths_for_group("gt1r");
+    assert_eq!(paths.latitude, "/gt1r/heights/lat_ph");
+    assert_eq!(
+        paths.link.unwrap().index_beg,
+        "/gt1r/geolocation/ph_index_beg"
+    );
+    // The catalog reads the segments; the fingerprint ignores how rows are found.
+    let (lat, _, margin) = c.spatial_coordinates();
+    assert_eq!(lat, "/{group}/geolocation/reference_photon_lat");
+    assert!(margin > 0.0);
+    let mut plain = c.clone();
+    plain.data_source.levels = magg_agg::Named::default();
+    plain.data_source.base_level = None;
+    plain.data_source.read_plan = None;
+    assert_eq!(plain.fingerprint(), c.fingerprint());
 }

@@ -21,7 +21,7 @@ use crate::window::WindowPlan;
 /// when the granule's root lists it (beams without data are omitted from
 /// granules); a listed group lacking a coordinate dataset is an error
 /// naming the granule and the dataset ([`Error::Dataset`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
     /// Beam groups, top-level groups of a granule, read when present.
     pub groups: Vec<String>,
@@ -29,6 +29,12 @@ pub struct Layout {
     pub latitude: String,
     /// Longitude dataset template.
     pub longitude: String,
+    /// How far (metres) an observation may lie from the coordinates read
+    /// (0: they are the observations'). Above 0 (a config's linked read,
+    /// `AggConfig::spatial_coordinates`: ATL03's segment reference points
+    /// for its photons) a granule is listed under every shard within the
+    /// margin of a point ([`crate::widen::widened_shards`]).
+    pub margin_m: f64,
 }
 
 impl Layout {
@@ -38,7 +44,16 @@ impl Layout {
             groups,
             latitude: latitude.to_string(),
             longitude: longitude.to_string(),
+            margin_m: 0.0,
         }
+    }
+
+    /// The layout with observations up to `margin_m` metres from the
+    /// coordinates read (see [`Layout::margin_m`]).
+    #[must_use]
+    pub fn with_margin(mut self, margin_m: f64) -> Layout {
+        self.margin_m = margin_m;
+        self
     }
 
     /// ATL06: six beams, `/{group}/land_ice_segments/latitude|longitude`
@@ -286,7 +301,16 @@ pub async fn build_in(
         let (lats, lons) = read_coordinates(&url, layout).await?;
         Ok((lats, lons, None))
     };
-    let (map, _) = build_with(urls, plan, region, region_moc, spec, concurrency, read).await?;
+    let (map, _) = build_with(
+        urls,
+        plan,
+        (region, region_moc),
+        spec,
+        layout.margin_m,
+        concurrency,
+        read,
+    )
+    .await?;
     Ok(map)
 }
 
@@ -356,8 +380,16 @@ pub async fn build_indexed_in(
             }
         }
     };
-    let (map, entries) =
-        build_with(urls, plan, region, region_moc, spec, concurrency, read).await?;
+    let (map, entries) = build_with(
+        urls,
+        plan,
+        (region, region_moc),
+        spec,
+        layout.margin_m,
+        concurrency,
+        read,
+    )
+    .await?;
     let mut ok = Vec::new();
     let mut skipped = Vec::new();
     for e in entries {
@@ -390,9 +422,9 @@ type Listed = (
 async fn build_with<F, Fut>(
     urls: &[String],
     plan: &WindowPlan,
-    region: &Region,
-    region_moc: &Moc,
+    (region, region_moc): (&Region, &Moc),
     spec: &BuildSpec,
+    margin_m: f64,
     concurrency: usize,
     read: F,
 ) -> Result<(ShardMap, Vec<Result<Entry, String>>), Error>
@@ -423,10 +455,15 @@ where
             };
             let spec = *spec;
             let moc = region_moc.clone();
-            let shards =
-                tokio::task::spawn_blocking(move || point_shards(&lats, &lons, &moc, &spec))
-                    .await
-                    .map_err(|e| Error::Parameter(format!("indexing task failed: {e}")))??;
+            let shards = tokio::task::spawn_blocking(move || {
+                if margin_m > 0.0 {
+                    crate::widen::widened_shards(&lats, &lons, margin_m, &moc, &spec)
+                } else {
+                    point_shards(&lats, &lons, &moc, &spec)
+                }
+            })
+            .await
+            .map_err(|e| Error::Parameter(format!("indexing task failed: {e}")))??;
             let mut g = record(url, bbox);
             g.window = window;
             Ok((Some((g, shards)), entry))

@@ -136,7 +136,10 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             None => magg_agg::AggConfig::atl06_default(),
         };
         let index_spec = config.index_spec(magg_index::DEFAULT_SUMMARY_ORDER);
-        let layout = local::Layout::of_index(&index_spec);
+        // With a linked read (ATL03) the index spec names the segment
+        // coordinates: the catalog reads those, widened by the margin.
+        let (_, _, margin_m) = config.spatial_coordinates();
+        let layout = local::Layout::of_index(&index_spec).with_margin(margin_m);
         let plan = asked.unwrap_or_else(|| WindowPlan::from_names(urls.iter().map(String::as_str)));
         let (mut map, note) = if args.no_chunk_index {
             let map = runtime.block_on(local::build_in(

@@ -2,7 +2,10 @@
 
 usage: product_reference.py SPEC_JSON
 SPEC: {"granules": [...], "groups": [...], "lat": "/{group}/...", "lon": ...,
-       "vars": {name: path}, "filters": [[path, value], ...] (kept when equal),
+       "vars": {name: path}, "filters": [[path, value], ...] (kept when equal)
+       or [{"path", "column" (2-D), "op": eq|ne|in, "value"}, ...],
+       "child_order": 12 (default), "widened": false (default; true: the
+       catalog lists shards near the points it read, so extras are allowed),
        "outputs": {name: numpy expression over v[name] (one cell's values)},
        "store": path, "map": shard map path, "box": [south, north, west, east]} (west > east: across 180°)
 
@@ -26,7 +29,7 @@ import numpy as np
 import zarr
 
 spec = json.load(open(sys.argv[1]))
-P, C = 6, 12
+P, C = 6, spec.get("child_order", 12)
 
 
 def valid(ds, x):
@@ -60,8 +63,16 @@ for path in spec["granules"]:
             for word in np.unique(mortie.geo2mort(lat[ok], lon[ok], order=P)):
                 seen.add((int(word), gid))
             keep = ok.copy()
-            for fp, value in spec["filters"]:
-                keep &= f[sub(fp)][:] == value
+            for flt in spec["filters"]:
+                if isinstance(flt, list):
+                    keep &= f[sub(flt[0])][:] == flt[1]
+                    continue
+                x = f[sub(flt["path"])][:]
+                if "column" in flt:
+                    x = x[:, flt["column"]]
+                op, value = flt["op"], flt["value"]
+                keep &= {"eq": lambda: x == value, "ne": lambda: x != value,
+                         "in": lambda: np.isin(x, value)}[op]()
             vals = {}
             for name, vp in spec["vars"].items():
                 d = f[sub(vp)]

@@ -1,0 +1,65 @@
+//! Where a beam's candidate rows come from: the seam between finding the
+//! rows that can hold a shard's observations and reading them.
+//!
+//! A [`RowSource`] gives a beam's latitude and longitude over row ranges
+//! that hold every observation of the shard (and usually some around it);
+//! the reader then hashes each row's own coordinates to keep the shard's,
+//! and reads the other datasets over those rows only. Implementations:
+//!
+//! - [`AlongTrack`]: the coordinates are the rows; the along-track search
+//!   (or the whole column, `row_search: full`) over them (`rows.rs`).
+//! - [`IndexBlocks`]: the row blocks a chunk index places near the shard.
+//! - [`crate::linked::Linked`]: another level's rows point to them
+//!   (`read_plan.spatial_index` through a `link`: ATL03's segments to its
+//!   photons), found by searching that level's coordinates.
+
+use std::ops::Range;
+
+use futures::future::BoxFuture;
+
+use crate::read::{BeamDatasets, Ctx};
+use crate::rows::Positions;
+
+/// Finds the rows of a beam that can hold the shard's observations.
+pub(crate) trait RowSource: Sync {
+    /// The beam's coordinates over rows holding every observation of the
+    /// shard (each segment of [`Positions`] a contiguous run of rows).
+    fn positions<'a>(
+        &'a self,
+        ds: &'a BeamDatasets,
+        ctx: &'a Ctx<'_>,
+    ) -> BoxFuture<'a, Result<Positions, magg_h5::Error>>;
+}
+
+/// The beam's own coordinates, searched along track (or read whole).
+pub(crate) struct AlongTrack;
+
+impl RowSource for AlongTrack {
+    fn positions<'a>(
+        &'a self,
+        ds: &'a BeamDatasets,
+        ctx: &'a Ctx<'_>,
+    ) -> BoxFuture<'a, Result<Positions, magg_h5::Error>> {
+        Box::pin(crate::rows::shard_positions(
+            &ds.lat,
+            &ds.lon,
+            &ctx.target,
+            ctx.opts.merge_gap_rows,
+            ctx.search,
+            0.0,
+        ))
+    }
+}
+
+/// Row blocks a chunk index places near the shard (read whole).
+pub(crate) struct IndexBlocks<'b>(pub(crate) &'b [Range<u64>]);
+
+impl RowSource for IndexBlocks<'_> {
+    fn positions<'a>(
+        &'a self,
+        ds: &'a BeamDatasets,
+        _ctx: &'a Ctx<'_>,
+    ) -> BoxFuture<'a, Result<Positions, magg_h5::Error>> {
+        Box::pin(crate::rows::block_positions(&ds.lat, &ds.lon, self.0))
+    }
+}
