@@ -207,7 +207,8 @@ impl RunReport {
         if t.index_fallbacks > 0 {
             let _ = writeln!(
                 s,
-                "chunk index: {} granule reads fell back to the granules' metadata (stale or corrupt entries)",
+                "chunk index: {} granule reads fell back to the granules' metadata (entries stale, corrupt, or \
+                 without what the config reads, as a linked level's photons)",
                 t.index_fallbacks
             );
         }
