@@ -80,8 +80,10 @@ pub(crate) async fn read_granule(
     let mut out = GranuleRows::indexed(sets.len() as u32);
     // Indices, not references, into the stream (see `read::read_shard`).
     let (sets, blocks) = (&sets, &blocks);
-    let beams: Vec<_> = futures::stream::iter(0..sets.len())
-        .map(move |i| read_beam(&sets[i], ctx, Some(&blocks[i])))
+    let reads: Vec<_> = (0..sets.len())
+        .map(move |i| magg_h5::branch(read_beam(&sets[i], ctx, Some(&blocks[i]))))
+        .collect();
+    let beams: Vec<_> = futures::stream::iter(reads)
         .buffered(ctx.opts.beam_concurrency.max(1))
         .collect()
         .await;

@@ -180,6 +180,17 @@ pub async fn read_shard_in_region(
     config: &AggConfig,
     opts: &ReadOptions,
 ) -> Result<ShardOutput, AggError> {
+    // Rounds by dependency depth from here (`magg_h5::track_rounds`).
+    magg_h5::track_rounds(read_tracked(shard, region, granules, config, opts)).await
+}
+
+async fn read_tracked(
+    shard: u64,
+    region: &ShardRegion,
+    granules: &[String],
+    config: &AggConfig,
+    opts: &ReadOptions,
+) -> Result<ShardOutput, AggError> {
     let plan = Plan::new(config)?;
     let mut acc = ShardAccumulator::in_region(&plan, shard, region)?;
     // One limiter, budget and set of counters for the shard's files.
@@ -219,10 +230,15 @@ pub async fn read_shard_in_region(
 
     // Owned URLs: a closure over `&String` makes the future's `Send`
     // bound higher-ranked, which callers behind `async_trait` cannot meet.
+    // Each granule is a branch of its own (made now, so one started when
+    // another finished does not seem to need its answers).
     let ctx = &ctx;
-    let mut results = futures::stream::iter(granules.iter().cloned())
-        .map(move |url| async move { read_granule(&url, ctx).await })
-        .buffered(opts.granule_concurrency.max(1));
+    let reads: Vec<_> = granules
+        .iter()
+        .cloned()
+        .map(move |url| magg_h5::branch(async move { read_granule(&url, ctx).await }))
+        .collect();
+    let mut results = futures::stream::iter(reads).buffered(opts.granule_concurrency.max(1));
     let mut reports = Vec::with_capacity(granules.len());
     let mut index = 0;
     while let Some(result) = results.next().await {
@@ -377,7 +393,11 @@ async fn read_granule_opened(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, Gr
     // S3 their latency, not bytes or CPU, bounds a granule's time. Errors
     // are taken in beam order so the one reported does not depend on
     // which request answered first.
-    let opened = futures::future::join_all(present.iter().map(|p| BeamDatasets::open(&file, p)));
+    let opened = futures::future::join_all(
+        present
+            .iter()
+            .map(|p| magg_h5::branch(BeamDatasets::open(&file, p))),
+    );
     let mut sets = Vec::with_capacity(present.len());
     for set in opened.await {
         sets.push(set.map_err(fail)?);
@@ -399,8 +419,10 @@ async fn read_granule_opened(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, Gr
     // Indices, not references, into the stream: a closure over `&BeamDatasets`
     // makes the future's `Send` bound higher-ranked (see `read_shard`).
     let sets = &sets;
-    let beams: Vec<_> = futures::stream::iter(0..sets.len())
-        .map(move |i| read_beam(&sets[i], ctx, None))
+    let reads: Vec<_> = (0..sets.len())
+        .map(move |i| magg_h5::branch(read_beam(&sets[i], ctx, None)))
+        .collect();
+    let beams: Vec<_> = futures::stream::iter(reads)
         .buffered(ctx.opts.beam_concurrency.max(1))
         .collect()
         .await;
@@ -448,11 +470,12 @@ impl BeamDatasets {
     /// that they have one row per segment each: a mismatch is a malformed
     /// granule, refused whether or not this shard's rows are hit.
     async fn open(file: &File, paths: &GroupPaths) -> Result<Self, magg_h5::Error> {
+        let open = |p| magg_h5::branch(file.dataset(p));
         let (lat, lon, vars, filters) = futures::join!(
-            file.dataset(&paths.latitude),
-            file.dataset(&paths.longitude),
-            futures::future::join_all(paths.variables.iter().map(|p| file.dataset(p))),
-            futures::future::join_all(paths.filters.iter().map(|(p, _)| file.dataset(p))),
+            open(&paths.latitude),
+            open(&paths.longitude),
+            futures::future::join_all(paths.variables.iter().map(|p| open(p))),
+            futures::future::join_all(paths.filters.iter().map(|(p, _)| open(p))),
         );
         BeamDatasets::checked(
             file,
