@@ -103,7 +103,8 @@ pub struct GranuleReport {
     pub url: String,
     /// Beam groups present in the granule (of those configured).
     pub beams: u32,
-    /// Rows read from the variable datasets (the shard's runs).
+    /// Rows read from the variable datasets: the shard's runs, or from an
+    /// index entry the summary's whole blocks.
     pub rows_read: u64,
     /// Filter counts of the rows read (all zero when the granule failed).
     pub stats: FilterStats,
@@ -290,6 +291,20 @@ async fn read_tracked(
     })
 }
 
+impl Ctx<'_> {
+    /// Row ranges of `lat`/`lon` whose parent-order cell is the shard
+    /// (runs closer than `merge_gap_rows` merged).
+    pub(crate) fn shard_runs(&self, lat: &[f64], lon: &[f64]) -> Vec<Range<u64>> {
+        shard_runs(
+            lat,
+            lon,
+            self.parent_order,
+            (self.shard_nested, &self.target),
+            self.opts.merge_gap_rows,
+        )
+    }
+}
+
 pub(crate) struct Ctx<'a> {
     pub(crate) beams: &'a [(String, GroupPaths)],
     pub(crate) parent_order: u8,
@@ -313,13 +328,13 @@ pub(crate) struct GranuleRows {
 }
 
 /// One beam's rows inside the shard's runs.
-struct BeamRows {
-    lat: Vec<f64>,
-    lon: Vec<f64>,
-    lat_fill: Option<f64>,
-    lon_fill: Option<f64>,
-    vars: Vec<(Vec<f64>, Option<f64>)>,
-    filters: Vec<Vec<f64>>,
+pub(crate) struct BeamRows {
+    pub(crate) lat: Vec<f64>,
+    pub(crate) lon: Vec<f64>,
+    pub(crate) lat_fill: Option<f64>,
+    pub(crate) lon_fill: Option<f64>,
+    pub(crate) vars: Vec<(Vec<f64>, Option<f64>)>,
+    pub(crate) filters: Vec<Vec<f64>>,
 }
 
 impl BeamRows {
@@ -420,7 +435,7 @@ async fn read_granule_opened(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, Gr
     // makes the future's `Send` bound higher-ranked (see `read_shard`).
     let sets = &sets;
     let reads: Vec<_> = (0..sets.len())
-        .map(move |i| magg_h5::branch(read_beam(&sets[i], ctx, None)))
+        .map(move |i| magg_h5::branch(read_beam(&sets[i], ctx)))
         .collect();
     let beams: Vec<_> = futures::stream::iter(reads)
         .buffered(ctx.opts.beam_concurrency.max(1))
@@ -531,36 +546,26 @@ impl BeamDatasets {
 /// What reading one beam gave.
 pub(crate) struct BeamRead {
     /// The beam's rows in the shard, if any.
-    rows: Option<BeamRows>,
-    rows_read: u64,
-    fell_back: bool,
+    pub(crate) rows: Option<BeamRows>,
+    pub(crate) rows_read: u64,
+    pub(crate) fell_back: bool,
 }
 
-/// Reads one beam's rows in the shard. `blocks`: the row ranges an index
-/// places near the shard (their coordinates are read whole); `None`: the
-/// row search finds them.
-pub(crate) async fn read_beam(
-    ds: &BeamDatasets,
-    ctx: &Ctx<'_>,
-    blocks: Option<&[Range<u64>]>,
-) -> Result<BeamRead, magg_h5::Error> {
+/// Reads one beam's rows in the shard, finding them with the row search.
+async fn read_beam(ds: &BeamDatasets, ctx: &Ctx<'_>) -> Result<BeamRead, magg_h5::Error> {
     // Reads narrow down: latitude and longitude near the shard (the
-    // along-track search, or the index's blocks), then the other datasets
-    // in the shard's rows.
+    // along-track search), then the other datasets in the shard's rows.
+    // (From an index, `indexed::read_blocks` reads every dataset of the
+    // summary's blocks at once.)
     let file = ds.lat.file();
-    let found = match blocks {
-        Some(b) => crate::rows::block_positions(&ds.lat, &ds.lon, b).await?,
-        None => {
-            crate::rows::shard_positions(
-                &ds.lat,
-                &ds.lon,
-                &ctx.target,
-                ctx.opts.merge_gap_rows,
-                ctx.search,
-            )
-            .await?
-        }
-    };
+    let found = crate::rows::shard_positions(
+        &ds.lat,
+        &ds.lon,
+        &ctx.target,
+        ctx.opts.merge_gap_rows,
+        ctx.search,
+    )
+    .await?;
     let mut read = BeamRead {
         rows: None,
         rows_read: 0,
@@ -570,13 +575,7 @@ pub(crate) async fn read_beam(
     // The shard's row runs, each inside one segment: (segment, rows of it).
     let mut local: Vec<(&crate::rows::Segment, Range<usize>)> = Vec::new();
     for seg in &found.segments {
-        let runs = shard_runs(
-            &seg.lat,
-            &seg.lon,
-            ctx.parent_order,
-            (ctx.shard_nested, &ctx.target),
-            ctx.opts.merge_gap_rows,
-        );
+        let runs = ctx.shard_runs(&seg.lat, &seg.lon);
         local.extend(
             runs.into_iter()
                 .map(|r| (seg, r.start as usize..r.end as usize)),

@@ -628,35 +628,6 @@ pub(crate) async fn shard_positions(
     }
 }
 
-/// The latitude and longitude of `blocks` (ascending, disjoint row
-/// ranges an index places near the shard), read in one coalesced read:
-/// one segment per block.
-pub(crate) async fn block_positions(
-    lat_ds: &Dataset,
-    lon_ds: &Dataset,
-    blocks: &[Range<u64>],
-) -> Result<Positions, magg_h5::Error> {
-    let reqs: Vec<(&Dataset, Range<u64>)> = [lat_ds, lon_ds]
-        .iter()
-        .flat_map(|&ds| blocks.iter().map(move |r| (ds, r.clone())))
-        .collect();
-    let mut parts: Vec<Vec<f64>> = lat_ds.file().read_many(&reqs).await?;
-    let lons = parts.split_off(blocks.len());
-    Ok(Positions {
-        segments: blocks
-            .iter()
-            .zip(parts)
-            .zip(lons)
-            .map(|((r, lat), lon)| Segment {
-                start: r.start,
-                lat,
-                lon,
-            })
-            .collect(),
-        fell_back: false,
-    })
-}
-
 /// The whole latitude column, and longitude over the runs of rows in the
 /// latitude band.
 async fn band_positions(

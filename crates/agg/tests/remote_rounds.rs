@@ -80,8 +80,8 @@ async fn granules_at_once_take_few_rounds_and_read_the_same_values() {
     assert!(took >= DELAY * io.rounds as u32, "{io:?} in {took:?}");
 
     // From a chunk index built over the same server: no open and no
-    // metadata, so the coordinates of the summary's blocks and then the
-    // shard's rows: two dependent steps for the whole shard.
+    // metadata, every dataset of the summary's blocks at once: one round
+    // for the whole shard.
     let spec = config.index_spec(magg_index::DEFAULT_SUMMARY_ORDER);
     let open = magg_h5::OpenOptions {
         store_options: proxy.store_options(),
@@ -107,8 +107,18 @@ async fn granules_at_once_take_few_rounds_and_read_the_same_values() {
     );
     assert_eq!(ix.index_fallbacks(), 0);
     assert!(ix.granules.iter().all(|g| g.indexed));
-    // Two dependent steps, whatever the load: rounds are dependency depth.
-    assert_eq!(ix.io().rounds, 2, "{:?}", ix.io());
+    // One step, whatever the load: rounds are dependency depth.
+    assert_eq!(ix.io().rounds, 1, "{:?}", ix.io());
+    // A granule whose summary names no block of the shard makes no request.
+    for g in &ix.granules {
+        assert_eq!(
+            g.io.rounds,
+            u64::from(g.io.requests > 0),
+            "{}: {:?}",
+            g.url,
+            g.io
+        );
+    }
     assert!(ix.io().requests < io.requests, "{:?} vs {io:?}", ix.io());
     assert!(took_ix >= DELAY * ix.io().rounds as u32);
 

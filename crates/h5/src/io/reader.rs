@@ -12,7 +12,7 @@ use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
 use tokio::sync::Semaphore;
 
 use super::depth::Stamp;
-use super::stats::StatSink;
+use super::stats::{Asked, StatSink};
 use crate::error::{ErrorKind, KResult};
 
 /// The object: a store and a path in it (shared by every view of a file),
@@ -99,13 +99,26 @@ impl Reader {
         Ok(self.read_stamped(range).await?.0)
     }
 
-    /// [`Self::read`], with the stamp of the answer (see `depth.rs`).
-    pub(crate) async fn read_stamped(&self, range: Range<u64>) -> KResult<(Bytes, Stamp)> {
+    /// [`Self::read`], with the stamp of the answer (see `depth.rs`); its
+    /// depth is fixed now, when the future is made.
+    pub(crate) fn read_stamped(
+        &self,
+        range: Range<u64>,
+    ) -> impl Future<Output = KResult<(Bytes, Stamp)>> + Send + use<'_> {
+        self.read_asked(self.meter.ask(), range)
+    }
+
+    /// [`Self::read_stamped`] asked at `asked`.
+    pub(crate) async fn read_asked(
+        &self,
+        asked: Asked,
+        range: Range<u64>,
+    ) -> KResult<(Bytes, Stamp)> {
         let want = range.end - range.start;
         let start = range.start;
         let (bytes, stamp) = self
             .meter
-            .measure_stamped(async {
+            .measure_asked(asked, async {
                 let _permit = self.permit().await?;
                 let Some(expect) = &self.backend.expect else {
                     return Ok(self

@@ -127,16 +127,13 @@ impl Cache {
     }
 
     /// `abs..abs+len`, if cached: a slice of one extent, or a copy joined
-    /// from adjacent ones. The caller depends on the answers they came in.
-    fn get(&self, abs: u64, len: u64) -> Option<Bytes> {
+    /// from adjacent ones; the stamps of the answers they came in go to
+    /// `used`.
+    fn get(&self, abs: u64, len: u64, used: &mut Vec<Stamp>) -> Option<Bytes> {
         let end = abs + len;
         let (&s, b) = self.extents.range(..=abs).next_back()?;
         let e = s + b.len() as u64;
-        let used = |start: u64| {
-            if let Some(&st) = self.stamps.get(&start) {
-                depend_on(st);
-            }
-        };
+        let mut used = |start: u64| used.extend(self.stamps.get(&start).copied());
         if end <= e {
             used(s);
             return Some(b.slice((abs - s) as usize..(end - s) as usize));
@@ -339,7 +336,8 @@ impl Source {
                 }
                 let reader = self.reader.clone();
                 let range = gap.clone();
-                let fut = async move { reader.read_stamped(range).await }
+                let asked = reader.meter.ask();
+                let fut = async move { reader.read_asked(asked, range).await }
                     .map(|r| r.map_err(Arc::new))
                     .boxed()
                     .shared();
@@ -382,9 +380,17 @@ impl Source {
         cache.insert(start, bytes, stamp);
     }
 
-    /// Serves `abs..abs+len` from the metadata cache if it holds all of it.
+    /// Serves `abs..abs+len` from the metadata cache if it holds all of it
+    /// (the caller depends on the answers it came in).
     fn cached(&self, abs: u64, len: u64) -> Option<Bytes> {
-        self.cache.lock().expect("cache lock").get(abs, len)
+        let mut used = Vec::new();
+        let got = self
+            .cache
+            .lock()
+            .expect("cache lock")
+            .get(abs, len, &mut used);
+        used.into_iter().for_each(depend_on);
+        got
     }
 
     /// Checks that `abs..abs+len` lies inside the file.
@@ -458,7 +464,8 @@ impl Source {
         if let Some(b) = self.cached(abs, len) {
             return Ok(b);
         }
-        if let Some(b) = self.spare_part(&(abs..abs + len)) {
+        if let Some((b, stamp)) = self.spare_part(&(abs..abs + len)) {
+            depend_on(stamp);
             return Ok(b);
         }
         self.load_meta(abs, len, behind).await?;
@@ -469,15 +476,17 @@ impl Source {
         self.get(abs..abs + len).await
     }
 
-    /// `r` from a kept coalesced response, if one holds it (the caller
-    /// depends on that response).
-    fn spare_part(&self, r: &Range<u64>) -> Option<Bytes> {
+    /// `r` from a kept coalesced response, if one holds it, with that
+    /// response's stamp.
+    fn spare_part(&self, r: &Range<u64>) -> Option<(Bytes, Stamp)> {
         let spare = self.spare.lock().expect("spare lock");
         spare.parts.iter().find_map(|(start, b, stamp)| {
             let end = start + b.len() as u64;
             (r.start >= *start && r.end <= end).then(|| {
-                depend_on(*stamp);
-                b.slice((r.start - start) as usize..(r.end - start) as usize)
+                (
+                    b.slice((r.start - start) as usize..(r.end - start) as usize),
+                    *stamp,
+                )
             })
         })
     }
@@ -508,13 +517,22 @@ impl Source {
         }
         let mut out: Vec<Option<Bytes>> = vec![None; ranges.len()];
         let mut todo = Vec::new();
+        // Bytes already here: the requests below do not need them, so the
+        // caller depends on their answers only once those are asked.
+        let mut used = Vec::new();
         for (i, r) in ranges.iter().enumerate() {
             if r.end == r.start {
                 out[i] = Some(Bytes::new());
-            } else if let Some(b) = self
-                .cached(r.start, r.end - r.start)
-                .or_else(|| self.spare_part(r))
-            {
+                continue;
+            }
+            let cached = {
+                let cache = self.cache.lock().expect("cache lock");
+                cache.get(r.start, r.end - r.start, &mut used)
+            };
+            if let Some(b) = cached {
+                out[i] = Some(b);
+            } else if let Some((b, stamp)) = self.spare_part(r) {
+                used.push(stamp);
                 out[i] = Some(b);
             } else {
                 todo.push(i);
@@ -527,6 +545,7 @@ impl Source {
                 .map(|g| self.reader.read_stamped(g.range.clone())),
         )
         .await?;
+        used.into_iter().for_each(depend_on);
         for (g, (bytes, stamp)) in groups.iter().zip(fetched) {
             let asked: u64 = g
                 .members
@@ -604,6 +623,7 @@ mod tests {
     fn cache_keeps_disjoint_extents_and_joins_neighbours() {
         let bytes = |a: u64, b: u64| Bytes::from((a..b).map(|i| i as u8).collect::<Vec<_>>());
         let mut c = Cache::default();
+        let mut used = Vec::new();
         c.insert(100, &bytes(100, 200), Stamp::default());
         c.insert(300, &bytes(300, 400), Stamp::default());
         // Overlapping both: only the gap between them is added.
@@ -611,9 +631,9 @@ mod tests {
         assert_eq!(extents(&c), vec![(100, 200), (200, 300), (300, 400)]);
         assert_eq!(c.bytes, 300);
         // Inside one extent: a slice; across neighbours: joined.
-        assert_eq!(c.get(120, 10).unwrap(), bytes(120, 130));
-        assert_eq!(c.get(190, 200).unwrap(), bytes(190, 390));
-        assert!(c.get(390, 20).is_none() && c.get(50, 60).is_none());
+        assert_eq!(c.get(120, 10, &mut used).unwrap(), bytes(120, 130));
+        assert_eq!(c.get(190, 200, &mut used).unwrap(), bytes(190, 390));
+        assert!(c.get(390, 20, &mut used).is_none() && c.get(50, 60, &mut used).is_none());
         assert_eq!(c.covered_until(120), 400);
         assert_eq!(c.covered_until(400), 400);
         assert_eq!(c.covered_until(50), 50);
@@ -622,7 +642,7 @@ mod tests {
         // A gap: the run stops there.
         c.insert(500, &bytes(500, 510), Stamp::default());
         assert_eq!(c.covered_until(100), 400);
-        assert!(c.get(395, 110).is_none());
+        assert!(c.get(395, 110, &mut used).is_none());
     }
 
     /// Random metadata reads (with and without read-behind) against an

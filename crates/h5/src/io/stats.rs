@@ -131,6 +131,13 @@ impl Fetched for bytes::Bytes {
     }
 }
 
+/// A request's depth in every scope, fixed when it was asked.
+#[derive(Debug)]
+pub(crate) struct Asked {
+    tracked: Option<Depth>,
+    rounds: Vec<u64>,
+}
+
 /// The counters one file view updates: its own, plus an optional shared
 /// aggregate (with its parents).
 #[derive(Debug, Clone)]
@@ -173,8 +180,16 @@ impl StatSink {
         F: Future<Output = Result<T, crate::error::ErrorKind>>,
         T: Fetched,
     {
+        self.measure_asked(self.ask(), request).await
+    }
+
+    /// Fixes the depth of a request asked now (call it where the request
+    /// is made, not where it is first polled: a join polls its futures in
+    /// turns, and one polled after another's answer would seem to need
+    /// it).
+    pub(crate) fn ask(&self) -> Asked {
         let tracked = Depth::current();
-        let asked: Vec<u64> = match &tracked {
+        let rounds = match &tracked {
             Some(d) => {
                 let depth = d.next();
                 self.scopes().map(|_| depth).collect()
@@ -184,16 +199,25 @@ impl StatSink {
                 .map(|s| s.answered.load(Ordering::Acquire) + 1)
                 .collect(),
         };
+        Asked { tracked, rounds }
+    }
+
+    /// Runs one request asked at `asked` ([`Self::ask`]), counting it.
+    pub(crate) async fn measure_asked<F, T>(&self, asked: Asked, request: F) -> (F::Output, Stamp)
+    where
+        F: Future<Output = Result<T, crate::error::ErrorKind>>,
+        T: Fetched,
+    {
         let out = request.await;
         let mut stamp = Stamp::default();
         if let Ok(got) = &out {
             let n = got.fetched();
-            for (s, round) in self.scopes().zip(&asked) {
+            for (s, round) in self.scopes().zip(&asked.rounds) {
                 s.requests.fetch_add(1, Ordering::Relaxed);
                 s.bytes_fetched.fetch_add(n, Ordering::Relaxed);
                 s.answered.fetch_max(*round, Ordering::AcqRel);
             }
-            if let (Some(d), Some(&depth)) = (&tracked, asked.first()) {
+            if let (Some(d), Some(&depth)) = (&asked.tracked, asked.rounds.first()) {
                 stamp = d.answered(depth);
             }
         }
