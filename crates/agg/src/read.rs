@@ -58,9 +58,10 @@ pub struct ReadOptions {
     /// share it; `None`: every shard opens its granules afresh).
     pub files: Option<Arc<FileCache>>,
     /// A chunk index (`magg-index`): a granule it lists is read from its
-    /// entry, with no metadata request, and the coordinates of only the
-    /// row blocks its summary places in the shard (`index.rs`). `None`, or
-    /// a granule it does not list: the metadata is read.
+    /// entry, with no metadata request: every dataset of only the row
+    /// blocks its summary places in the shard, in one round
+    /// (`indexed.rs`). `None`, or a granule it does not list: the metadata
+    /// is read.
     pub index: Option<Arc<magg_index::ChunkIndex>>,
 }
 
