@@ -86,6 +86,20 @@ pub(crate) fn depend_on(s: Stamp) {
     }
 }
 
+/// The caller waited for a request in flight, answered at `s`: it depends
+/// on it. A request of another tracked computation (another shard reading
+/// the same cached file) is, for the caller, as deep as one it would have
+/// asked itself now.
+pub(crate) fn waited_for(s: Stamp) {
+    match Depth::current() {
+        Some(d) if d.root != s.root || s.root == 0 => {
+            d.depth.fetch_max(d.next(), Ordering::AcqRel);
+        }
+        Some(_) => depend_on(s),
+        None => {}
+    }
+}
+
 /// A future that runs in a depth of its own (see [`track_rounds`] and
 /// [`branch`]).
 #[must_use = "futures do nothing unless awaited"]

@@ -14,7 +14,7 @@ use object_store::ObjectStore;
 use object_store::path::Path;
 use tokio::sync::Semaphore;
 
-use super::depth::{Stamp, depend_on};
+use super::depth::{Stamp, depend_on, waited_for};
 use super::reader::{Backend, Identity, Reader};
 use super::stats::StatSink;
 use crate::error::{ErrorKind, KResult};
@@ -365,7 +365,7 @@ impl Source {
         }
         for r in futures::future::join_all(waits).await {
             match r {
-                Ok((_, stamp)) => depend_on(stamp),
+                Ok((_, stamp)) => waited_for(stamp),
                 Err(e) => result = Err(shared_error(&e)),
             }
         }

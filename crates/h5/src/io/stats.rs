@@ -434,4 +434,36 @@ mod tests {
         .await;
         assert_eq!(got, 3);
     }
+
+    /// Waiting for another computation's request in flight (another shard
+    /// sharing a cached file) costs a round; its own stamps count as they
+    /// are.
+    #[tokio::test]
+    async fn waiting_for_another_roots_request_is_a_round() {
+        let sink = StatSink::new(None);
+        let s = &sink;
+        let foreign = crate::track_rounds(async move {
+            s.measure(req(1, 1)).await.unwrap();
+            s.measure_stamped(req(1, 1)).await.1 // depth 2 in its own root
+        })
+        .await;
+        let other = StatSink::new(None);
+        let o = &other;
+        crate::track_rounds(async move {
+            o.measure(req(1, 1)).await.unwrap(); // depth 1
+            super::super::depth::waited_for(foreign); // as if asked: 2
+            o.measure(req(1, 1)).await.unwrap(); // 3
+        })
+        .await;
+        assert_eq!(other.snapshot().rounds, 3);
+        let mine = StatSink::new(None);
+        let m = &mine;
+        crate::track_rounds(async move {
+            let st = m.measure_stamped(req(1, 1)).await.1; // 1
+            super::super::depth::waited_for(st); // already there
+            m.measure(req(1, 1)).await.unwrap(); // 2
+        })
+        .await;
+        assert_eq!(mine.snapshot().rounds, 2);
+    }
 }
