@@ -1,19 +1,29 @@
 //! Reading a granule from its chunk index entry (`magg-index`): the file
 //! and its datasets come from the entry's descriptions (no metadata
 //! request), and each beam's summary names the row blocks that can hold
-//! the shard's points, whose latitude and longitude are read whole in one
-//! round; the shard's runs of the other datasets follow in a second.
+//! the shard's points. Every dataset of those blocks — coordinates,
+//! variables, filters — is read in one coalesced read (one round for the
+//! whole shard), and the shard's rows are picked from them here. A block
+//! the summary names holds at least one point of the shard (the summary
+//! lists the cells of its points), so each chunk read holds a row the
+//! shard needs, in every dataset chunked like the coordinates: the bytes
+//! are those of the chunks holding the shard's rows (measured in
+//! BENCHMARKS.md). Reading the variables only after the coordinates, for
+//! the shard's row runs alone, fetched the same chunks in a second round.
 //! Every response is checked against the object identity the entry
 //! recorded. Any problem (an entry lacking a dataset or a beam group of the
 //! config, a description that does not check, a rewritten object, a read
 //! error) is returned as a reason, and the caller reads the granule
 //! through its metadata instead: an index never decides a value.
 
+use std::ops::Range;
+
 use futures::StreamExt;
 use magg_h5::{Dataset, File};
 use magg_index::GranuleIndex;
 
-use crate::read::{BeamDatasets, Ctx, GranuleRows, read_beam};
+use crate::datasets::fill_of;
+use crate::read::{BeamDatasets, BeamRead, BeamRows, Ctx, GranuleRows};
 
 /// Reads `url`'s rows in the shard from its entry `g` (summaries at
 /// `summary_order`); `Err` says why the entry could not be used.
@@ -80,8 +90,10 @@ pub(crate) async fn read_granule(
     let mut out = GranuleRows::indexed(sets.len() as u32);
     // Indices, not references, into the stream (see `read::read_shard`).
     let (sets, blocks) = (&sets, &blocks);
-    let beams: Vec<_> = futures::stream::iter(0..sets.len())
-        .map(move |i| read_beam(&sets[i], ctx, Some(&blocks[i])))
+    let reads: Vec<_> = (0..sets.len())
+        .map(move |i| magg_h5::branch(read_blocks(&sets[i], ctx, &blocks[i])))
+        .collect();
+    let beams: Vec<_> = futures::stream::iter(reads)
         .buffered(ctx.opts.beam_concurrency.max(1))
         .collect()
         .await;
@@ -90,4 +102,62 @@ pub(crate) async fn read_granule(
     }
     out.io = file.counters();
     Ok(out)
+}
+
+/// One beam's rows in the shard from `blocks` (ascending, disjoint row
+/// ranges the summary places in the shard): latitude, longitude, the
+/// variables and the filters of every block in one coalesced read, then
+/// the shard's row runs of each block, picked locally.
+async fn read_blocks(
+    ds: &BeamDatasets,
+    ctx: &Ctx<'_>,
+    blocks: &[Range<u64>],
+) -> Result<BeamRead, magg_h5::Error> {
+    let mut datasets: Vec<&Dataset> = vec![&ds.lat, &ds.lon];
+    datasets.extend(&ds.vars);
+    datasets.extend(&ds.filters);
+    let reqs: Vec<(&Dataset, Range<u64>)> = datasets
+        .iter()
+        .flat_map(|d| blocks.iter().map(move |r| (*d, r.clone())))
+        .collect();
+    let parts: Vec<Vec<f64>> = ds.lat.file().read_many(&reqs).await?;
+    // `parts[k * blocks.len() + b]`: dataset k (in `datasets` order), block b.
+    let column = |k: usize, b: usize| &parts[k * blocks.len() + b];
+    let mut local: Vec<(usize, Range<usize>)> = Vec::new();
+    for b in 0..blocks.len() {
+        let runs = ctx.shard_runs(column(0, b), column(1, b));
+        local.extend(
+            runs.into_iter()
+                .map(|r| (b, r.start as usize..r.end as usize)),
+        );
+    }
+    let mut read = BeamRead {
+        rows: None,
+        rows_read: blocks.iter().map(|r| r.end - r.start).sum(),
+        fell_back: false,
+    };
+    if local.is_empty() {
+        return Ok(read);
+    }
+    let pick = |k: usize| -> Vec<f64> {
+        local
+            .iter()
+            .flat_map(|(b, r)| column(k, *b)[r.clone()].iter().copied())
+            .collect()
+    };
+    let nvars = ds.vars.len();
+    read.rows = Some(BeamRows {
+        lat: pick(0),
+        lon: pick(1),
+        lat_fill: fill_of(&ds.lat),
+        lon_fill: fill_of(&ds.lon),
+        vars: ds
+            .vars
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (pick(2 + i), fill_of(d)))
+            .collect(),
+        filters: (0..ds.filters.len()).map(|i| pick(2 + nvars + i)).collect(),
+    });
+    Ok(read)
 }

@@ -21,7 +21,7 @@ use crate::error::AggError;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
 use crate::region::ShardRegion;
-use crate::source::{AlongTrack, IndexBlocks, RowSource};
+use crate::source::{AlongTrack, RowSource};
 use futures::StreamExt;
 use magg_h5::{Counters, Dataset, File, FileCache, IoStats, OpenOptions};
 use magg_morton as morton;
@@ -59,9 +59,10 @@ pub struct ReadOptions {
     /// share it; `None`: every shard opens its granules afresh).
     pub files: Option<Arc<FileCache>>,
     /// A chunk index (`magg-index`): a granule it lists is read from its
-    /// entry, with no metadata request, and the coordinates of only the
-    /// row blocks its summary places in the shard (`index.rs`). `None`, or
-    /// a granule it does not list: the metadata is read.
+    /// entry, with no metadata request: every dataset of only the row
+    /// blocks its summary places in the shard, in one round
+    /// (`indexed.rs`). `None`, or a granule it does not list: the metadata
+    /// is read.
     pub index: Option<Arc<magg_index::ChunkIndex>>,
 }
 
@@ -104,7 +105,8 @@ pub struct GranuleReport {
     pub url: String,
     /// Beam groups present in the granule (of those configured).
     pub beams: u32,
-    /// Rows read from the variable datasets (the shard's runs).
+    /// Rows read from the variable datasets: the shard's runs, or from an
+    /// index entry the summary's whole blocks.
     pub rows_read: u64,
     /// Filter counts of the rows read (all zero when the granule failed).
     pub stats: FilterStats,
@@ -181,6 +183,17 @@ pub async fn read_shard_in_region(
     config: &AggConfig,
     opts: &ReadOptions,
 ) -> Result<ShardOutput, AggError> {
+    // Rounds by dependency depth from here (`magg_h5::track_rounds`).
+    magg_h5::track_rounds(read_tracked(shard, region, granules, config, opts)).await
+}
+
+async fn read_tracked(
+    shard: u64,
+    region: &ShardRegion,
+    granules: &[String],
+    config: &AggConfig,
+    opts: &ReadOptions,
+) -> Result<ShardOutput, AggError> {
     let plan = Plan::new(config)?;
     let mut acc = ShardAccumulator::in_region(&plan, shard, region)?;
     // One limiter, budget and set of counters for the shard's files.
@@ -220,10 +233,15 @@ pub async fn read_shard_in_region(
 
     // Owned URLs: a closure over `&String` makes the future's `Send`
     // bound higher-ranked, which callers behind `async_trait` cannot meet.
+    // Each granule is a branch of its own (made now, so one started when
+    // another finished does not seem to need its answers).
     let ctx = &ctx;
-    let mut results = futures::stream::iter(granules.iter().cloned())
-        .map(move |url| async move { read_granule(&url, ctx).await })
-        .buffered(opts.granule_concurrency.max(1));
+    let reads: Vec<_> = granules
+        .iter()
+        .cloned()
+        .map(move |url| magg_h5::branch(async move { read_granule(&url, ctx).await }))
+        .collect();
+    let mut results = futures::stream::iter(reads).buffered(opts.granule_concurrency.max(1));
     let mut reports = Vec::with_capacity(granules.len());
     let mut index = 0;
     while let Some(result) = results.next().await {
@@ -275,6 +293,20 @@ pub async fn read_shard_in_region(
     })
 }
 
+impl Ctx<'_> {
+    /// Row ranges of `lat`/`lon` whose parent-order cell is the shard
+    /// (runs closer than `merge_gap_rows` merged).
+    pub(crate) fn shard_runs(&self, lat: &[f64], lon: &[f64]) -> Vec<Range<u64>> {
+        shard_runs(
+            lat,
+            lon,
+            self.parent_order,
+            (self.shard_nested, &self.target),
+            self.opts.merge_gap_rows,
+        )
+    }
+}
+
 pub(crate) struct Ctx<'a> {
     pub(crate) beams: &'a [(String, GroupPaths)],
     pub(crate) parent_order: u8,
@@ -298,13 +330,13 @@ pub(crate) struct GranuleRows {
 }
 
 /// One beam's rows inside the shard's runs.
-struct BeamRows {
-    lat: Vec<f64>,
-    lon: Vec<f64>,
-    lat_fill: Option<f64>,
-    lon_fill: Option<f64>,
-    vars: Vec<(Vec<f64>, Option<f64>)>,
-    filters: Vec<Vec<f64>>,
+pub(crate) struct BeamRows {
+    pub(crate) lat: Vec<f64>,
+    pub(crate) lon: Vec<f64>,
+    pub(crate) lat_fill: Option<f64>,
+    pub(crate) lon_fill: Option<f64>,
+    pub(crate) vars: Vec<(Vec<f64>, Option<f64>)>,
+    pub(crate) filters: Vec<Vec<f64>>,
 }
 
 impl BeamRows {
@@ -378,7 +410,11 @@ async fn read_granule_opened(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, Gr
     // S3 their latency, not bytes or CPU, bounds a granule's time. Errors
     // are taken in beam order so the one reported does not depend on
     // which request answered first.
-    let opened = futures::future::join_all(present.iter().map(|p| BeamDatasets::open(&file, p)));
+    let opened = futures::future::join_all(
+        present
+            .iter()
+            .map(|p| magg_h5::branch(BeamDatasets::open(&file, p))),
+    );
     let mut sets = Vec::with_capacity(present.len());
     for set in opened.await {
         sets.push(set.map_err(fail)?);
@@ -400,8 +436,10 @@ async fn read_granule_opened(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, Gr
     // Indices, not references, into the stream: a closure over `&BeamDatasets`
     // makes the future's `Send` bound higher-ranked (see `read_shard`).
     let sets = &sets;
-    let beams: Vec<_> = futures::stream::iter(0..sets.len())
-        .map(move |i| read_beam(&sets[i], ctx, None))
+    let reads: Vec<_> = (0..sets.len())
+        .map(move |i| magg_h5::branch(read_beam(&sets[i], ctx)))
+        .collect();
+    let beams: Vec<_> = futures::stream::iter(reads)
         .buffered(ctx.opts.beam_concurrency.max(1))
         .collect()
         .await;
@@ -451,19 +489,20 @@ impl BeamDatasets {
     /// that they have one row per segment each: a mismatch is a malformed
     /// granule, refused whether or not this shard's rows are hit.
     async fn open(file: &File, paths: &GroupPaths) -> Result<Self, magg_h5::Error> {
-        let link = async {
+        let open = |p| magg_h5::branch(file.dataset(p));
+        let link = magg_h5::branch(async {
             match &paths.link {
                 Some(plan) => Box::pin(crate::linked::Linked::open(file, plan))
                     .await
                     .map(Some),
                 None => Ok(None),
             }
-        };
+        });
         let (lat, lon, vars, filters, link) = futures::join!(
-            file.dataset(&paths.latitude),
-            file.dataset(&paths.longitude),
-            futures::future::join_all(paths.variables.iter().map(|p| file.dataset(p))),
-            futures::future::join_all(paths.filters.iter().map(|(p, _)| file.dataset(p))),
+            open(&paths.latitude),
+            open(&paths.longitude),
+            futures::future::join_all(paths.variables.iter().map(|p| open(p))),
+            futures::future::join_all(paths.filters.iter().map(|(p, _)| open(p))),
             link,
         );
         let mut set = BeamDatasets::checked(
@@ -523,31 +562,21 @@ impl BeamDatasets {
 /// What reading one beam gave.
 pub(crate) struct BeamRead {
     /// The beam's rows in the shard, if any.
-    rows: Option<BeamRows>,
-    rows_read: u64,
-    fell_back: bool,
+    pub(crate) rows: Option<BeamRows>,
+    pub(crate) rows_read: u64,
+    pub(crate) fell_back: bool,
 }
 
-/// Reads one beam's rows in the shard. `blocks`: the row ranges an index
-/// places near the shard (their coordinates are read whole); `None`: the
-/// row search finds them.
-pub(crate) async fn read_beam(
-    ds: &BeamDatasets,
-    ctx: &Ctx<'_>,
-    blocks: Option<&[Range<u64>]>,
-) -> Result<BeamRead, magg_h5::Error> {
+/// Reads one beam's rows in the shard, finding them with the row search.
+async fn read_beam(ds: &BeamDatasets, ctx: &Ctx<'_>) -> Result<BeamRead, magg_h5::Error> {
     // Reads narrow down: latitude and longitude near the shard (the
-    // along-track search, or the index's blocks), then the other datasets
-    // in the shard's rows.
+    // along-track search), then the other datasets in the shard's rows.
+    // (From an index, `indexed::read_blocks` reads every dataset of the
+    // summary's blocks at once.)
     let file = ds.lat.file();
-    let index_blocks;
-    let source: &dyn RowSource = match (blocks, &ds.link) {
-        (Some(b), _) => {
-            index_blocks = IndexBlocks(b);
-            &index_blocks
-        }
-        (None, Some(linked)) => linked,
-        (None, None) => &AlongTrack,
+    let source: &dyn RowSource = match &ds.link {
+        Some(linked) => linked,
+        None => &AlongTrack,
     };
     let found = source.positions(ds, ctx).await?;
     let mut read = BeamRead {
@@ -559,13 +588,7 @@ pub(crate) async fn read_beam(
     // The shard's row runs, each inside one segment: (segment, rows of it).
     let mut local: Vec<(&crate::rows::Segment, Range<usize>)> = Vec::new();
     for seg in &found.segments {
-        let runs = shard_runs(
-            &seg.lat,
-            &seg.lon,
-            ctx.parent_order,
-            (ctx.shard_nested, &ctx.target),
-            ctx.opts.merge_gap_rows,
-        );
+        let runs = ctx.shard_runs(&seg.lat, &seg.lon);
         local.extend(
             runs.into_iter()
                 .map(|r| (seg, r.start as usize..r.end as usize)),

@@ -639,8 +639,8 @@ pub(crate) async fn shard_positions(
 }
 
 /// The latitude and longitude of `blocks` (ascending, disjoint row
-/// ranges an index places near the shard), read in one coalesced read:
-/// one segment per block.
+/// ranges, such as the segments a linked level places near the shard),
+/// read in one coalesced read: one segment per block.
 pub(crate) async fn block_positions(
     lat_ds: &Dataset,
     lon_ds: &Dataset,

@@ -8,12 +8,13 @@
 //!
 //! - [`AlongTrack`]: the coordinates are the rows; the along-track search
 //!   (or the whole column, `row_search: full`) over them (`rows.rs`).
-//! - [`IndexBlocks`]: the row blocks a chunk index places near the shard.
 //! - [`crate::linked::Linked`]: another level's rows point to them
 //!   (`read_plan.spatial_index` through a `link`: ATL03's segments to its
 //!   photons), found by searching that level's coordinates.
-
-use std::ops::Range;
+//!
+//! A granule read from a chunk index does not go through this seam:
+//! `indexed::read_blocks` reads every dataset of the summary's blocks in
+//! one round and picks the shard's rows locally.
 
 use futures::future::BoxFuture;
 
@@ -48,18 +49,5 @@ impl RowSource for AlongTrack {
             ctx.search,
             0.0,
         ))
-    }
-}
-
-/// Row blocks a chunk index places near the shard (read whole).
-pub(crate) struct IndexBlocks<'b>(pub(crate) &'b [Range<u64>]);
-
-impl RowSource for IndexBlocks<'_> {
-    fn positions<'a>(
-        &'a self,
-        ds: &'a BeamDatasets,
-        _ctx: &'a Ctx<'_>,
-    ) -> BoxFuture<'a, Result<Positions, magg_h5::Error>> {
-        Box::pin(crate::rows::block_positions(&ds.lat, &ds.lon, self.0))
     }
 }

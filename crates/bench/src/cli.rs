@@ -53,8 +53,19 @@ enum What {
         row_search: String,
         /// Build the chunk index of the granules first (timed and counted
         /// apart) and read the shard from it (`ReadOptions::index`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "chunk_index_file")]
         chunk_index: bool,
+        /// With `--chunk-index`: write the index there (a path or URL;
+        /// gzip when it ends in `.gz`) and stop, so that another process
+        /// reads the shard from it alone (`--chunk-index-file`).
+        #[arg(long, requires = "chunk_index")]
+        write_chunk_index: Option<String>,
+        /// Read the shard from this chunk index (written by
+        /// `--chunk-index --write-chunk-index`, or `magg catalog` /
+        /// `magg chunk-index` over the same objects): the process then
+        /// holds the shard pass and the loaded index, not the index pass.
+        #[arg(long)]
+        chunk_index_file: Option<String>,
         #[command(flatten)]
         read: ReadArgs,
     },
@@ -249,6 +260,8 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
             python,
             row_search,
             chunk_index,
+            write_chunk_index,
+            chunk_index_file,
             read,
         } => {
             let shard = parse_shard(shard)?;
@@ -286,8 +299,24 @@ pub fn run(args: &Args) -> Result<String, BenchError> {
                     &magg_agg::AggConfig::atl06_default(),
                     &read.open,
                 ))?;
-                read.index = Some(std::sync::Arc::new(ix));
                 index_line = crate::chunk_index::render(&pass);
+                if let Some(out) = write_chunk_index {
+                    runtime
+                        .block_on(ix.write(out))
+                        .map_err(|e| BenchError::step("write the chunk index", e))?;
+                    return Ok(format!("{index_line}chunk index written to {out}\n"));
+                }
+                read.index = Some(std::sync::Arc::new(ix));
+            }
+            if let Some(path) = chunk_index_file {
+                let ix = runtime
+                    .block_on(magg_index::ChunkIndex::load(path))
+                    .map_err(|e| BenchError::step("load the chunk index", e))?;
+                index_line = format!(
+                    "chunk index loaded from {path}: {} granules (the index pass ran elsewhere)\n",
+                    ix.len()
+                );
+                read.index = Some(std::sync::Arc::new(ix));
             }
             let opts = ShardOptions {
                 shard,

@@ -373,12 +373,19 @@ async fn open_pass(
                 paths.extend(p.filters.iter().map(|(path, _)| path.clone()));
             }
         }
-        for ds in futures::future::join_all(paths.iter().map(|p| file.dataset(p))).await {
+        let open = paths.iter().map(|p| magg_h5::branch(file.dataset(p)));
+        for ds in futures::future::join_all(open).await {
             ds.map_err(|e| BenchError::step("dataset", e))?;
         }
         Ok::<(), BenchError>(())
     };
-    for r in futures::future::join_all(granules.iter().cloned().map(one)).await {
+    // Rounds by dependency depth, each granule a branch (as `read_shard`).
+    // (made inside the tracked future, which gives them their depth).
+    let all = magg_h5::track_rounds(async {
+        let parts = granules.iter().cloned().map(|g| magg_h5::branch(one(g)));
+        futures::future::join_all(parts).await
+    });
+    for r in all.await {
         r?;
     }
     Ok(stats.snapshot())

@@ -16,6 +16,7 @@ use crate::format::object_header::{self, ObjectHeader};
 use crate::format::superblock::{self, Superblock};
 use crate::group::{self, ObjectKind};
 use crate::io::budget::Budget;
+use crate::io::depth::{Stamp, branch, depend_on, stamp_now};
 use crate::io::source::{IoConfig, Source};
 use crate::io::stats::{Counters, IoStats, StatSink};
 
@@ -131,6 +132,10 @@ pub struct Entry {
     pub kind: EntryKind,
 }
 
+/// Parsed structures by address, each with the stamp of what parsing it
+/// used (`io/depth.rs`).
+type Parsed<T> = Arc<Mutex<HashMap<u64, (Arc<T>, Stamp)>>>;
+
 /// An open HDF5 file (cheap to clone; clones share caches and counters).
 #[derive(Debug, Clone)]
 pub struct File {
@@ -147,8 +152,10 @@ pub(crate) struct Inner {
     /// This view's budget for row reads (from the options it was opened
     /// or rebound with).
     pub(crate) budget: Option<Arc<Budget>>,
-    headers: Arc<Mutex<HashMap<u64, Arc<ObjectHeader>>>>,
-    groups: Arc<Mutex<HashMap<u64, Arc<Vec<Link>>>>>,
+    /// Parsed object headers, with the stamp of what parsing them used
+    /// (a later user depends on those answers: `io/depth.rs`).
+    headers: Parsed<ObjectHeader>,
+    groups: Parsed<Vec<Link>>,
 }
 
 const MAX_SOFT_LINKS: usize = 16;
@@ -283,7 +290,8 @@ impl File {
     }
 
     pub(crate) async fn header(&self, addr: u64) -> KResult<Arc<ObjectHeader>> {
-        if let Some(h) = self.inner.headers.lock().expect("header cache").get(&addr) {
+        if let Some((h, stamp)) = self.inner.headers.lock().expect("header cache").get(&addr) {
+            depend_on(*stamp);
             return Ok(h.clone());
         }
         let h = Arc::new(object_header::read(&self.inner.src, self.inner.sizes, addr).await?);
@@ -291,12 +299,13 @@ impl File {
             .headers
             .lock()
             .expect("header cache")
-            .insert(addr, h.clone());
+            .insert(addr, (h.clone(), stamp_now()));
         Ok(h)
     }
 
     async fn group_links(&self, addr: u64) -> KResult<Arc<Vec<Link>>> {
-        if let Some(l) = self.inner.groups.lock().expect("group cache").get(&addr) {
+        if let Some((l, stamp)) = self.inner.groups.lock().expect("group cache").get(&addr) {
+            depend_on(*stamp);
             return Ok(l.clone());
         }
         let h = self.header(addr).await?;
@@ -308,7 +317,7 @@ impl File {
             .groups
             .lock()
             .expect("group cache")
-            .insert(addr, links.clone());
+            .insert(addr, (links.clone(), stamp_now()));
         Ok(links)
     }
 
@@ -373,7 +382,8 @@ impl File {
             let addr = self.resolve(&path).await?;
             let links = self.group_links(addr).await?;
             let kinds =
-                futures::future::join_all(links.iter().map(|l| self.kind_of(&path, l))).await;
+                futures::future::join_all(links.iter().map(|l| branch(self.kind_of(&path, l))))
+                    .await;
             Ok(links
                 .iter()
                 .zip(kinds)

@@ -9,6 +9,7 @@ use crate::format::cursor::Sizes;
 use crate::format::link::{self, DenseInfo, Link};
 use crate::format::object_header::{ObjectHeader, kind};
 use crate::format::{btree1, btree2, fractal_heap, symbols};
+use crate::io::depth::branch;
 use crate::io::source::Source;
 
 const MAX_LINKS: usize = 1 << 22;
@@ -43,8 +44,9 @@ pub(crate) async fn links(src: &Source, sizes: Sizes, h: &ObjectHeader) -> KResu
         // The heap (names) and the B-tree (entries) at once; the symbol
         // table nodes of each B-tree level together.
         let (bt, heap_addr) = link::parse_symbol_table(&m.data, sizes)?;
-        let (heap, symbols) =
-            futures::try_join!(symbols::local_heap(src, sizes, heap_addr), async {
+        let (heap, symbols) = futures::try_join!(
+            branch(symbols::local_heap(src, sizes, heap_addr)),
+            branch(async {
                 let leaves = btree1::group_leaves(src, sizes, bt).await?;
                 cap(leaves.len())?;
                 crate::io::together(
@@ -53,7 +55,8 @@ pub(crate) async fn links(src: &Source, sizes: Sizes, h: &ObjectHeader) -> KResu
                         .map(|&snod| symbols::snod_symbols(src, sizes, snod)),
                 )
                 .await
-            })?;
+            })
+        )?;
         for node in &symbols {
             out.extend(symbols::links(node, &heap)?);
             cap(out.len())?;
@@ -98,8 +101,8 @@ pub(crate) async fn dense_objects(
         return Ok(Vec::new());
     };
     let (heap, h) = futures::try_join!(
-        fractal_heap::open(src, sizes, heap_addr),
-        btree2::header(src, sizes, bt)
+        branch(fractal_heap::open(src, sizes, heap_addr)),
+        branch(btree2::header(src, sizes, bt))
     )?;
     if h.rtype != rtype {
         return Err(ErrorKind::corrupt(format!(

@@ -25,9 +25,10 @@
 //! # How reads work
 //! Latency, not bytes, is the cost of a remote read, so the reader asks for
 //! everything whose address it knows at once and counts **rounds**: the
-//! longest chain of requests each asked after the previous one was answered
-//! ([`IoStats`] defines it; a meter around the byte source counts it for
-//! every backend alike). Opening is one ranged GET from the start of the
+//! longest chain of dependent requests, each asked because of the previous
+//! one's answer ([`IoStats`] defines it; a meter around the byte source
+//! counts it for every backend alike; a caller runs its reads inside
+//! [`track_rounds`] and marks independent parts with [`branch`]). Opening is one ranged GET from the start of the
 //! file (32 KiB by default: superblock, root group), which also tells the
 //! object's size (no HEAD). Later metadata is fetched from each structure's
 //! address on, with read-ahead, into a cache of disjoint extents (no byte
@@ -114,6 +115,7 @@ pub use format::dataspace::UNLIMITED;
 pub use format::datatype::{ByteOrder, Dtype, StrPad};
 pub use format::pipeline::Filter;
 pub use io::budget::Budget;
+pub use io::depth::{Tracked, branch, track_rounds};
 pub use io::reader::Identity;
 pub use io::stats::{Counters, IoStats};
 pub use magg_objects::IoPolicy;

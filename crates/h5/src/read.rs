@@ -126,7 +126,7 @@ async fn run<T: Copy + Default + Send + 'static>(
     let plans = futures::future::join_all(
         reqs.iter()
             .enumerate()
-            .map(|(i, (ds, rows))| plan(file, i, ds, rows.clone())),
+            .map(|(i, (ds, rows))| crate::io::depth::branch(plan(file, i, ds, rows.clone()))),
     )
     .await;
     let mut planned = Vec::with_capacity(reqs.len());

@@ -43,7 +43,9 @@ pub struct IndexPass {
     /// The index of the granules that could be indexed, in input order.
     pub index: ChunkIndex,
     /// Requests, bytes and rounds of the whole pass (every granule's
-    /// metadata and coordinates, each read once).
+    /// metadata and coordinates, each read once). Rounds are the deepest
+    /// granule's (no granule needs another's answers; the pass's wall
+    /// time also holds the queueing of `concurrency` at a time).
     pub io: Counters,
     /// Granules that could not be indexed, with why (a shard reads them
     /// through their metadata).
@@ -112,6 +114,15 @@ pub async fn index_granule(
     spec: &IndexSpec,
     opts: &OpenOptions,
 ) -> Result<IndexedGranule, IndexError> {
+    // Rounds by dependency depth, from this granule's first request.
+    magg_h5::track_rounds(index_tracked(url, spec, opts)).await
+}
+
+async fn index_tracked(
+    url: &str,
+    spec: &IndexSpec,
+    opts: &OpenOptions,
+) -> Result<IndexedGranule, IndexError> {
     let io = match &opts.stats {
         Some(parent) => IoStats::within(parent),
         None => IoStats::new(),
@@ -129,7 +140,12 @@ pub async fn index_granule(
         .iter()
         .filter(|g| root.iter().any(|n| n == *g))
         .collect();
-    let beams = futures::future::join_all(present.iter().map(|g| beam(&file, g, spec))).await;
+    let beams = futures::future::join_all(
+        present
+            .iter()
+            .map(|g| magg_h5::branch(beam(&file, g, spec))),
+    )
+    .await;
     let mut out = GranuleIndex {
         file: file.describe(),
         groups: spec.groups.clone(),
@@ -174,13 +190,13 @@ async fn beam(file: &File, group: &str, spec: &IndexSpec) -> Result<BeamParts, m
         }
     }
     let opened: Vec<Result<Dataset, magg_h5::Error>> =
-        futures::future::join_all(paths.iter().map(|p| file.dataset(p))).await;
+        futures::future::join_all(paths.iter().map(|p| magg_h5::branch(file.dataset(p)))).await;
     let sets: Vec<Dataset> = opened.into_iter().collect::<Result<_, _>>()?;
     let (lat, lon) = (&sets[0], &sets[1]);
     let whole = [(lat, 0..lat.rows()), (lon, 0..lon.rows())];
     let (descs, cols) = futures::join!(
-        futures::future::join_all(sets.iter().map(Dataset::describe)),
-        file.read_many::<f64>(&whole),
+        futures::future::join_all(sets.iter().map(|d| magg_h5::branch(d.describe()))),
+        magg_h5::branch(file.read_many::<f64>(&whole)),
     );
     let descs: Vec<magg_h5::DatasetDesc> = descs.into_iter().collect::<Result<_, _>>()?;
     let mut cols = cols?;

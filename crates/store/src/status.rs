@@ -49,9 +49,9 @@ pub struct ShardStatus {
     pub bytes_read: u64,
     /// Range requests issued.
     pub requests: u64,
-    /// Rounds: the longest chain of those requests each asked after the
-    /// previous one was answered (`magg_h5::IoStats`); 0 in records that
-    /// predate it.
+    /// Rounds: the longest chain of those requests each asked because of
+    /// the previous one's answer (dependency depth, `magg_h5::IoStats`); 0
+    /// in records that predate it.
     #[serde(default)]
     pub rounds: u64,
     /// Granules whose chunk index entry could not be used (stale, corrupt,

@@ -2,6 +2,7 @@
 //! (backend, limiter, meter) and the counters.
 
 pub(crate) mod budget;
+pub(crate) mod depth;
 pub(crate) mod reader;
 pub(crate) mod source;
 pub(crate) mod stats;
@@ -23,7 +24,7 @@ where
 {
     // Made first, so the stream holds futures, not the iterator's closure
     // (which would make a caller's `Send` bound higher-ranked).
-    let reads: Vec<F> = reads.into_iter().collect();
+    let reads: Vec<_> = reads.into_iter().map(depth::branch).collect();
     futures::stream::iter(reads)
         .buffered(TOGETHER)
         .try_collect()

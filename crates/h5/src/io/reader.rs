@@ -11,7 +11,8 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
 use tokio::sync::Semaphore;
 
-use super::stats::StatSink;
+use super::depth::Stamp;
+use super::stats::{Asked, StatSink};
 use crate::error::{ErrorKind, KResult};
 
 /// The object: a store and a path in it (shared by every view of a file),
@@ -95,11 +96,29 @@ impl Reader {
     /// One range request: counted, bounded in flight, and checked to
     /// return exactly the bytes asked for.
     pub(crate) async fn read(&self, range: Range<u64>) -> KResult<Bytes> {
+        Ok(self.read_stamped(range).await?.0)
+    }
+
+    /// [`Self::read`], with the stamp of the answer (see `depth.rs`); its
+    /// depth is fixed now, when the future is made.
+    pub(crate) fn read_stamped(
+        &self,
+        range: Range<u64>,
+    ) -> impl Future<Output = KResult<(Bytes, Stamp)>> + Send + use<'_> {
+        self.read_asked(self.meter.ask(), range)
+    }
+
+    /// [`Self::read_stamped`] asked at `asked`.
+    pub(crate) async fn read_asked(
+        &self,
+        asked: Asked,
+        range: Range<u64>,
+    ) -> KResult<(Bytes, Stamp)> {
         let want = range.end - range.start;
         let start = range.start;
-        let bytes = self
+        let (bytes, stamp) = self
             .meter
-            .measure(async {
+            .measure_asked(asked, async {
                 let _permit = self.permit().await?;
                 let Some(expect) = &self.backend.expect else {
                     return Ok(self
@@ -124,25 +143,26 @@ impl Reader {
                 }
                 Ok(r.bytes().await?)
             })
-            .await?;
+            .await;
+        let bytes = bytes?;
         if bytes.len() as u64 != want {
             return Err(ErrorKind::Truncated {
                 what: "range response",
                 addr: start,
             });
         }
-        Ok(bytes)
+        Ok((bytes, stamp))
     }
 
     /// The first `len` bytes of an object of unknown size, and its size,
     /// in one request (a ranged GET answers the object's size in its
     /// `Content-Range`): no HEAD round before the first read. (An empty
     /// object has no byte to read: the store's range error names it.)
-    pub(crate) async fn first(&self, len: u64) -> KResult<(Bytes, Identity)> {
+    pub(crate) async fn first(&self, len: u64) -> KResult<(Bytes, Identity, Stamp)> {
         let opts = GetOptions::new().with_range(Some(GetRange::Bounded(0..len.max(1))));
-        let Sized(bytes, size) = self
+        let (got, stamp) = self
             .meter
-            .measure(async {
+            .measure_stamped(async {
                 let _permit = self.permit().await?;
                 let r = self
                     .backend
@@ -159,8 +179,9 @@ impl Reader {
                 }
                 Ok(Sized(bytes, id))
             })
-            .await?;
-        Ok((bytes, size))
+            .await;
+        let Sized(bytes, size) = got?;
+        Ok((bytes, size, stamp))
     }
 
     async fn permit(&self) -> KResult<tokio::sync::SemaphorePermit<'_>> {

@@ -14,6 +14,7 @@ use object_store::ObjectStore;
 use object_store::path::Path;
 use tokio::sync::Semaphore;
 
+use super::depth::{Stamp, depend_on, waited_for};
 use super::reader::{Backend, Identity, Reader};
 use super::stats::StatSink;
 use crate::error::{ErrorKind, KResult};
@@ -50,7 +51,7 @@ const SPARE_LIMIT: u64 = 16 << 20;
 
 #[derive(Debug, Default)]
 struct Spare {
-    parts: std::collections::VecDeque<(u64, Bytes)>,
+    parts: std::collections::VecDeque<(u64, Bytes, Stamp)>,
     bytes: u64,
 }
 
@@ -79,12 +80,15 @@ impl std::ops::Deref for Source {
     }
 }
 
-type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, Arc<ErrorKind>>>>;
+type SharedFetch = Shared<BoxFuture<'static, Result<(Bytes, Stamp), Arc<ErrorKind>>>>;
 
-/// Metadata bytes fetched so far: disjoint extents by start address.
+/// Metadata bytes fetched so far: disjoint extents by start address, each
+/// with the stamp of the answer it came in (`depth.rs`: whoever uses the
+/// bytes depends on that request).
 #[derive(Debug, Default)]
 struct Cache {
     extents: BTreeMap<u64, Bytes>,
+    stamps: BTreeMap<u64, Stamp>,
     bytes: u64,
 }
 
@@ -123,12 +127,15 @@ impl Cache {
     }
 
     /// `abs..abs+len`, if cached: a slice of one extent, or a copy joined
-    /// from adjacent ones.
-    fn get(&self, abs: u64, len: u64) -> Option<Bytes> {
+    /// from adjacent ones; the stamps of the answers they came in go to
+    /// `used`.
+    fn get(&self, abs: u64, len: u64, used: &mut Vec<Stamp>) -> Option<Bytes> {
         let end = abs + len;
         let (&s, b) = self.extents.range(..=abs).next_back()?;
         let e = s + b.len() as u64;
+        let mut used = |start: u64| used.extend(self.stamps.get(&start).copied());
         if end <= e {
+            used(s);
             return Some(b.slice((abs - s) as usize..(end - s) as usize));
         }
         if e <= abs {
@@ -136,6 +143,7 @@ impl Cache {
         }
         let mut out = BytesMut::with_capacity(len as usize);
         out.extend_from_slice(&b[(abs - s) as usize..]);
+        let mut starts = vec![s];
         let mut at = e;
         for (&s, b) in self.extents.range(at..) {
             if s != at || at >= end {
@@ -143,13 +151,19 @@ impl Cache {
             }
             let take = (end - at).min(b.len() as u64) as usize;
             out.extend_from_slice(&b[..take]);
+            starts.push(s);
             at += take as u64;
         }
-        (at >= end).then(|| out.freeze())
+        if at < end {
+            return None;
+        }
+        starts.into_iter().for_each(used);
+        Some(out.freeze())
     }
 
-    /// Adds `bytes` at `start`, keeping only the parts not yet cached.
-    fn insert(&mut self, start: u64, bytes: &Bytes) {
+    /// Adds `bytes` (answered at `stamp`) at `start`, keeping only the
+    /// parts not yet cached.
+    fn insert(&mut self, start: u64, bytes: &Bytes, stamp: Stamp) {
         let end = start + bytes.len() as u64;
         let mut at = start;
         while at < end {
@@ -161,6 +175,7 @@ impl Cache {
             let piece = bytes.slice((from - start) as usize..(to - start) as usize);
             self.bytes += piece.len() as u64;
             self.extents.insert(from, piece);
+            self.stamps.insert(from, stamp);
             at = to;
         }
     }
@@ -185,13 +200,18 @@ impl Source {
         });
         let reader = Reader::new(Arc::clone(&backend), sem, stats);
         let want = cfg.first_block.max(cfg.read_ahead);
-        let (first, identity) = match size {
-            Some(size) if size.min(want) == 0 => (Bytes::new(), Identity::sized(size)),
-            Some(size) => (reader.read(0..size.min(want)).await?, Identity::sized(size)),
+        let (first, identity, stamp) = match size {
+            Some(size) if size.min(want) == 0 => {
+                (Bytes::new(), Identity::sized(size), Stamp::default())
+            }
+            Some(size) => {
+                let (b, st) = reader.read_stamped(0..size.min(want)).await?;
+                (b, Identity::sized(size), st)
+            }
             None => reader.first(want).await?,
         };
         let src = Self::fresh(backend, reader, identity, cfg);
-        src.insert_meta(0, &first);
+        src.insert_meta(0, &first, stamp);
         Ok(src)
     }
 
@@ -316,7 +336,8 @@ impl Source {
                 }
                 let reader = self.reader.clone();
                 let range = gap.clone();
-                let fut = async move { reader.read(range).await }
+                let asked = reader.meter.ask();
+                let fut = async move { reader.read_asked(asked, range).await }
                     .map(|r| r.map_err(Arc::new))
                     .boxed()
                     .shared();
@@ -328,8 +349,11 @@ impl Source {
         let (ranges, futs): (Vec<_>, Vec<_>) = mine.into_iter().unzip();
         let got = futures::future::join_all(futs).await;
         for (range, r) in ranges.into_iter().zip(got) {
-            if let Ok(bytes) = &r {
-                self.insert_meta(range.start, bytes);
+            if let Ok((bytes, stamp)) = &r {
+                // Whoever polled the request first counted it; this part
+                // needs it too.
+                depend_on(*stamp);
+                self.insert_meta(range.start, bytes, *stamp);
             }
             self.inflight
                 .lock()
@@ -340,24 +364,33 @@ impl Source {
             }
         }
         for r in futures::future::join_all(waits).await {
-            if let Err(e) = r {
-                result = Err(shared_error(&e));
+            match r {
+                Ok((_, stamp)) => waited_for(stamp),
+                Err(e) => result = Err(shared_error(&e)),
             }
         }
         result
     }
 
-    fn insert_meta(&self, start: u64, bytes: &Bytes) {
+    fn insert_meta(&self, start: u64, bytes: &Bytes, stamp: Stamp) {
         let mut cache = self.cache.lock().expect("cache lock");
         if cache.bytes + bytes.len() as u64 > self.cfg.cache_limit {
             return;
         }
-        cache.insert(start, bytes);
+        cache.insert(start, bytes, stamp);
     }
 
-    /// Serves `abs..abs+len` from the metadata cache if it holds all of it.
+    /// Serves `abs..abs+len` from the metadata cache if it holds all of it
+    /// (the caller depends on the answers it came in).
     fn cached(&self, abs: u64, len: u64) -> Option<Bytes> {
-        self.cache.lock().expect("cache lock").get(abs, len)
+        let mut used = Vec::new();
+        let got = self
+            .cache
+            .lock()
+            .expect("cache lock")
+            .get(abs, len, &mut used);
+        used.into_iter().for_each(depend_on);
+        got
     }
 
     /// Checks that `abs..abs+len` lies inside the file.
@@ -431,7 +464,8 @@ impl Source {
         if let Some(b) = self.cached(abs, len) {
             return Ok(b);
         }
-        if let Some(b) = self.spare_part(&(abs..abs + len)) {
+        if let Some((b, stamp)) = self.spare_part(&(abs..abs + len)) {
+            depend_on(stamp);
             return Ok(b);
         }
         self.load_meta(abs, len, behind).await?;
@@ -442,27 +476,32 @@ impl Source {
         self.get(abs..abs + len).await
     }
 
-    /// `r` from a kept coalesced response, if one holds it.
-    fn spare_part(&self, r: &Range<u64>) -> Option<Bytes> {
+    /// `r` from a kept coalesced response, if one holds it, with that
+    /// response's stamp.
+    fn spare_part(&self, r: &Range<u64>) -> Option<(Bytes, Stamp)> {
         let spare = self.spare.lock().expect("spare lock");
-        spare.parts.iter().find_map(|(start, b)| {
+        spare.parts.iter().find_map(|(start, b, stamp)| {
             let end = start + b.len() as u64;
-            (r.start >= *start && r.end <= end)
-                .then(|| b.slice((r.start - start) as usize..(r.end - start) as usize))
+            (r.start >= *start && r.end <= end).then(|| {
+                (
+                    b.slice((r.start - start) as usize..(r.end - start) as usize),
+                    *stamp,
+                )
+            })
         })
     }
 
     /// Keeps a coalesced response (oldest dropped beyond [`SPARE_LIMIT`]).
-    fn keep_spare(&self, start: u64, bytes: &Bytes) {
+    fn keep_spare(&self, start: u64, bytes: &Bytes, stamp: Stamp) {
         let len = bytes.len() as u64;
         if len > SPARE_LIMIT {
             return;
         }
         let mut spare = self.spare.lock().expect("spare lock");
-        spare.parts.push_back((start, bytes.clone()));
+        spare.parts.push_back((start, bytes.clone(), stamp));
         spare.bytes += len;
         while spare.bytes > SPARE_LIMIT {
-            let Some((_, b)) = spare.parts.pop_front() else {
+            let Some((_, b, _)) = spare.parts.pop_front() else {
                 break;
             };
             spare.bytes -= b.len() as u64;
@@ -478,29 +517,43 @@ impl Source {
         }
         let mut out: Vec<Option<Bytes>> = vec![None; ranges.len()];
         let mut todo = Vec::new();
+        // Bytes already here: the requests below do not need them, so the
+        // caller depends on their answers only once those are asked.
+        let mut used = Vec::new();
         for (i, r) in ranges.iter().enumerate() {
             if r.end == r.start {
                 out[i] = Some(Bytes::new());
-            } else if let Some(b) = self
-                .cached(r.start, r.end - r.start)
-                .or_else(|| self.spare_part(r))
-            {
+                continue;
+            }
+            let cached = {
+                let cache = self.cache.lock().expect("cache lock");
+                cache.get(r.start, r.end - r.start, &mut used)
+            };
+            if let Some(b) = cached {
+                out[i] = Some(b);
+            } else if let Some((b, stamp)) = self.spare_part(r) {
+                used.push(stamp);
                 out[i] = Some(b);
             } else {
                 todo.push(i);
             }
         }
         let groups = coalesce(ranges, &todo, self.cfg.max_gap, self.cfg.max_request);
-        let fetched =
-            futures::future::try_join_all(groups.iter().map(|g| self.get(g.range.clone()))).await?;
-        for (g, bytes) in groups.iter().zip(fetched) {
+        let fetched = futures::future::try_join_all(
+            groups
+                .iter()
+                .map(|g| self.reader.read_stamped(g.range.clone())),
+        )
+        .await?;
+        used.into_iter().for_each(depend_on);
+        for (g, (bytes, stamp)) in groups.iter().zip(fetched) {
             let asked: u64 = g
                 .members
                 .iter()
                 .map(|&i| ranges[i].end - ranges[i].start)
                 .sum();
             if asked < g.range.end - g.range.start {
-                self.keep_spare(g.range.start, &bytes);
+                self.keep_spare(g.range.start, &bytes, stamp);
             }
             for &i in &g.members {
                 let r = &ranges[i];
@@ -570,25 +623,26 @@ mod tests {
     fn cache_keeps_disjoint_extents_and_joins_neighbours() {
         let bytes = |a: u64, b: u64| Bytes::from((a..b).map(|i| i as u8).collect::<Vec<_>>());
         let mut c = Cache::default();
-        c.insert(100, &bytes(100, 200));
-        c.insert(300, &bytes(300, 400));
+        let mut used = Vec::new();
+        c.insert(100, &bytes(100, 200), Stamp::default());
+        c.insert(300, &bytes(300, 400), Stamp::default());
         // Overlapping both: only the gap between them is added.
-        c.insert(150, &bytes(150, 350));
+        c.insert(150, &bytes(150, 350), Stamp::default());
         assert_eq!(extents(&c), vec![(100, 200), (200, 300), (300, 400)]);
         assert_eq!(c.bytes, 300);
         // Inside one extent: a slice; across neighbours: joined.
-        assert_eq!(c.get(120, 10).unwrap(), bytes(120, 130));
-        assert_eq!(c.get(190, 200).unwrap(), bytes(190, 390));
-        assert!(c.get(390, 20).is_none() && c.get(50, 60).is_none());
+        assert_eq!(c.get(120, 10, &mut used).unwrap(), bytes(120, 130));
+        assert_eq!(c.get(190, 200, &mut used).unwrap(), bytes(190, 390));
+        assert!(c.get(390, 20, &mut used).is_none() && c.get(50, 60, &mut used).is_none());
         assert_eq!(c.covered_until(120), 400);
         assert_eq!(c.covered_until(400), 400);
         assert_eq!(c.covered_until(50), 50);
         assert_eq!(c.next_start(120), 200);
         assert_eq!(c.next_start(400), u64::MAX);
         // A gap: the run stops there.
-        c.insert(500, &bytes(500, 510));
+        c.insert(500, &bytes(500, 510), Stamp::default());
         assert_eq!(c.covered_until(100), 400);
-        assert!(c.get(395, 110).is_none());
+        assert!(c.get(395, 110, &mut used).is_none());
     }
 
     /// Random metadata reads (with and without read-behind) against an
