@@ -86,6 +86,7 @@ mod expr;
 mod filter;
 mod fingerprint;
 mod indexed;
+mod locate;
 mod named;
 mod plan;
 mod read;
@@ -103,13 +104,14 @@ pub use builtin::BUILTIN_CONFIGS;
 pub use column::{Column, ColumnRef};
 pub use config::{
     AggConfig, Aggregation, ConfigError, CoordinateSpec, Coordinates, DataSource, FilterOp,
-    FilterSpec, FilterValue, Function, Grid, GridKind, GroupPaths, IndexingScheme, Output, Params,
-    QualityFilter, RowSearch, VariableSpec,
+    FilterSpec, FilterValue, Function, GroupPaths, Output, Params, QualityFilter, RowSearch,
+    VariableSpec,
 };
 pub use dtype::{Dtype, FillLiteral, FillValue};
 pub use error::AggError;
 pub use expr::{Expr, ExprError, ExprScratch};
 pub use filter::RowFilter;
+pub use magg_grid::{GridSpec, HealpixSpec, IndexingScheme, RectilinearSpec};
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{

@@ -22,6 +22,7 @@ use crate::plan::Plan;
 use crate::reduce::GroupedShard;
 use crate::region::ShardRegion;
 use futures::StreamExt;
+use magg_grid::{Grid, NOT_IN_SHARD};
 use magg_h5::{Counters, Dataset, File, FileCache, IoStats, OpenOptions};
 use magg_morton as morton;
 use std::ops::Range;
@@ -192,27 +193,42 @@ pub async fn read_shard_in_region(
     };
     opts.open.stats = Some(Arc::clone(&shard_io));
     let opts = &opts;
-    let shard_nested = morton::decode(shard)
-        .map_err(|e| AggError::Shard {
-            word: shard,
-            reason: e.to_string(),
-        })?
-        .nested;
     let beams: Vec<(String, GroupPaths)> = config
         .data_source
         .groups
         .iter()
         .map(|g| (g.clone(), config.paths_for_group(g)))
         .collect();
-    let target = crate::rows::Target::of(shard).map_err(|e| AggError::Shard {
+    let refuse = |reason: String| AggError::Shard {
         word: shard,
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    // Where the shard is: a HEALPix shard's word, or the grid's bounds of
+    // a tile (the accumulator has checked the shard).
+    let (shard_nested, target, tile) = if plan.is_healpix() {
+        let nested = morton::decode(shard)
+            .map_err(|e| refuse(e.to_string()))?
+            .nested;
+        let target = crate::rows::Target::of(shard).map_err(|e| refuse(e.to_string()))?;
+        (nested, target, None)
+    } else {
+        let bound = plan
+            .grid()
+            .shard_bound(shard)
+            .map_err(|e| refuse(e.to_string()))?;
+        let target = crate::rows::Target {
+            hull: bound.hull,
+            band: bound.lat_band,
+            window: bound.lon_window,
+        };
+        (0, target, Some((Arc::clone(plan.grid()), shard)))
+    };
     let ctx = Ctx {
         beams: &beams,
         parent_order: plan.parent_order(),
         shard_nested,
         target,
+        tile,
         search: config.data_source.row_search == RowSearch::AlongTrack,
         opts,
     };
@@ -280,6 +296,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) shard_nested: u64,
     /// Where the shard is: its hull, latitude band and longitude window.
     target: crate::rows::Target,
+    /// A grid's shard (a rectilinear tile): membership by the grid, and no
+    /// chunk index (its summaries are HEALPix cells).
+    tile: Option<(Arc<dyn Grid>, u64)>,
     /// The along-track search (else whole latitude columns).
     search: bool,
     pub(crate) opts: &'a ReadOptions,
@@ -328,7 +347,7 @@ impl BeamRows {
 type GranuleError = (Counters, Option<String>, AggError);
 
 async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleError> {
-    let Some(index) = &ctx.opts.index else {
+    let Some(index) = ctx.opts.index.as_ref().filter(|_| ctx.tile.is_none()) else {
         return read_granule_opened(url, ctx).await;
     };
     let Some(entry) = index.granule(url) else {
@@ -547,13 +566,22 @@ pub(crate) async fn read_beam(
     // The shard's row runs, each inside one segment: (segment, rows of it).
     let mut local: Vec<(&crate::rows::Segment, Range<usize>)> = Vec::new();
     for seg in &found.segments {
-        let runs = shard_runs(
-            &seg.lat,
-            &seg.lon,
-            ctx.parent_order,
-            (ctx.shard_nested, &ctx.target),
-            ctx.opts.merge_gap_rows,
-        );
+        let runs = match &ctx.tile {
+            None => shard_runs(
+                &seg.lat,
+                &seg.lon,
+                ctx.parent_order,
+                (ctx.shard_nested, &ctx.target),
+                ctx.opts.merge_gap_rows,
+            ),
+            Some((grid, tile)) => tile_runs(
+                &seg.lat,
+                &seg.lon,
+                (grid.as_ref(), *tile),
+                &ctx.target,
+                ctx.opts.merge_gap_rows,
+            ),
+        };
         local.extend(
             runs.into_iter()
                 .map(|r| (seg, r.start as usize..r.end as usize)),
@@ -619,6 +647,26 @@ fn shard_runs(
             && lo.is_finite()
             && target.may_hold(la, lo)
             && morton::geo_to_nested(la, lo, order).is_ok_and(|n| n == shard_nested)
+    });
+    crate::rows::merge_runs(inside, merge_gap)
+}
+
+/// [`shard_runs`] for a grid's shard (a tile): rows the grid locates in
+/// it.
+fn tile_runs(
+    lat: &[f64],
+    lon: &[f64],
+    (grid, tile): (&dyn Grid, u64),
+    target: &crate::rows::Target,
+    merge_gap: u64,
+) -> Vec<Range<u64>> {
+    let mut idx = [NOT_IN_SHARD];
+    let inside = lat.iter().zip(lon).map(|(&la, &lo)| {
+        la.abs() <= 90.0
+            && lo.is_finite()
+            && target.may_hold(la, lo)
+            && grid.locate_in_shard(tile, &[la], &[lo], &mut idx).is_ok()
+            && idx[0] != NOT_IN_SHARD
     });
     crate::rows::merge_runs(inside, merge_gap)
 }

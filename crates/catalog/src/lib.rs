@@ -87,6 +87,7 @@ pub mod regions;
 mod rings;
 mod rule;
 mod shardmap;
+pub mod tiles;
 pub mod window;
 
 pub use build::{BuildSpec, DEFAULT_BUFFER_KM, FootprintGranule};
