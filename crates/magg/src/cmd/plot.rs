@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use magg_catalog::ShardMap;
 use magg_viz::{Colormap, Extent, LatLonBox, MapOptions, Outline};
 
@@ -176,6 +176,14 @@ fn store_map(args: &Args) -> Result<(magg_viz::RenderedMap, String)> {
 
 fn shard_map(args: &Args, path: &Path) -> Result<(magg_viz::RenderedMap, String)> {
     let map = ShardMap::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if let Some(grid) = &map.rectilinear {
+        bail!(
+            "{}: a map of {} tiles of a rectilinear {} grid: magg plot draws HEALPix shard maps only",
+            path.display(),
+            map.shards.len(),
+            grid.crs
+        );
+    }
     let (extent, outline) = framing(
         args.region.as_deref(),
         Some(&map.query.region.name),
