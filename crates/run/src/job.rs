@@ -129,13 +129,6 @@ pub fn check_orders(map: &ShardMap, config: &AggConfig) -> Result<(), JobError> 
             show(asked)
         )));
     }
-    if config.output.healpix().is_none() {
-        return Err(JobError::Input(
-            "output.grid: a rectilinear grid cannot be run yet (magg run aggregates HEALPix \
-             grids)"
-                .to_string(),
-        ));
-    }
     Ok(())
 }
 
