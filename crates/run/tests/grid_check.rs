@@ -1,6 +1,5 @@
 //! A run checks that the shard map was made for the config's grid, naming
-//! both when not, and refuses a rectilinear grid (cataloged and aggregated
-//! by the libraries, but not written by the store yet).
+//! both when not.
 
 use magg_agg::{AggConfig, GridSpec};
 use magg_catalog::build::assemble;
@@ -78,11 +77,8 @@ fn maps_and_configs_of_different_grids_are_refused_naming_both() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("5000") && e.contains("2500"), "{e}");
-    // The same grid: not run yet, said plainly.
-    let e = check_orders(&map(&tiles, 12), &polar_config(5000))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("a rectilinear grid cannot be run yet"), "{e}");
+    // The same grid.
+    check_orders(&map(&tiles, 12), &polar_config(5000)).unwrap();
     // HEALPix as before.
     check_orders(&map(&healpix, word), &AggConfig::atl06_default()).unwrap();
 }

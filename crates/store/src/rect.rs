@@ -65,7 +65,10 @@ pub(crate) fn build_arrays(
                 extent,
                 dims: c.dims.clone(),
             };
-            Ok((build_array(storage, spec, shape, 0, &var)?, c.values.clone()))
+            Ok((
+                build_array(storage, spec, shape, 0, &var)?,
+                c.values.clone(),
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(OrderArrays {
