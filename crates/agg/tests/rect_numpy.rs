@@ -16,24 +16,12 @@ use serde_json::Value;
 /// the `n_top` tiles with the most observations.
 const TILES_PY: &str = r#"
 import json, sys
-import h5py
-import numpy as np
 from pyproj import Transformer
 chunk, n_top, files = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
 res, xmin, ymax, span = 5000.0, -3200000.0, 3200000.0, 6400000.0
 width = int(np.ceil(span / res - 1e-9))
 across = -(-width // chunk)
-cols = {k: [] for k in ("lat", "lon", "h", "s", "q")}
-names = {"lat": "latitude", "lon": "longitude", "h": "h_li", "s": "h_li_sigma", "q": "atl06_quality_summary"}
-for path in files:
-    with h5py.File(path, "r") as f:
-        for beam in ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"):
-            if beam not in f:
-                continue
-            g = f[beam]["land_ice_segments"]
-            for k, name in names.items():
-                cols[k].append(g[name][...])
-c = {k: np.concatenate(v) for k, v in cols.items()}
+c = load_atl06(files)
 lat, lon, h, s, q = c["lat"].astype("f8"), c["lon"].astype("f8"), c["h"], c["s"], c["q"]
 fill = np.finfo(np.float32).max
 keep = q == 0
@@ -94,7 +82,8 @@ fn tiles_match_h5py_pyproj_numpy() {
         let mut args = vec![chunk.to_string(), n_top.to_string()];
         args.extend(files.iter().cloned());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let r: Value = serde_json::from_str(&magg_testkit::run_python(TILES_PY, &args)).unwrap();
+        let script = format!("{}{TILES_PY}", magg_testkit::LOAD_ATL06_PY);
+        let r: Value = serde_json::from_str(&magg_testkit::run_python(&script, &args)).unwrap();
         let r = r.as_object().unwrap();
         assert_eq!(r.len(), n_top, "tiles with data");
         for (tile, want) in r {

@@ -12,7 +12,7 @@ use common::magg;
 
 const REFERENCE_PY: &str = r#"
 import os, sys, glob
-import h5py, numpy as np, xarray as xr, rioxarray
+import numpy as np, xarray as xr, rioxarray
 from pyproj import Transformer
 store, granules = sys.argv[1], sys.argv[2]
 ds = xr.open_zarr(store, group="0")
@@ -21,16 +21,7 @@ t = ds.rio.transform()
 assert tuple(t)[:6] == (5000.0, 0.0, -3200000.0, 0.0, -5000.0, 3200000.0), t
 assert ds["h_mean"].dims == ("y", "x") and ds.sizes == {"y": 1280, "x": 1280}, ds.sizes
 assert float(ds.x[0]) == -3197500.0 and float(ds.y[0]) == 3197500.0
-cols = {k: [] for k in ("lat", "lon", "h", "s", "q")}
-names = {"lat": "latitude", "lon": "longitude", "h": "h_li", "s": "h_li_sigma", "q": "atl06_quality_summary"}
-for path in sorted(glob.glob(os.path.join(granules, "*.h5"))):
-    with h5py.File(path, "r") as f:
-        for beam in ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"):
-            if beam in f:
-                g = f[beam]["land_ice_segments"]
-                for k, name in names.items():
-                    cols[k].append(g[name][...])
-c = {k: np.concatenate(v) for k, v in cols.items()}
+c = load_atl06(sorted(glob.glob(os.path.join(granules, "*.h5"))))
 lat, lon, h, s, q = c["lat"].astype("f8"), c["lon"].astype("f8"), c["h"], c["s"], c["q"]
 fill = np.finfo(np.float32).max
 ok = (q == 0) & (h != fill) & np.isfinite(h) & (s != fill) & np.isfinite(s)
@@ -110,7 +101,7 @@ fn the_upstream_polar_config_runs_end_to_end() {
     assert!(ok, "{err}");
 
     let said = magg_testkit::run_python(
-        REFERENCE_PY,
+        &format!("{}{REFERENCE_PY}", magg_testkit::LOAD_ATL06_PY),
         &[
             d.join("polar.zarr").to_str().unwrap(),
             granules.to_str().unwrap(),
