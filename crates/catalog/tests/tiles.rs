@@ -20,7 +20,7 @@ type Points = BTreeMap<String, (Vec<f64>, Vec<f64>)>;
 /// the points (h5py).
 fn pyproj_tiles(chunk: u32) -> (BTreeMap<String, BTreeSet<u64>>, Points) {
     let script = r"
-import sys, os, h5py, numpy as np
+import sys, os
 from pyproj import Transformer
 src, chunk, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 res, xmin, ymax = 5000.0, -3200000.0, 3200000.0
@@ -30,13 +30,8 @@ t = Transformer.from_crs('EPSG:4326', 'EPSG:3031', always_xy=True)
 for name in sorted(os.listdir(src)):
     if not name.endswith('.h5'):
         continue
-    lat, lon = [], []
-    with h5py.File(os.path.join(src, name), 'r') as f:
-        for b in ['gt1l', 'gt1r', 'gt2l', 'gt2r', 'gt3l', 'gt3r']:
-            if b in f and 'land_ice_segments' in f[b]:
-                lat.append(f[b]['land_ice_segments/latitude'][:].astype('f8'))
-                lon.append(f[b]['land_ice_segments/longitude'][:].astype('f8'))
-    lat, lon = np.concatenate(lat), np.concatenate(lon)
+    c = load_atl06([os.path.join(src, name)])
+    lat, lon = c['lat'].astype('f8'), c['lon'].astype('f8')
     lat.astype('<f8').tofile(os.path.join(out, name + '.lat'))
     lon.astype('<f8').tofile(os.path.join(out, name + '.lon'))
     x, y = t.transform(lon, lat)
@@ -48,7 +43,7 @@ for name in sorted(os.listdir(src)):
 ";
     let dir = tempfile::tempdir().unwrap();
     let out = magg_testkit::run_python(
-        script,
+        &format!("{}{script}", magg_testkit::LOAD_ATL06_PY),
         &[
             magg_testkit::sample_dir().to_str().unwrap(),
             &chunk.to_string(),

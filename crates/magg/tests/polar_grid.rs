@@ -94,6 +94,18 @@ fn the_upstream_polar_config_runs_end_to_end() {
     let (ok, out, err) = magg(d, &["verify", "polar.zarr", "--catalog", "tiles.json"]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("0 problem(s)"), "{out}");
+    // Not drawn or exported yet: said plainly.
+    for args in [
+        &["plot", "polar.zarr", "-o", "p.png"][..],
+        &["export", "polar.zarr", "--var", "h_mean", "--out", "p.tif"],
+        &["plot", "tiles.json", "-o", "t.png"],
+    ] {
+        let (ok, _, err) = magg(d, args);
+        assert!(
+            !ok && err.contains("rectilinear EPSG:3031 grid"),
+            "{args:?}: {err}"
+        );
+    }
     // Resuming finds every tile done.
     let mut resume = run.to_vec();
     resume.push("--resume");

@@ -150,6 +150,14 @@ fn store_map(args: &Args) -> Result<(magg_viz::RenderedMap, String)> {
     let runtime = tokio::runtime::Runtime::new()?;
     let mut field = runtime.block_on(async {
         let store = magg_store::OutputStore::open(&args.input).await?;
+        if let Some(grid) = &store.spec().grid {
+            anyhow::bail!(
+                "{}: a store of a rectilinear {} grid: not supported here yet (open group 0 \
+                 with xarray + rioxarray)",
+                args.input,
+                grid.crs
+            );
+        }
         anyhow::Ok(
             magg_viz::read_field_at(&store, &args.var, args.order, args.time.as_deref()).await?,
         )
