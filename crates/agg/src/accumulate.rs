@@ -8,11 +8,10 @@
 
 use crate::batch::{Batch, SourceSlice};
 use crate::error::AggError;
-use crate::locate::{CellLocator, OUTSIDE_REGION};
+use crate::locate::CellLocator;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
 use crate::region::ShardRegion;
-use magg_grid::NOT_IN_SHARD;
 
 /// Why observations were dropped, and how many were kept.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -144,22 +143,14 @@ impl ShardAccumulator {
         self.lon.clear();
         batch.latitude.values.gather(rows, &mut self.lat);
         batch.longitude.values.gather(rows, &mut self.lon);
-        self.locator
-            .locate(self.shard, &self.lat, &self.lon, &mut self.local)?;
-
         let before = rows.len();
-        let (mut kept, mut outside_region) = (0, 0);
-        for j in 0..rows.len() {
-            match self.local[j] {
-                NOT_IN_SHARD => {}
-                OUTSIDE_REGION => outside_region += 1,
-                local => {
-                    rows[kept] = rows[j];
-                    self.cells.push(local);
-                    kept += 1;
-                }
-            }
-        }
+        let (kept, outside_region) = self.locator.keep(
+            self.shard,
+            (&self.lat, &self.lon),
+            rows,
+            &mut self.cells,
+            &mut self.local,
+        )?;
         rows.truncate(kept);
         st.outside_region = outside_region;
         st.outside_shard = (before - kept) as u64 - outside_region;

@@ -1,6 +1,6 @@
 //! [`CellLocator`]: where a shard's observations go, for the accumulator:
-//! each point's index in the shard's cell order (`0..cells_per_shard`),
-//! [`NOT_IN_SHARD`], or [`OUTSIDE_REGION`].
+//! each kept point's index in the shard's cell order
+//! (`0..cells_per_shard`).
 //!
 //! - HEALPix: the child cell's nested id minus the shard's first child
 //!   (`magg-morton`'s batch hash, as always), tested against the shard's
@@ -19,9 +19,6 @@ use magg_morton as morton;
 use crate::error::AggError;
 use crate::plan::Plan;
 use crate::region::{CellMask, ShardRegion};
-
-/// A point in the shard whose cell the shard's region leaves out.
-pub(crate) const OUTSIDE_REGION: u32 = NOT_IN_SHARD - 1;
 
 /// How one shard's points are given cells.
 #[derive(Debug)]
@@ -89,17 +86,19 @@ impl CellLocator {
         }
     }
 
-    /// `out[i]`: point `i`'s index in the shard, [`NOT_IN_SHARD`] or
-    /// [`OUTSIDE_REGION`]. Coordinates are valid (checked before).
-    pub(crate) fn locate(
+    /// Keeps the rows (`rows[j]` holds point `j`) whose point lies in the
+    /// shard and its region, in order, appending their cell indices to
+    /// `cells`; returns (kept, in the shard but outside the region).
+    /// Coordinates are valid (checked before). `scratch` is reused.
+    pub(crate) fn keep(
         &mut self,
         shard: u64,
-        lat: &[f64],
-        lon: &[f64],
-        out: &mut Vec<u32>,
-    ) -> Result<(), AggError> {
-        out.clear();
-        out.resize(lat.len(), NOT_IN_SHARD);
+        (lat, lon): (&[f64], &[f64]),
+        rows: &mut [u32],
+        cells: &mut Vec<u32>,
+        scratch: &mut Vec<u32>,
+    ) -> Result<(usize, u64), AggError> {
+        let (mut kept, mut outside_region) = (0, 0);
         match self {
             CellLocator::Healpix {
                 child_order,
@@ -107,29 +106,43 @@ impl CellLocator {
                 region,
                 nested,
             } => {
+                // One pass, as the accumulator always did (the hot path).
                 nested.clear();
                 nested.resize(lat.len(), 0);
                 morton::geo_to_nested_batch(lat, lon, *child_order, nested)
                     .map_err(|source| AggError::Index { shard, source })?;
                 let first = children.start;
-                for (o, &n) in out.iter_mut().zip(nested.iter()) {
+                for j in 0..nested.len() {
+                    let n = nested[j];
                     if children.contains(&n) {
                         let local = n - first;
-                        *o = if region.keeps(local) {
-                            local as u32
+                        if region.keeps(local) {
+                            rows[kept] = rows[j];
+                            cells.push(local as u32);
+                            kept += 1;
                         } else {
-                            OUTSIDE_REGION
-                        };
+                            outside_region += 1;
+                        }
                     }
                 }
-                Ok(())
             }
-            CellLocator::Grid { grid, shard } => grid
-                .locate_in_shard(*shard, lat, lon, out)
-                .map_err(|e| AggError::Shard {
-                    word: *shard,
-                    reason: format!("cell index: {e}"),
-                }),
+            CellLocator::Grid { grid, shard } => {
+                scratch.clear();
+                scratch.resize(lat.len(), NOT_IN_SHARD);
+                grid.locate_in_shard(*shard, lat, lon, scratch)
+                    .map_err(|e| AggError::Shard {
+                        word: *shard,
+                        reason: format!("cell index: {e}"),
+                    })?;
+                for j in 0..scratch.len() {
+                    if scratch[j] != NOT_IN_SHARD {
+                        rows[kept] = rows[j];
+                        cells.push(scratch[j]);
+                        kept += 1;
+                    }
+                }
+            }
         }
+        Ok((kept, outside_region))
     }
 }
