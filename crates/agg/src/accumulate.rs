@@ -8,11 +8,10 @@
 
 use crate::batch::{Batch, SourceSlice};
 use crate::error::AggError;
+use crate::locate::CellLocator;
 use crate::plan::Plan;
 use crate::reduce::GroupedShard;
-use crate::region::{CellMask, ShardRegion};
-use magg_morton as morton;
-use std::ops::Range;
+use crate::region::ShardRegion;
 
 /// Why observations were dropped, and how many were kept.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,8 +50,7 @@ impl FilterStats {
 pub struct ShardAccumulator {
     plan: Plan,
     shard: u64,
-    children: Range<u64>,
-    region: CellMask,
+    locator: CellLocator,
     cells: Vec<u32>,
     columns: Vec<Vec<f64>>,
     stats: FilterStats,
@@ -60,7 +58,7 @@ pub struct ShardAccumulator {
     rows: Vec<u32>,
     lat: Vec<f64>,
     lon: Vec<f64>,
-    nested: Vec<u64>,
+    local: Vec<u32>,
 }
 
 impl ShardAccumulator {
@@ -78,34 +76,18 @@ impl ShardAccumulator {
         shard: u64,
         region: &ShardRegion,
     ) -> Result<ShardAccumulator, AggError> {
-        let refuse = |reason: String| AggError::Shard {
-            word: shard,
-            reason,
-        };
-        let cell = morton::decode(shard).map_err(|e| refuse(e.to_string()))?;
-        if cell.is_point || cell.order != plan.parent_order() {
-            return Err(refuse(format!(
-                "is an order-{}{} word, not an order-{} cell (output.grid.parent_order)",
-                cell.order,
-                if cell.is_point { " point" } else { "" },
-                plan.parent_order()
-            )));
-        }
-        let children = morton::child_nested_range(shard, plan.child_order())
-            .map_err(|e| refuse(e.to_string()))?;
-        let region = CellMask::new(region, shard, &children, plan.child_order())?;
+        let locator = CellLocator::new(plan, shard, region)?;
         Ok(ShardAccumulator {
             plan: plan.clone(),
             shard,
-            children,
-            region,
+            locator,
             cells: Vec::new(),
             columns: vec![Vec::new(); plan.sources().len()],
             stats: FilterStats::default(),
             rows: Vec::new(),
             lat: Vec::new(),
             lon: Vec::new(),
-            nested: Vec::new(),
+            local: Vec::new(),
         })
     }
 
@@ -161,32 +143,14 @@ impl ShardAccumulator {
         self.lon.clear();
         batch.latitude.values.gather(rows, &mut self.lat);
         batch.longitude.values.gather(rows, &mut self.lon);
-        self.nested.clear();
-        self.nested.resize(rows.len(), 0);
-        let child = self.plan.child_order();
-        morton::geo_to_nested_batch(&self.lat, &self.lon, child, &mut self.nested).map_err(
-            |source| AggError::Index {
-                shard: self.shard,
-                source,
-            },
-        )?;
-
         let before = rows.len();
-        let first = self.children.start;
-        let (mut kept, mut outside_region) = (0, 0);
-        for j in 0..rows.len() {
-            let nested = self.nested[j];
-            if self.children.contains(&nested) {
-                let local = nested - first;
-                if self.region.keeps(local) {
-                    rows[kept] = rows[j];
-                    self.cells.push(local as u32);
-                    kept += 1;
-                } else {
-                    outside_region += 1;
-                }
-            }
-        }
+        let (kept, outside_region) = self.locator.keep(
+            self.shard,
+            (&self.lat, &self.lon),
+            rows,
+            &mut self.cells,
+            &mut self.local,
+        )?;
         rows.truncate(kept);
         st.outside_region = outside_region;
         st.outside_shard = (before - kept) as u64 - outside_region;
@@ -242,7 +206,7 @@ impl ShardAccumulator {
     /// Groups the kept observations by child cell (a stable counting sort
     /// over the shard's 4^(child−parent) cells), ready to reduce.
     pub fn finish(self) -> GroupedShard {
-        let n_cells = 1usize << (2 * u32::from(self.plan.child_order() - self.plan.parent_order()));
+        let n_cells = self.locator.n_cells();
         let mut offsets = vec![0u32; n_cells + 1];
         for &c in &self.cells {
             offsets[c as usize + 1] += 1;

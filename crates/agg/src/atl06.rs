@@ -2,11 +2,12 @@
 //! same config as YAML.
 
 use crate::config::{
-    AggConfig, Aggregation, CoordinateSpec, Coordinates, DataSource, Function, Grid, GridKind,
-    IndexingScheme, Output, Params, QualityFilter, RowSearch, VariableSpec,
+    AggConfig, Aggregation, CoordinateSpec, Coordinates, DataSource, Function, Output, Params,
+    QualityFilter, RowSearch, VariableSpec,
 };
 use crate::dtype::{Dtype, FillLiteral};
 use crate::named::Named;
+use magg_grid::{GridSpec, HealpixSpec, IndexingScheme};
 
 /// The ATL06 beam groups.
 pub const ATL06_GROUPS: [&str; 6] = ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"];
@@ -123,12 +124,11 @@ impl AggConfig {
                 variables,
             },
             output: Output {
-                grid: Grid {
-                    kind: GridKind::Healpix,
+                grid: GridSpec::Healpix(HealpixSpec {
                     indexing_scheme: IndexingScheme::Nested,
                     parent_order: 6,
                     child_order: 12,
-                },
+                }),
                 all_observations: false,
             },
         }

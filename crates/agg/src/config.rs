@@ -11,6 +11,7 @@ use crate::dtype::{Dtype, FillLiteral};
 use crate::levels::{LevelSpec, LinkPlan, ReadPlan};
 use crate::named::Named;
 use crate::plan::Plan;
+use magg_grid::{GridSpec, HealpixSpec};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -432,11 +433,13 @@ pub struct Params {
 }
 
 /// `output`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Output {
-    /// The grid.
-    pub grid: Grid,
+    /// The grid (`magg-grid`'s [`GridSpec`]: `type: healpix` with
+    /// `parent_order`/`child_order`, or `type: rectilinear` with `crs`,
+    /// `resolution`, `bounds`, `chunk_shape`, as upstream).
+    pub grid: GridSpec,
     /// `output.all_observations` (default `false`): aggregate every
     /// observation of each listed shard, also those whose child cell lies
     /// outside the region; by default only the observations whose child
@@ -445,43 +448,14 @@ pub struct Output {
     pub all_observations: bool,
 }
 
-/// `output.grid`: HEALPix nested cells; shards at `parent_order`, results at
-/// `child_order`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Grid {
-    /// Grid type; only `healpix`.
-    #[serde(rename = "type")]
-    pub kind: GridKind,
-    /// Cell numbering; only `nested`.
-    #[serde(default)]
-    pub indexing_scheme: IndexingScheme,
-    /// Shard order (default 6).
-    #[serde(default = "default_parent_order")]
-    pub parent_order: u8,
-    /// Output cell order.
-    pub child_order: u8,
-}
-
-fn default_parent_order() -> u8 {
-    6
-}
-
-/// `output.grid.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GridKind {
-    /// HEALPix.
-    Healpix,
-}
-
-/// `output.grid.indexing_scheme`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IndexingScheme {
-    /// HEALPix nested numbering.
-    #[default]
-    Nested,
+impl Output {
+    /// The HEALPix grid's spec, or `None` for a rectilinear grid.
+    pub fn healpix(&self) -> Option<&HealpixSpec> {
+        match &self.grid {
+            GridSpec::Healpix(h) => Some(h),
+            GridSpec::Rectilinear(_) => None,
+        }
+    }
 }
 
 impl AggConfig {
@@ -515,6 +489,7 @@ impl AggConfig {
                 path
             };
             let message = strip_path_prefix(&e.into_inner().to_string(), &key);
+            let (key, message) = grid_key(key, message);
             let message = crate::upstream::explain(&message);
             ConfigError::Invalid {
                 origin: origin.to_string(),
@@ -592,6 +567,19 @@ impl AggConfig {
             summary_order,
         }
     }
+}
+
+/// `output.grid`'s whole-mapping checks (`magg-grid`'s `GridSpec`) say
+/// `KEY: why`: name the key in the path, as every other error does.
+fn grid_key(key: String, message: String) -> (String, String) {
+    if key == "output.grid"
+        && let Some((k, why)) = message.split_once(": ")
+        && !k.is_empty()
+        && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    {
+        return (format!("{key}.{k}"), why.to_string());
+    }
+    (key, message)
 }
 
 /// serde_norway prefixes its messages with the path of the mapping

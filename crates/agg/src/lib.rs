@@ -88,6 +88,7 @@ mod fingerprint;
 mod indexed;
 mod levels;
 mod linked;
+mod locate;
 mod named;
 mod plan;
 mod read;
@@ -106,14 +107,15 @@ pub use builtin::BUILTIN_CONFIGS;
 pub use column::{Column, ColumnRef};
 pub use config::{
     AggConfig, Aggregation, ConfigError, CoordinateSpec, Coordinates, DataSource, FilterOp,
-    FilterSpec, FilterValue, Function, Grid, GridKind, GroupPaths, IndexingScheme, Output, Params,
-    QualityFilter, RowSearch, VariableSpec,
+    FilterSpec, FilterValue, Function, GroupPaths, Output, Params, QualityFilter, RowSearch,
+    VariableSpec,
 };
 pub use dtype::{Dtype, FillLiteral, FillValue};
 pub use error::AggError;
 pub use expr::{Expr, ExprError, ExprScratch};
 pub use filter::RowFilter;
 pub use levels::{DEFAULT_LINK_MARGIN_M, LevelSpec, LinkPlan, LinkSpec, ReadPlan};
+pub use magg_grid::{GridSpec, HealpixSpec, IndexingScheme, RectilinearSpec};
 pub use named::Named;
 pub use plan::{COORDINATE_NAMES, Plan};
 pub use read::{

@@ -5,6 +5,7 @@ use crate::config::{AggConfig, ConfigError, Function, VariableSpec};
 use crate::dtype::{Dtype, FillValue};
 use crate::expr::Expr;
 use crate::filter::RowFilter;
+use magg_grid::{Grid, GridError, GridKind, GridSpec, HealpixSpec};
 use std::sync::Arc;
 
 /// Names that cannot be source variables because expressions reserve them.
@@ -34,6 +35,7 @@ pub struct Plan(Arc<Inner>);
 struct Inner {
     sources: Vec<String>,
     outputs: Vec<OutputPlan>,
+    grid: Arc<dyn Grid>,
     parent_order: u8,
     child_order: u8,
     filters: Vec<RowFilter>,
@@ -190,42 +192,26 @@ impl Plan {
             });
         }
 
-        let grid = &config.output.grid;
-        if grid.child_order > magg_morton::MAX_ORDER {
-            return Err(ConfigError::invalid(
-                "output.grid.child_order",
-                format!(
-                    "{} is above the finest order {}",
-                    grid.child_order,
-                    magg_morton::MAX_ORDER
-                ),
-            ));
-        }
-        if grid.parent_order > grid.child_order {
-            return Err(ConfigError::invalid(
-                "output.grid.parent_order",
-                format!(
-                    "{} is finer than child_order {}",
-                    grid.parent_order, grid.child_order
-                ),
-            ));
-        }
-        if grid.child_order - grid.parent_order > magg_morton::MAX_CHILD_DEPTH {
-            return Err(ConfigError::invalid(
-                "output.grid.child_order",
-                format!(
-                    "at most {} orders below parent_order {} (a shard's cells must fit one dense table)",
-                    magg_morton::MAX_CHILD_DEPTH,
-                    grid.parent_order
-                ),
-            ));
-        }
+        let (parent_order, child_order) = match &config.output.grid {
+            GridSpec::Healpix(h) => {
+                check_healpix(*h)?;
+                (h.parent_order, h.child_order)
+            }
+            GridSpec::Rectilinear(_) => (0, 0),
+        };
+        let grid = config.output.grid.build().map_err(|e| match e {
+            GridError::Spec { key, reason } => {
+                ConfigError::invalid(format!("output.grid.{key}"), reason)
+            }
+            other => ConfigError::invalid("output.grid", other.to_string()),
+        })?;
 
         Ok(Plan(Arc::new(Inner {
             sources,
             outputs,
-            parent_order: grid.parent_order,
-            child_order: grid.child_order,
+            grid,
+            parent_order,
+            child_order,
             filters,
         })))
     }
@@ -246,12 +232,23 @@ impl Plan {
         self.0.outputs.iter().map(|o| (o.name.as_str(), o.fill))
     }
 
-    /// The shard order.
+    /// The output grid, built and checked.
+    pub fn grid(&self) -> &Arc<dyn Grid> {
+        &self.0.grid
+    }
+
+    /// Whether the grid is HEALPix (the orders below mean something).
+    pub fn is_healpix(&self) -> bool {
+        self.0.grid.kind() == GridKind::Healpix
+    }
+
+    /// The shard order of a HEALPix grid (0 for a rectilinear one: check
+    /// [`Plan::is_healpix`]).
     pub fn parent_order(&self) -> u8 {
         self.0.parent_order
     }
 
-    /// The output cell order.
+    /// The output cell order of a HEALPix grid (0 for a rectilinear one).
     pub fn child_order(&self) -> u8 {
         self.0.child_order
     }
@@ -497,4 +494,38 @@ fn compile_kernel(
             }
         }
     })
+}
+
+/// The HEALPix orders' checks, with the messages magg has always given.
+fn check_healpix(grid: HealpixSpec) -> Result<(), ConfigError> {
+    if grid.child_order > magg_morton::MAX_ORDER {
+        return Err(ConfigError::invalid(
+            "output.grid.child_order",
+            format!(
+                "{} is above the finest order {}",
+                grid.child_order,
+                magg_morton::MAX_ORDER
+            ),
+        ));
+    }
+    if grid.parent_order > grid.child_order {
+        return Err(ConfigError::invalid(
+            "output.grid.parent_order",
+            format!(
+                "{} is finer than child_order {}",
+                grid.parent_order, grid.child_order
+            ),
+        ));
+    }
+    if grid.child_order - grid.parent_order > magg_morton::MAX_CHILD_DEPTH {
+        return Err(ConfigError::invalid(
+            "output.grid.child_order",
+            format!(
+                "at most {} orders below parent_order {} (a shard's cells must fit one dense table)",
+                magg_morton::MAX_CHILD_DEPTH,
+                grid.parent_order
+            ),
+        ));
+    }
+    Ok(())
 }

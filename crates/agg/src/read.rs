@@ -23,6 +23,7 @@ use crate::reduce::GroupedShard;
 use crate::region::ShardRegion;
 use crate::source::{AlongTrack, RowSource};
 use futures::StreamExt;
+use magg_grid::{Grid, NOT_IN_SHARD};
 use magg_h5::{Counters, Dataset, File, FileCache, IoStats, OpenOptions};
 use magg_morton as morton;
 use std::ops::Range;
@@ -206,27 +207,42 @@ async fn read_tracked(
     };
     opts.open.stats = Some(Arc::clone(&shard_io));
     let opts = &opts;
-    let shard_nested = morton::decode(shard)
-        .map_err(|e| AggError::Shard {
-            word: shard,
-            reason: e.to_string(),
-        })?
-        .nested;
     let beams: Vec<(String, GroupPaths)> = config
         .data_source
         .groups
         .iter()
         .map(|g| (g.clone(), config.paths_for_group(g)))
         .collect();
-    let target = crate::rows::Target::of(shard).map_err(|e| AggError::Shard {
+    let refuse = |reason: String| AggError::Shard {
         word: shard,
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    // Where the shard is: a HEALPix shard's word, or the grid's bounds of
+    // a tile (the accumulator has checked the shard).
+    let (shard_nested, target, tile) = if plan.is_healpix() {
+        let nested = morton::decode(shard)
+            .map_err(|e| refuse(e.to_string()))?
+            .nested;
+        let target = crate::rows::Target::of(shard).map_err(|e| refuse(e.to_string()))?;
+        (nested, target, None)
+    } else {
+        let bound = plan
+            .grid()
+            .shard_bound(shard)
+            .map_err(|e| refuse(e.to_string()))?;
+        let target = crate::rows::Target {
+            hull: bound.hull,
+            band: bound.lat_band,
+            window: bound.lon_window,
+        };
+        (0, target, Some((Arc::clone(plan.grid()), shard)))
+    };
     let ctx = Ctx {
         beams: &beams,
         parent_order: plan.parent_order(),
         shard_nested,
         target,
+        tile,
         search: config.data_source.row_search == RowSearch::AlongTrack,
         opts,
     };
@@ -294,16 +310,26 @@ async fn read_tracked(
 }
 
 impl Ctx<'_> {
-    /// Row ranges of `lat`/`lon` whose parent-order cell is the shard
-    /// (runs closer than `merge_gap_rows` merged).
+    /// Row ranges of `lat`/`lon` in the shard: whose parent-order cell is
+    /// the shard, or that the grid locates in the tile (runs closer than
+    /// `merge_gap_rows` merged).
     pub(crate) fn shard_runs(&self, lat: &[f64], lon: &[f64]) -> Vec<Range<u64>> {
-        shard_runs(
-            lat,
-            lon,
-            self.parent_order,
-            (self.shard_nested, &self.target),
-            self.opts.merge_gap_rows,
-        )
+        match &self.tile {
+            None => shard_runs(
+                lat,
+                lon,
+                self.parent_order,
+                (self.shard_nested, &self.target),
+                self.opts.merge_gap_rows,
+            ),
+            Some((grid, tile)) => tile_runs(
+                lat,
+                lon,
+                (grid.as_ref(), *tile),
+                &self.target,
+                self.opts.merge_gap_rows,
+            ),
+        }
     }
 }
 
@@ -313,6 +339,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) shard_nested: u64,
     /// Where the shard is: its hull, latitude band and longitude window.
     pub(crate) target: crate::rows::Target,
+    /// A grid's shard (a rectilinear tile): membership by the grid, and no
+    /// chunk index (its summaries are HEALPix cells).
+    tile: Option<(Arc<dyn Grid>, u64)>,
     /// The along-track search (else whole latitude columns).
     pub(crate) search: bool,
     pub(crate) opts: &'a ReadOptions,
@@ -361,7 +390,7 @@ impl BeamRows {
 type GranuleError = (Counters, Option<String>, AggError);
 
 async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleError> {
-    let Some(index) = &ctx.opts.index else {
+    let Some(index) = ctx.opts.index.as_ref().filter(|_| ctx.tile.is_none()) else {
         return read_granule_opened(url, ctx).await;
     };
     let Some(entry) = index.granule(url) else {
@@ -654,6 +683,26 @@ fn shard_runs(
             && lo.is_finite()
             && target.may_hold(la, lo)
             && morton::geo_to_nested(la, lo, order).is_ok_and(|n| n == shard_nested)
+    });
+    crate::rows::merge_runs(inside, merge_gap)
+}
+
+/// [`shard_runs`] for a grid's shard (a tile): rows the grid locates in
+/// it.
+fn tile_runs(
+    lat: &[f64],
+    lon: &[f64],
+    (grid, tile): (&dyn Grid, u64),
+    target: &crate::rows::Target,
+    merge_gap: u64,
+) -> Vec<Range<u64>> {
+    let mut idx = [NOT_IN_SHARD];
+    let inside = lat.iter().zip(lon).map(|(&la, &lo)| {
+        la.abs() <= 90.0
+            && lo.is_finite()
+            && target.may_hold(la, lo)
+            && grid.locate_in_shard(tile, &[la], &[lo], &mut idx).is_ok()
+            && idx[0] != NOT_IN_SHARD
     });
     crate::rows::merge_runs(inside, merge_gap)
 }

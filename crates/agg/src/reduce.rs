@@ -18,12 +18,13 @@ use magg_morton as morton;
 /// of the shard at that order (4^(order − parent_order) cells).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShardGrid {
-    /// The shard's morton word.
+    /// The shard's morton word (a rectilinear grid's tile id).
     pub shard: u64,
-    /// The order of these cells.
+    /// The order of these cells (0 for a rectilinear grid's tile).
     pub order: u8,
     /// Nested id (at `order`) of the shard's first cell: cell `i` of every
-    /// column is nested id `first_nested + i`.
+    /// column is nested id `first_nested + i` (0 for a tile, whose cell
+    /// `i` is row-major in the tile).
     pub first_nested: u64,
     /// Observations in the shard (all cells).
     pub observations: u64,
@@ -42,9 +43,12 @@ impl ShardGrid {
             .map(|(_, c)| c)
     }
 
-    /// Number of cells.
+    /// Number of cells (a tile's: its columns' length).
     pub fn n_cells(&self) -> usize {
-        1 << (2 * u32::from(self.order - self.parent_order()))
+        match self.variables.first() {
+            Some((_, c)) => c.len(),
+            None => 1 << (2 * u32::from(self.order - self.parent_order())),
+        }
     }
 
     fn parent_order(&self) -> u8 {
@@ -113,12 +117,20 @@ impl GroupedShard {
                 child,
             });
         }
-        let depth = 2 * u32::from(order - parent);
-        let n_cells = 1usize << depth;
-        let factor = 1usize << (2 * u32::from(child - order));
-        let shard_nested = morton::decode(self.shard)
-            .expect("checked by the accumulator")
-            .nested;
+        // A grid's shard (a tile) has one level: its cells, in its order.
+        let (n_cells, factor, first_nested) = if self.plan.is_healpix() {
+            let depth = 2 * u32::from(order - parent);
+            let shard_nested = morton::decode(self.shard)
+                .expect("checked by the accumulator")
+                .nested;
+            (
+                1usize << depth,
+                1usize << (2 * u32::from(child - order)),
+                shard_nested << depth,
+            )
+        } else {
+            (self.offsets.len() - 1, 1, 0)
+        };
         let outputs = self.plan.outputs();
         let mut columns: Vec<Column> = outputs
             .iter()
@@ -145,7 +157,7 @@ impl GroupedShard {
         Ok(ShardGrid {
             shard: self.shard,
             order,
-            first_nested: shard_nested << depth,
+            first_nested,
             observations: self.observations(),
             populated,
             variables: outputs

@@ -4,7 +4,7 @@
 //! to change.
 
 /// (key or variant, why it is refused).
-const UNSUPPORTED: [(&str, &str); 24] = [
+const UNSUPPORTED: &[(&str, &str)] = &[
     ("level", MULTI_LEVEL),
     (
         "expression",
@@ -45,9 +45,6 @@ const UNSUPPORTED: [(&str, &str); 24] = [
     ("chunk_inner", STORE_LAYOUT),
     ("sharded", STORE_LAYOUT),
     ("layout", STORE_LAYOUT),
-    ("rectilinear", RECTILINEAR),
-    ("crs", RECTILINEAR),
-    ("chunk_shape", RECTILINEAR),
     ("time_source", "temporal outputs are not supported"),
     ("location_source", NON_SCALAR),
     ("pyramid", "coarser orders are `magg run --pyramid`"),
@@ -58,8 +55,6 @@ const MULTI_LEVEL: &str = "a filter's `level` is not supported: coordinates, var
 const NON_SCALAR: &str = "non-scalar outputs (`kind: vector|ragged`, t-digests, located or \
      temporal fields) are not supported: each output is one value per cell";
 const STORE_LAYOUT: &str = "magg's store layout is fixed (Zarr v3, one chunk per shard)";
-const RECTILINEAR: &str = "rectilinear (projected) grids are not supported yet: `output.grid.type` \
-     is `healpix`";
 
 /// `message` with the reason appended when it refuses an upstream key or
 /// variant magg does not support (serde's "unknown field `X`" / "unknown
@@ -84,8 +79,6 @@ mod tests {
     fn upstream_keys_get_a_reason() {
         let m = explain("unknown field `level`, expected one of `dataset`, `column`");
         assert!(m.contains("base level"), "{m}");
-        let m = explain("unknown variant `rectilinear`, expected `healpix`");
-        assert!(m.contains("rectilinear (projected) grids"), "{m}");
         assert_eq!(explain("unknown field `bogus`"), "unknown field `bogus`");
         assert_eq!(explain("invalid type: string"), "invalid type: string");
     }

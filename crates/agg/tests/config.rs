@@ -158,7 +158,12 @@ fn unknown_keys_are_errors_naming_the_key() {
     expect_err(
         &atl06_with("  grid:\n", "  grid:\n    crs: EPSG:3031\n"),
         "output.grid.crs",
-        "unknown field `crs`",
+        "not a key of a healpix grid",
+    );
+    expect_err(
+        &atl06_with("  grid:\n", "  grid:\n    bogus: 1\n"),
+        "output.grid.bogus",
+        "unknown field `bogus`",
     );
     expect_err(
         &format!("{}\nextra: 1\n", magg_agg::ATL06_YAML),
@@ -194,8 +199,13 @@ fn wrong_types_and_values_are_errors_naming_the_key() {
     );
     expect_err(
         &atl06_with("type: healpix", "type: rectilinear"),
+        "output.grid.indexing_scheme",
+        "not a key of a rectilinear grid",
+    );
+    expect_err(
+        &atl06_with("type: healpix", "type: hexagonal"),
         "output.grid.type",
-        "unknown variant `rectilinear`",
+        "unknown variant `hexagonal`",
     );
     expect_err(
         &atl06_with(

@@ -319,7 +319,7 @@ fn the_fuzz_seeds_load_or_are_refused_as_documented() {
     for (name, refused_at) in [
         ("atl06.yaml", None),
         ("grammar.yaml", None),
-        ("upstream_atl03.yaml", Some("output.grid.type")),
+        ("upstream_atl03.yaml", Some("output.grid.crs")),
         (
             "upstream_atl03_levels.yaml",
             Some("output.grid.chunk_inner"),

@@ -78,7 +78,7 @@ async fn every_shard_equals_the_whole_column_read() {
     // The linked read with the segment level read whole (`row_search: full`).
     let mut linked_full = linked.clone();
     linked_full.data_source.row_search = RowSearch::Full;
-    let order = linked.output.grid.parent_order;
+    let order = linked.output.healpix().unwrap().parent_order;
     let shards = photon_shards(&granules, &linked.data_source.groups, order).await;
     assert!(shards.len() >= 6, "{shards:?}");
     let opts = ReadOptions::default();
@@ -89,7 +89,7 @@ async fn every_shard_equals_the_whole_column_read() {
         for g in a.granules.iter().chain(&b.granules) {
             assert!(g.error.is_none(), "{:?}", g.error);
         }
-        let child = linked.output.grid.child_order;
+        let child = linked.output.healpix().unwrap().child_order;
         let (ga, gb) = (
             a.grouped.reduce(child).unwrap(),
             b.grouped.reduce(child).unwrap(),

@@ -8,22 +8,11 @@ mod common;
 use magg_agg::{AggConfig, AggError, ReadOptions, read_shard};
 use serde_json::Value;
 
-/// Reads every granule with h5py, beam by beam in config order, and reduces
-/// with `common::REDUCE_PY`.
+/// Reads every granule with h5py (`magg_testkit::LOAD_ATL06_PY`), beam by
+/// beam in config order, and reduces with `common::REDUCE_PY`.
 const LOAD_PY: &str = r#"
-import h5py
 shard, files = int(sys.argv[1]), sys.argv[2:]
-cols = {k: [] for k in ("lat", "lon", "h", "s", "q")}
-names = {"lat": "latitude", "lon": "longitude", "h": "h_li", "s": "h_li_sigma", "q": "atl06_quality_summary"}
-for path in files:
-    with h5py.File(path, "r") as f:
-        for beam in ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"):
-            if beam not in f:
-                continue
-            g = f[beam]["land_ice_segments"]
-            for k, name in names.items():
-                cols[k].append(g[name][...])
-c = {k: np.concatenate(v) for k, v in cols.items()}
+c = load_atl06(files)
 print(json.dumps(reduce_shard(c["lat"], c["lon"], c["h"], c["s"], c["q"], shard, (12, 9, 6))))
 "#;
 
@@ -35,7 +24,11 @@ fn granules() -> Vec<String> {
 }
 
 fn reference(shard: u64, files: &[String]) -> Value {
-    let script = format!("{}{LOAD_PY}", common::REDUCE_PY);
+    let script = format!(
+        "{}{}{LOAD_PY}",
+        common::REDUCE_PY,
+        magg_testkit::LOAD_ATL06_PY
+    );
     let mut args = vec![shard.to_string()];
     args.extend(files.iter().cloned());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

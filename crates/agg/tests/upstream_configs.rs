@@ -33,6 +33,49 @@ fn with_healpix_output(text: &str, parent: u8, child: u8) -> String {
     )
 }
 
+/// Upstream's polar config (EPSG:3031, 5 km, ±3,200 km, 256 × 256 tiles)
+/// loads as is: a rectilinear grid of 5 × 5 tiles, the same statistics as
+/// upstream's atl06.yaml, a fingerprint of its own.
+#[test]
+fn the_polar_config_loads_with_its_rectilinear_grid() {
+    let c = AggConfig::from_path(upstream("atl06_polar.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.output.healpix().is_none());
+    let plan = Plan::new(&c).unwrap();
+    assert!(!plan.is_healpix());
+    assert_eq!(plan.grid().n_shards(), 25);
+    assert_eq!(plan.grid().cells_per_shard(), 256 * 256);
+    let healpix = AggConfig::from_path(upstream("atl06.yaml")).unwrap();
+    assert_ne!(c.fingerprint(), healpix.fingerprint());
+    // Another resolution is another fingerprint.
+    let finer = AggConfig::from_yaml_str(
+        &text("atl06_polar.yaml").replace("resolution: 5000 ", "resolution: 2500 "),
+    )
+    .unwrap();
+    assert_ne!(c.fingerprint(), finer.fingerprint());
+    // Bad values name their key.
+    for (from, to, key) in [
+        ("crs: EPSG:3031", "crs: EPSG:3032", "output.grid.crs"),
+        (
+            "resolution: 5000 ",
+            "resolution: -5 ",
+            "output.grid.resolution",
+        ),
+        (
+            "chunk_shape: [256, 256]",
+            "chunk_shape: [256]",
+            "output.grid.chunk_shape",
+        ),
+        (
+            "bounds: [-3200000, -3200000,",
+            "bounds: [3200000, -3200000,",
+            "output.grid.bounds",
+        ),
+    ] {
+        let e = AggConfig::from_yaml_str(&text("atl06_polar.yaml").replace(from, to)).unwrap_err();
+        assert_eq!(e.key(), Some(key), "{to}: {e}");
+    }
+}
+
 #[test]
 fn atl06_configs_load() {
     for name in ["atl06.yaml", "atl06_nullable.yaml"] {
@@ -57,15 +100,19 @@ fn the_notebooks_median_config_loads() {
     let c = AggConfig::from_path(upstream("custom_aggregations_median.yaml")).unwrap();
     let f = c.aggregation.variables.get("h_median").unwrap().function;
     assert_eq!(f, Some(Function::Median));
-    assert_eq!(c.output.grid.parent_order, 6, "the default parent order");
+    assert_eq!(
+        c.output.healpix().unwrap().parent_order,
+        6,
+        "the default parent order"
+    );
 }
 
 #[test]
 fn atl03_runs_its_filter_and_median_on_a_healpix_grid() {
     refused(
         "atl03.yaml",
-        "output.grid.type",
-        "rectilinear (projected) grids",
+        "output.grid.crs",
+        "\"EPSG:4326\" is not a supported CRS (supported: EPSG:3031, EPSG:3413)",
     );
     let c = AggConfig::from_yaml_str(&with_healpix_output(&text("atl03.yaml"), 6, 12)).unwrap();
     let plan = Plan::new(&c).unwrap();
@@ -97,11 +144,6 @@ fn atl03_runs_its_filter_and_median_on_a_healpix_grid() {
 #[test]
 fn unsupported_upstream_features_are_refused_naming_key_and_reason() {
     refused(
-        "atl06_polar.yaml",
-        "output.grid.type",
-        "unknown variant `rectilinear`",
-    );
-    refused(
         "atl03_waveform_counts.yaml",
         "aggregation.variables.waveform_counts.kind",
         "non-scalar outputs",
@@ -121,8 +163,8 @@ fn atl03_multi_level_config_loads_with_its_segment_link() {
     let c = AggConfig::from_yaml_str(&with_healpix_output(&t, 11, 19))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        (c.output.grid.parent_order, c.output.grid.child_order),
-        (11, 19)
+        c.output.healpix().map(|h| (h.parent_order, h.child_order)),
+        Some((11, 19))
     );
     let link = c.link_plan().expect("a linked read");
     assert_eq!(link.latitude, "/{group}/geolocation/reference_photon_lat");

@@ -205,7 +205,11 @@ async fn pipeline_pass(
         out.index_fallbacks(),
     );
     let grouped = out.grouped;
-    let child_order = config.output.grid.child_order;
+    let child_order = config
+        .output
+        .healpix()
+        .ok_or_else(|| BenchError::Input("the shard benchmark runs HEALPix configs".into()))?
+        .child_order;
     let (reduce_t, grid) = timed(async {
         grouped
             .reduce(child_order)
@@ -234,7 +238,11 @@ pub async fn run(opts: &ShardOptions) -> Result<ShardReport, BenchError> {
     }
     let mut config = AggConfig::atl06_default();
     config.data_source.row_search = opts.row_search;
-    let child_order = config.output.grid.child_order;
+    let child_order = config
+        .output
+        .healpix()
+        .ok_or_else(|| BenchError::Input("the shard benchmark runs HEALPix configs".into()))?
+        .child_order;
 
     let (open_s, open_cpu, open_io) = best(opts.repeat, || {
         open_pass(&opts.granules, &config, &opts.read)

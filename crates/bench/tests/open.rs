@@ -28,6 +28,7 @@ async fn open_bench_counts_the_cells_with_data() {
         compression: Compression::default(),
         fingerprint: "bench-open".into(),
         attrs: serde_json::Map::new(),
+        grid: None,
     };
     let store = OutputStore::create(url, &spec, CreateMode::New)
         .await

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use magg_coverage::{Footprint, Moc, Region};
+use magg_grid::RectilinearSpec;
 use magg_morton as morton;
 use rayon::prelude::*;
 
@@ -20,6 +21,7 @@ use crate::error::Error;
 use crate::granule::GranuleRef;
 use crate::rule::RegionRule;
 use crate::shardmap::{Query, RegionInfo, ShardMap};
+use crate::tiles;
 use crate::window::Window;
 
 /// Default margin around catalog footprints, km (measured in the crate
@@ -39,8 +41,15 @@ pub struct BuildSpec {
     pub match_order: u8,
     /// Margin around each footprint, km.
     pub buffer_km: f64,
-    /// Which observations count, so which pairs are listed.
+    /// Which observations count, so which pairs are listed (a
+    /// rectilinear grid's maps always use `all_observations`: its tiles
+    /// are the unit).
     pub rule: RegionRule,
+    /// A rectilinear output grid (`output.grid` with `type:
+    /// rectilinear`): shards are its tiles ([`crate::tiles`]), and the
+    /// orders above only set the match order's bounds. `None`: HEALPix
+    /// shards at `parent_order`.
+    pub grid: Option<RectilinearSpec>,
 }
 
 impl Default for BuildSpec {
@@ -51,6 +60,7 @@ impl Default for BuildSpec {
             match_order: 12,
             buffer_km: DEFAULT_BUFFER_KM,
             rule: RegionRule::default(),
+            grid: None,
         }
     }
 }
@@ -77,6 +87,9 @@ impl BuildSpec {
                 self.buffer_km
             )));
         }
+        if let Some(g) = &self.grid {
+            tiles::grid_of(g)?;
+        }
         Ok(())
     }
 
@@ -89,6 +102,16 @@ impl BuildSpec {
     /// the child order, or the shard order).
     pub fn test_order(&self) -> u8 {
         self.rule.test_order(self.parent_order, self.child_order)
+    }
+
+    /// The rule the map records: the spec's, `all_observations` for a
+    /// rectilinear grid.
+    pub fn map_rule(&self) -> RegionRule {
+        if self.grid.is_some() {
+            RegionRule::AllObservations
+        } else {
+            self.rule
+        }
     }
 
     /// A [`Query`] skeleton describing the region and this spec.
@@ -106,7 +129,7 @@ impl BuildSpec {
             },
             match_order: self.match_order,
             buffer_km: self.buffer_km,
-            region_rule: self.rule,
+            region_rule: self.map_rule(),
         })
     }
 }
@@ -141,12 +164,19 @@ fn footprint_shards(
 /// Shard words (parent order) holding at least one point whose cell at the
 /// rule's test order ([`BuildSpec::test_order`]) touches the region: the
 /// shards where the points give an observation under the rule.
+///
+/// With a rectilinear grid: the tiles holding a point that meet the region
+/// ([`tiles::point_tiles`]).
 pub fn point_shards(
     lats: &[f64],
     lons: &[f64],
     region_moc: &Moc,
     spec: &BuildSpec,
 ) -> Result<Vec<u64>, Error> {
+    if let Some(g) = &spec.grid {
+        let grid = tiles::grid_of(g)?;
+        return tiles::point_tiles(&grid, lats, lons, region_moc, spec.match_order);
+    }
     let order = spec.test_order();
     let mut cells = vec![0u64; lats.len()];
     morton::geo_to_nested_batch(lats, lons, order, &mut cells)
@@ -179,11 +209,24 @@ pub fn from_footprints(
     spec: &BuildSpec,
 ) -> Result<ShardMap, Error> {
     spec.validate()?;
-    let region = region_moc.degrade(spec.test_order())?;
+    let region = match &spec.grid {
+        None => Sharding::Healpix(region_moc.degrade(spec.test_order())?),
+        Some(g) => Sharding::Tiles(tiles::region_tiles(
+            &tiles::grid_of(g)?,
+            region_moc,
+            spec.match_order,
+        )?),
+    };
     let per: Vec<Vec<u64>> = granules
         .par_iter()
         .map(|g| {
-            footprint_shards(&g.footprint, &region, spec).map_err(|e| Error::Granule {
+            let shards = match &region {
+                Sharding::Healpix(region) => footprint_shards(&g.footprint, region, spec),
+                Sharding::Tiles(t) => {
+                    tiles::footprint_tiles(&g.footprint, t, spec.match_order, spec.buffer_km)
+                }
+            };
+            shards.map_err(|e| Error::Granule {
                 granule: g.granule.id.clone(),
                 reason: e.to_string(),
             })
@@ -191,6 +234,13 @@ pub fn from_footprints(
         .collect::<Result<_, _>>()?;
     let pairs = granules.iter().map(|g| &g.granule).zip(per);
     Ok(assemble(pairs, query, windows, spec))
+}
+
+/// What footprints are intersected with: the region at the test order
+/// (HEALPix), or the tiles meeting it with their covers.
+enum Sharding {
+    Healpix(Moc),
+    Tiles(Vec<(u64, Moc)>),
 }
 
 /// Assembles `(granule, its shard words)` pairs into a sorted map with
@@ -207,11 +257,16 @@ pub fn assemble<'a>(
             shards.entry(w).or_default().push(g.clone());
         }
     }
+    let (parent_order, child_order) = match spec.grid {
+        None => (spec.parent_order, spec.child_order),
+        Some(_) => (0, 0),
+    };
     let mut map = ShardMap {
         query,
         windows,
-        parent_order: spec.parent_order,
-        child_order: spec.child_order,
+        parent_order,
+        child_order,
+        rectilinear: spec.grid,
         shards,
     };
     map.normalize();

@@ -64,6 +64,11 @@
 //! }
 //! ```
 //!
+//! A map of tiles (a rectilinear grid, [`tiles`]) has `"grid": {"type":
+//! "rectilinear", "crs": ..., "resolution": ..., "bounds": ...,
+//! "chunk_shape": ...}` in place of `parent_order` / `child_order`, tile
+//! ids as keys and `region_rule: "all_observations"`.
+//!
 //! Granules under a shard are sorted by (window, `id`); optional fields are
 //! omitted when unknown. [`ShardMap::from_json`] / [`ShardMap::read`] also
 //! read version 2 (one window: the cycle's, from `query.cycle`, else the
@@ -87,6 +92,7 @@ pub mod regions;
 mod rings;
 mod rule;
 mod shardmap;
+pub mod tiles;
 pub mod widen;
 pub mod window;
 

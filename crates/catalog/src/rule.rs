@@ -79,6 +79,14 @@ pub struct ShardCells {
 }
 
 impl ShardCells {
+    /// Every observation of every shard counts (a map of tiles).
+    pub fn all() -> ShardCells {
+        ShardCells {
+            region: None,
+            parent_order: 0,
+        }
+    }
+
     /// For a map's region cover (`region_moc`, compact mortie words), rule
     /// and orders.
     pub fn new(

@@ -10,6 +10,8 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use magg_grid::{GridSpec, HealpixSpec, IndexingScheme, RectilinearSpec};
+
 use crate::error::Error;
 use crate::granule::GranuleRef;
 use crate::rule::{RegionRule, ShardCells};
@@ -84,11 +86,16 @@ pub struct ShardMap {
     /// The time windows, in time order: one slice each along the store's
     /// `time` dimension. Each granule's [`GranuleRef::window`] indexes it.
     pub windows: Vec<Window>,
-    /// Order of the shards (the keys).
+    /// Order of the shards (the keys) of a HEALPix map (0 for a
+    /// rectilinear one).
     pub parent_order: u8,
-    /// Order of the finest output cells.
+    /// Order of the finest output cells of a HEALPix map (0 for a
+    /// rectilinear one).
     pub child_order: u8,
-    /// Shard morton word → granules touching it (of every window), sorted
+    /// The rectilinear grid a map of tiles was made for (JSON `"grid"`,
+    /// in place of the orders); `None` for a HEALPix map.
+    pub rectilinear: Option<RectilinearSpec>,
+    /// Shard (HEALPix: morton word; rectilinear: tile id) → granules touching it (of every window), sorted
     /// by (window, id).
     pub shards: BTreeMap<u64, Vec<GranuleRef>>,
 }
@@ -118,6 +125,18 @@ impl ShardMap {
         }
     }
 
+    /// The grid the map was made for.
+    pub fn grid_spec(&self) -> GridSpec {
+        match self.rectilinear {
+            Some(r) => GridSpec::Rectilinear(r),
+            None => GridSpec::Healpix(HealpixSpec {
+                indexing_scheme: IndexingScheme::Nested,
+                parent_order: self.parent_order,
+                child_order: self.child_order,
+            }),
+        }
+    }
+
     /// Counts shards, distinct granules and pairs.
     pub fn totals(&self) -> Totals {
         let ids: BTreeSet<&str> = self
@@ -134,8 +153,12 @@ impl ShardMap {
     }
 
     /// The cells each shard keeps under the map's rule (the region cover
-    /// restricted to the shard; nothing for an interior shard).
+    /// restricted to the shard; nothing for an interior shard). A
+    /// rectilinear map's tiles keep every observation.
     pub fn shard_cells(&self) -> Result<ShardCells, Error> {
+        if self.rectilinear.is_some() {
+            return Ok(ShardCells::all());
+        }
         ShardCells::new(
             &self.query.region.moc,
             self.query.region_rule,
@@ -157,8 +180,9 @@ impl ShardMap {
             magg_shardmap: FORMAT_VERSION,
             query: self.query.clone(),
             windows: self.windows.clone(),
-            parent_order: self.parent_order,
-            child_order: self.child_order,
+            grid: self.rectilinear.map(GridSpec::Rectilinear),
+            parent_order: self.rectilinear.is_none().then_some(self.parent_order),
+            child_order: self.rectilinear.is_none().then_some(self.child_order),
             shards: Shards(self.shards.clone()),
             totals: self.totals(),
         };
@@ -206,15 +230,37 @@ impl ShardMap {
         } else {
             serde_json::from_str(text).map_err(|e| bad(e.to_string()))?
         };
+        let (parent_order, child_order, rectilinear) =
+            match (doc.grid.take(), doc.parent_order, doc.child_order) {
+                (None, Some(p), Some(c)) => (p, c, None),
+                (Some(GridSpec::Rectilinear(r)), None, None) if version == 3 => (0, 0, Some(r)),
+                (Some(GridSpec::Rectilinear(_)), None, None) => {
+                    return Err(bad(format!(
+                        "grid: not a field of format version {version}"
+                    )));
+                }
+                (Some(GridSpec::Healpix(_)), ..) => {
+                    return Err(bad(
+                        "grid: a HEALPix map gives parent_order and child_order".to_string(),
+                    ));
+                }
+                (Some(_), ..) => {
+                    return Err(bad(
+                        "a map of tiles (\"grid\") has no parent_order or child_order".to_string(),
+                    ));
+                }
+                (None, None, _) => return Err(bad("missing field `parent_order`".to_string())),
+                (None, _, None) => return Err(bad("missing field `child_order`".to_string())),
+            };
         if version == 1 {
             // Version 1 listed a pair when a match-order cell touched both
             // the region and the granule: the child-cell rule, unless the
             // match order was finer than the child order.
-            if doc.query.match_order > doc.child_order {
+            if doc.query.match_order > child_order {
                 return Err(bad(format!(
                     "format version 1 with match order {} finer than child order {} may miss \
                      pairs the region rule needs: rebuild the map with `magg catalog`",
-                    doc.query.match_order, doc.child_order
+                    doc.query.match_order, child_order
                 )));
             }
             doc.query.region_rule = RegionRule::ChildCells;
@@ -222,8 +268,9 @@ impl ShardMap {
         let map = ShardMap {
             query: doc.query,
             windows: doc.windows,
-            parent_order: doc.parent_order,
-            child_order: doc.child_order,
+            parent_order,
+            child_order,
+            rectilinear,
             shards: doc.shards.0,
         };
         map.validate(doc.totals).map_err(bad)?;
@@ -231,21 +278,45 @@ impl ShardMap {
     }
 
     fn validate(&self, totals: Totals) -> Result<(), String> {
-        if self.child_order < self.parent_order || self.child_order > magg_morton::MAX_ORDER {
-            return Err(format!(
-                "child_order {} must be between parent_order {} and 29",
-                self.child_order, self.parent_order
-            ));
+        let tiles = match &self.rectilinear {
+            Some(r) => Some(
+                GridSpec::Rectilinear(*r)
+                    .build()
+                    .map_err(|e| format!("grid: {e}"))?,
+            ),
+            None => None,
+        };
+        match &tiles {
+            Some(_) if self.query.region_rule != RegionRule::AllObservations => {
+                return Err(format!(
+                    "query.region_rule: a map of tiles keeps every observation of a tile \
+                     (all_observations), not {}",
+                    self.query.region_rule.name()
+                ));
+            }
+            None if self.child_order < self.parent_order
+                || self.child_order > magg_morton::MAX_ORDER =>
+            {
+                return Err(format!(
+                    "child_order {} must be between parent_order {} and 29",
+                    self.child_order, self.parent_order
+                ));
+            }
+            Some(_) | None => {}
         }
         window::validate(&self.windows)?;
         let mut window_of: BTreeMap<&str, u32> = BTreeMap::new();
         for (&w, granules) in &self.shards {
-            let cell = magg_morton::decode(w).map_err(|e| format!("shard {w}: {e}"))?;
-            if cell.order != self.parent_order || cell.is_point {
-                return Err(format!(
-                    "shard {w} is an order-{} cell, not order {}",
-                    cell.order, self.parent_order
-                ));
+            if let Some(grid) = &tiles {
+                grid.check_shard(w).map_err(|e| e.to_string())?;
+            } else {
+                let cell = magg_morton::decode(w).map_err(|e| format!("shard {w}: {e}"))?;
+                if cell.order != self.parent_order || cell.is_point {
+                    return Err(format!(
+                        "shard {w} is an order-{} cell, not order {}",
+                        cell.order, self.parent_order
+                    ));
+                }
             }
             if granules.is_empty() {
                 return Err(format!("shard {w} lists no granule"));
@@ -307,8 +378,13 @@ struct Doc {
     magg_shardmap: u32,
     query: Query,
     windows: Vec<Window>,
-    parent_order: u8,
-    child_order: u8,
+    /// A map of tiles: its rectilinear grid (in place of the orders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grid: Option<GridSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    parent_order: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    child_order: Option<u8>,
     shards: Shards,
     totals: Totals,
 }

@@ -60,6 +60,7 @@ fn sample_map() -> ShardMap {
         windows: vec![Window::cycle(22)],
         parent_order: 6,
         child_order: 12,
+        rectilinear: None,
         shards,
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use magg_agg::AggConfig;
+use magg_agg::{AggConfig, GridSpec};
 use magg_catalog::{Access, ShardMap};
 use magg_store::{Location, OutputStore, TimeWindow};
 use serde_json::{Map, Value, json};
@@ -110,13 +110,23 @@ pub fn tasks_from_map(map: &ShardMap, access: Access) -> Result<Vec<Task>, JobEr
         .collect()
 }
 
-/// Checks that the map was built for the config's grid.
+/// Checks that the map was built for the config's grid, naming both
+/// when not.
 pub fn check_orders(map: &ShardMap, config: &AggConfig) -> Result<(), JobError> {
-    let grid = &config.output.grid;
-    if (map.parent_order, map.child_order) != (grid.parent_order, grid.child_order) {
+    let (made, asked) = (map.grid_spec(), &config.output.grid);
+    if let (GridSpec::Healpix(m), GridSpec::Healpix(g)) = (&made, asked) {
+        if (m.parent_order, m.child_order) != (g.parent_order, g.child_order) {
+            return Err(JobError::Input(format!(
+                "the shard map is for orders {}/{} (parent/child) but the config asks {}/{}",
+                m.parent_order, m.child_order, g.parent_order, g.child_order
+            )));
+        }
+    } else if made != *asked {
+        let show = |g: &GridSpec| serde_json::to_string(g).unwrap_or_else(|e| e.to_string());
         return Err(JobError::Input(format!(
-            "the shard map is for orders {}/{} (parent/child) but the config asks {}/{}",
-            map.parent_order, map.child_order, grid.parent_order, grid.child_order
+            "the shard map is for the grid {} but the config's output.grid is {}",
+            show(&made),
+            show(asked)
         )));
     }
     Ok(())

@@ -7,9 +7,12 @@ use magg_catalog::{RegionRule, ShardCells, ShardMap};
 
 use crate::job::JobError;
 
-/// The rule a config asks for (`output.all_observations`).
+/// The rule a config asks for (`output.all_observations`); a rectilinear
+/// grid's is `all_observations` (every observation of a tile counts).
 pub fn config_rule(config: &AggConfig) -> RegionRule {
-    RegionRule::from_all_observations(config.output.all_observations)
+    RegionRule::from_all_observations(
+        config.output.all_observations || config.output.healpix().is_none(),
+    )
 }
 
 /// Checks that the config asks for the rule the map was built by: a map

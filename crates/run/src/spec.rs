@@ -49,6 +49,10 @@ pub fn store_spec(
         compression: magg_store::Compression::default(),
         fingerprint: config.fingerprint(),
         attrs,
+        grid: match &config.output.grid {
+            magg_agg::GridSpec::Rectilinear(r) => Some(*r),
+            magg_agg::GridSpec::Healpix(_) => None,
+        },
     }
     .normalized()
     .map_err(|e| e.to_string())

@@ -33,6 +33,7 @@ fn spec() -> StoreSpec {
         compression: Compression::default(),
         fingerprint: "bench".into(),
         attrs: serde_json::Map::new(),
+        grid: None,
     }
 }
 

@@ -46,6 +46,7 @@ fn spec(compression: Compression, shards: &[u64]) -> StoreSpec {
         compression,
         fingerprint: "bench".into(),
         attrs: serde_json::Map::new(),
+        grid: None,
     }
 }
 

@@ -22,16 +22,32 @@ impl OutputStore {
     /// The nested ids (at `order`) that the shard's chunk covers, in chunk order.
     pub fn chunk_range(&self, shard: u64, order: u8) -> Result<Range<u64>> {
         let (_, index) = self.arrays(shard, order)?;
-        Ok(self
-            .chunks
-            .cell_ids(index, order)
-            .expect("an index from the shard list"))
+        self.chunks.cell_ids(index, order).ok_or_else(|| {
+            self.input(
+                shard,
+                order,
+                "a tile of a rectilinear grid has no HEALPix cell ids".into(),
+            )
+        })
     }
 
     /// The shard's chunk index (its place in the store's shard list), after
     /// checking that `shard` is a cell word at the store's parent order and
     /// one of the store's shards.
     fn chunk_index(&self, shard: u64, order: u8) -> Result<u64> {
+        if self.chunks.is_tiles() {
+            return self.chunks.chunk(shard).ok_or_else(|| {
+                self.input(
+                    shard,
+                    order,
+                    format!(
+                        "tile {shard} is not one of the store's {} tiles (the store was created \
+                         for another shard map)",
+                        self.chunks.len()
+                    ),
+                )
+            });
+        }
         let cell =
             magg_morton::decode(shard).map_err(|e| self.input(shard, order, e.to_string()))?;
         if cell.is_point || cell.order != self.spec.parent_order {
@@ -116,12 +132,18 @@ impl OutputStore {
             ));
         }
         let (arrays, index) = self.arrays(shard, order)?;
+        // A tile's chunk is where the grid puts it; a HEALPix shard's is
+        // its place in the shard list.
+        let at = match &self.spec.grid {
+            Some(rect) => crate::rect::chunk_position(rect, shard)?,
+            None => vec![index],
+        };
         self.write_set(
             shard,
             order,
             (&arrays.variables, &self.spec.variables),
             columns,
-            &[index],
+            &at,
         )
         .await
     }
@@ -316,6 +338,16 @@ impl OutputStore {
         index: u64,
         window: Option<usize>,
     ) -> Result<Vec<u64>> {
+        if let Some(rect) = &self.spec.grid {
+            if let Some(w) = window {
+                return Err(self.input(
+                    shard,
+                    order,
+                    format!("variable {name} has no time dimension (window {w} given)"),
+                ));
+            }
+            return crate::rect::chunk_position(rect, shard);
+        }
         match (self.spec.has_time(name), window) {
             (true, Some(w)) => Ok(vec![self.window(shard, order, w)?, index]),
             (false, None) => Ok(vec![index]),

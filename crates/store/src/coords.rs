@@ -57,8 +57,8 @@ async fn write_one(
     ids.resize(len, CELL_IDS_FILL);
     words.resize(len, MORTON_FILL);
     futures::try_join!(
-        store(&arrays.cell_ids, j, &ids, url),
-        store(&arrays.morton, j, &words, url)
+        store(arrays.cell_ids.as_ref().expect("HEALPix"), j, &ids, url),
+        store(arrays.morton.as_ref().expect("HEALPix"), j, &words, url)
     )?;
     Ok(())
 }
@@ -91,7 +91,7 @@ async fn store(array: &ZArray, j: u64, values: &[u64], url: &str) -> Result<()> 
     store_at(array, &[j], values, url).await
 }
 
-async fn store_at<T: zarrs::array::Element + Send + Sync>(
+pub(crate) async fn store_at<T: zarrs::array::Element + Send + Sync>(
     array: &ZArray,
     at: &[u64],
     values: &[T],

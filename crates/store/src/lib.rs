@@ -53,6 +53,7 @@
 //!     compression: Compression::default(),
 //!     fingerprint: "config-sha256:…".into(),
 //!     attrs: Default::default(),
+//!     grid: None,
 //! };
 //! let store = OutputStore::create("out.zarr", &spec, CreateMode::New).await?;
 //! let values = vec![f32::NAN; 4096];
@@ -66,6 +67,7 @@ mod coords;
 mod error;
 mod fill_json;
 mod location;
+mod rect;
 mod shards;
 mod spec;
 mod status;

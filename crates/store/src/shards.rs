@@ -15,11 +15,46 @@ use std::ops::Range;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShardChunks {
     parent_order: u8,
-    /// Nested ids at `parent_order`, strictly increasing: chunk *i* = `nested[i]`.
+    /// Nested ids at `parent_order`, strictly increasing: chunk *i* = `nested[i]`
+    /// (a rectilinear grid's: tile ids).
     nested: Vec<u64>,
+    /// The shards are a rectilinear grid's tiles (ids, not morton words).
+    tiles: bool,
+    /// Cells per tile (rectilinear).
+    tile_cells: u64,
 }
 
 impl ShardChunks {
+    /// [`ShardChunks::new`], or for a rectilinear grid the tiles `shards`
+    /// (ids, checked against the grid), sorted.
+    pub fn of(
+        parent_order: u8,
+        shards: &[u64],
+        grid: Option<&magg_grid::RectilinearSpec>,
+    ) -> Result<Self, String> {
+        let Some(spec) = grid else {
+            return ShardChunks::new(parent_order, shards);
+        };
+        let grid = magg_grid::RectilinearGrid::new(spec).map_err(|e| e.to_string())?;
+        let mut nested = shards.to_vec();
+        for &t in &nested {
+            magg_grid::Grid::check_shard(&grid, t).map_err(|e| e.to_string())?;
+        }
+        nested.sort_unstable();
+        nested.dedup();
+        Ok(ShardChunks {
+            parent_order,
+            nested,
+            tiles: true,
+            tile_cells: u64::from(magg_grid::Grid::cells_per_shard(&grid)),
+        })
+    }
+
+    /// Whether the shards are a rectilinear grid's tiles.
+    pub fn is_tiles(&self) -> bool {
+        self.tiles
+    }
+
     /// The mapping for `shards` (morton words, in any order, duplicates
     /// allowed) at `parent_order`. Refuses a word that is not a cell at
     /// `parent_order`, naming it.
@@ -43,6 +78,8 @@ impl ShardChunks {
         Ok(ShardChunks {
             parent_order,
             nested,
+            tiles: false,
+            tile_cells: 0,
         })
     }
 
@@ -67,6 +104,8 @@ impl ShardChunks {
         Ok(ShardChunks {
             parent_order,
             nested,
+            tiles: false,
+            tile_cells: 0,
         })
     }
 
@@ -92,13 +131,20 @@ impl ShardChunks {
 
     /// The shards' morton words, in chunk order.
     pub fn shards(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
-        self.nested
-            .iter()
-            .map(|&n| magg_morton::encode(self.parent_order, n).expect("checked on construction"))
+        self.nested.iter().map(|&n| {
+            if self.tiles {
+                n
+            } else {
+                magg_morton::encode(self.parent_order, n).expect("checked on construction")
+            }
+        })
     }
 
     /// The chunk index of `shard` (a morton word), if the store holds it.
     pub fn chunk(&self, shard: u64) -> Option<u64> {
+        if self.tiles {
+            return self.nested.binary_search(&shard).ok().map(|i| i as u64);
+        }
         let cell = magg_morton::decode(shard).ok()?;
         if cell.is_point || cell.order != self.parent_order {
             return None;
@@ -112,11 +158,18 @@ impl ShardChunks {
     /// The shard (morton word) of chunk `chunk`.
     pub fn shard(&self, chunk: u64) -> Option<u64> {
         let n = *self.nested.get(usize::try_from(chunk).ok()?)?;
+        if self.tiles {
+            return Some(n);
+        }
         magg_morton::encode(self.parent_order, n).ok()
     }
 
-    /// Cells per chunk at `order` (4^(order − parent order)).
+    /// Cells per chunk at `order` (4^(order − parent order); a tile's
+    /// cells).
     pub fn chunk_len(&self, order: u8) -> u64 {
+        if self.tiles {
+            return self.tile_cells;
+        }
         1 << (2 * u32::from(order.saturating_sub(self.parent_order)))
     }
 
@@ -125,8 +178,12 @@ impl ShardChunks {
         self.nested.len() as u64 * self.chunk_len(order)
     }
 
-    /// The nested ids at `order` of chunk `chunk`'s cells, in array order.
+    /// The nested ids at `order` of chunk `chunk`'s cells, in array order
+    /// (`None` for a tile).
     pub fn cell_ids(&self, chunk: u64, order: u8) -> Option<Range<u64>> {
+        if self.tiles {
+            return None;
+        }
         let n = *self.nested.get(usize::try_from(chunk).ok()?)?;
         let len = self.chunk_len(order);
         Some(n * len..(n + 1) * len)

@@ -6,6 +6,7 @@
 //! is created and read back by [`OutputStore::open`](crate::OutputStore::open),
 //! so workers need nothing but the URL.
 
+use magg_grid::{GridSpec, RectilinearSpec};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -181,6 +182,11 @@ pub struct StoreSpec {
     /// Run-level attributes (product, cycle, ...) for the root group and every
     /// order group. Informational: not compared on reopen.
     pub attrs: Map<String, Value>,
+    /// A rectilinear grid (`magg-grid`): `shards` are its tile ids,
+    /// `parent_order` and `orders` are `0` and `[0]`, and every variable
+    /// is a `(y, x)` array over the whole grid in group `0`, chunk = tile
+    /// (see the crate README). `None`: HEALPix.
+    pub grid: Option<RectilinearSpec>,
 }
 
 /// The serialized form of [`StoreSpec`].
@@ -201,12 +207,15 @@ struct SpecDoc {
     fingerprint: String,
     #[serde(default)]
     attrs: Map<String, Value>,
+    /// A rectilinear grid (its `output.grid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grid: Option<GridSpec>,
 }
 
 impl Serialize for StoreSpec {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let chunks =
-            ShardChunks::new(self.parent_order, &self.shards).map_err(serde::ser::Error::custom)?;
+        let chunks = ShardChunks::of(self.parent_order, &self.shards, self.grid.as_ref())
+            .map_err(serde::ser::Error::custom)?;
         SpecDoc {
             parent_order: self.parent_order,
             orders: self.orders.clone(),
@@ -217,6 +226,7 @@ impl Serialize for StoreSpec {
             compression: self.compression,
             fingerprint: self.fingerprint.clone(),
             attrs: self.attrs.clone(),
+            grid: self.grid.map(GridSpec::Rectilinear),
         }
         .serialize(s)
     }
@@ -225,8 +235,20 @@ impl Serialize for StoreSpec {
 impl<'de> Deserialize<'de> for StoreSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let doc = SpecDoc::deserialize(d)?;
-        let chunks = ShardChunks::from_nested(doc.parent_order, doc.shards)
-            .map_err(|e| serde::de::Error::custom(format!("shards: {e}")))?;
+        let grid = match doc.grid {
+            None => None,
+            Some(GridSpec::Rectilinear(r)) => Some(r),
+            Some(GridSpec::Healpix(_)) => {
+                return Err(serde::de::Error::custom(
+                    "grid: a HEALPix store is described by parent_order and orders",
+                ));
+            }
+        };
+        let chunks = match &grid {
+            None => ShardChunks::from_nested(doc.parent_order, doc.shards),
+            Some(g) => ShardChunks::of(doc.parent_order, &doc.shards, Some(g)),
+        }
+        .map_err(|e| serde::de::Error::custom(format!("shards: {e}")))?;
         Ok(StoreSpec {
             parent_order: doc.parent_order,
             orders: doc.orders,
@@ -237,6 +259,7 @@ impl<'de> Deserialize<'de> for StoreSpec {
             compression: doc.compression,
             fingerprint: doc.fingerprint,
             attrs: doc.attrs,
+            grid,
         })
     }
 }
@@ -277,7 +300,19 @@ impl StoreSpec {
                 ));
             }
         }
-        self.shards = ShardChunks::new(self.parent_order, &self.shards)
+        if self.grid.is_some()
+            && (self.parent_order != 0
+                || self.orders != [0]
+                || !self.windows.is_empty()
+                || !self.derived.is_empty())
+        {
+            return err(
+                "a rectilinear grid's store has parent order 0, orders [0] (no pyramid) and \
+                 no time windows (not yet)"
+                    .into(),
+            );
+        }
+        self.shards = ShardChunks::of(self.parent_order, &self.shards, self.grid.as_ref())
             .map_err(StoreError::Spec)?
             .shards()
             .collect();
@@ -573,6 +608,7 @@ mod tests {
             compression: Compression::default(),
             fingerprint: "abc".into(),
             attrs: Map::new(),
+            grid: None,
         }
     }
 

@@ -119,9 +119,14 @@ impl OutputStore {
     /// `--resume` the shard is complete.
     pub async fn write_status(&self, status: &ShardStatus) -> Result<()> {
         let shard = status.shard;
-        let cell = magg_morton::decode(shard)
-            .map_err(|e| self.input(shard, self.spec.parent_order, e.to_string()))?;
-        if cell.is_point || cell.order != self.spec.parent_order {
+        if self.chunks.is_tiles() {
+            if self.chunks.chunk(shard).is_none() {
+                return Err(self.input(shard, 0, "not one of the store's tiles".into()));
+            }
+        } else if let cell = magg_morton::decode(shard)
+            .map_err(|e| self.input(shard, self.spec.parent_order, e.to_string()))?
+            && (cell.is_point || cell.order != self.spec.parent_order)
+        {
             return Err(self.input(
                 shard,
                 cell.order,

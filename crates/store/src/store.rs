@@ -170,7 +170,8 @@ impl OutputStore {
 
     fn assemble(url: String, objects: Arc<dyn ObjectStore>, spec: StoreSpec) -> Result<Self> {
         let storage: Storage = Arc::new(AsyncObjectStore::new(Arc::clone(&objects)));
-        let chunks = ShardChunks::new(spec.parent_order, &spec.shards).map_err(StoreError::Spec)?;
+        let chunks = ShardChunks::of(spec.parent_order, &spec.shards, spec.grid.as_ref())
+            .map_err(StoreError::Spec)?;
         let orders = template::build_arrays(&storage, &spec, &chunks)?;
         Ok(OutputStore {
             url,
@@ -182,7 +183,7 @@ impl OutputStore {
     }
 
     fn storage(&self) -> Storage {
-        self.orders[0].cell_ids.storage()
+        self.orders[0].variables[0].storage()
     }
 }
 

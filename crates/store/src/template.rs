@@ -24,6 +24,7 @@
 
 use std::sync::Arc;
 
+use magg_grid::CoordValues;
 use serde_json::{Map, Value, json};
 use zarrs::array::codec::{BytesCodec, GzipCodec};
 use zarrs::array::{Array, ArrayBuilder, ArrayMetadataOptions, data_type};
@@ -76,10 +77,13 @@ pub(crate) struct OrderArrays {
     pub(crate) derived: Vec<ZArray>,
     /// `time` and `time_bnds`, with windows.
     pub(crate) time: Option<(ZArray, ZArray)>,
-    /// Nested ids.
-    pub(crate) cell_ids: ZArray,
-    /// mortie words.
-    pub(crate) morton: ZArray,
+    /// Nested ids (HEALPix).
+    pub(crate) cell_ids: Option<ZArray>,
+    /// mortie words (HEALPix).
+    pub(crate) morton: Option<ZArray>,
+    /// A rectilinear grid's coordinates (`y`, `x`, `spatial_ref`), with
+    /// their values, written once with the template.
+    pub(crate) grid_coords: Vec<(ZArray, CoordValues)>,
 }
 
 impl OrderArrays {
@@ -100,8 +104,8 @@ impl OrderArrays {
     /// `cell_ids` or `morton`, when `name` is one of them.
     pub(crate) fn coordinate(&self, name: &str) -> Option<&ZArray> {
         match name {
-            CELL_IDS => Some(&self.cell_ids),
-            MORTON => Some(&self.morton),
+            CELL_IDS => self.cell_ids.as_ref(),
+            MORTON => self.morton.as_ref(),
             _ => None,
         }
     }
@@ -112,8 +116,9 @@ impl OrderArrays {
         self.variables
             .iter()
             .chain(&self.derived)
-            .chain([&self.cell_ids, &self.morton])
+            .chain(self.cell_ids.iter().chain(&self.morton))
             .chain(self.time.iter().flat_map(|(t, b)| [t, b]))
+            .chain(self.grid_coords.iter().map(|(a, _)| a))
             .map(|a| (a.path().as_str().rsplit('/').next().unwrap_or_default(), a))
     }
 }
@@ -160,10 +165,10 @@ pub(crate) fn coordinate_chunk_shards(chunks: &ShardChunks, order: u8) -> u64 {
 }
 
 /// The shape of an array: its extent, chunk and dimension names.
-struct Shape {
-    extent: Vec<u64>,
-    chunk: Vec<u64>,
-    dims: Vec<&'static str>,
+pub(crate) struct Shape {
+    pub(crate) extent: Vec<u64>,
+    pub(crate) chunk: Vec<u64>,
+    pub(crate) dims: Vec<String>,
 }
 
 impl Shape {
@@ -172,13 +177,13 @@ impl Shape {
         Shape {
             extent: vec![cells],
             chunk: vec![chunk],
-            dims: vec![DIMENSION],
+            dims: vec![DIMENSION.to_string()],
         }
     }
 }
 
 /// Builds (without I/O) one array of order `order`.
-fn build_array(
+pub(crate) fn build_array(
     storage: &Storage,
     spec: &StoreSpec,
     shape: Shape,
@@ -261,6 +266,9 @@ pub(crate) fn build_arrays(
     spec: &StoreSpec,
     chunks: &ShardChunks,
 ) -> Result<Vec<OrderArrays>> {
+    if let Some(grid) = &spec.grid {
+        return Ok(vec![crate::rect::build_arrays(storage, spec, grid)?]);
+    }
     let coordinates = Value::from(format!("{CELL_IDS} {MORTON}"));
     let windows = spec.windows.len() as u64;
     spec.orders
@@ -277,7 +285,7 @@ pub(crate) fn build_arrays(
                     Shape {
                         extent: vec![windows, cells],
                         chunk: vec![1, chunk],
-                        dims: vec![TIME_DIMENSION, DIMENSION],
+                        dims: vec![TIME_DIMENSION.to_string(), DIMENSION.to_string()],
                     }
                 }
             };
@@ -306,12 +314,12 @@ pub(crate) fn build_arrays(
                 let t = Shape {
                     extent: vec![windows],
                     chunk: vec![windows],
-                    dims: vec![TIME_DIMENSION],
+                    dims: vec![TIME_DIMENSION.to_string()],
                 };
                 let b = Shape {
                     extent: vec![windows, 2],
                     chunk: vec![windows, 2],
-                    dims: vec![TIME_DIMENSION, BOUNDS_DIMENSION],
+                    dims: vec![TIME_DIMENSION.to_string(), BOUNDS_DIMENSION.to_string()],
                 };
                 Some((
                     build_array(storage, spec, t, order, &time_spec(spec))?,
@@ -323,8 +331,21 @@ pub(crate) fn build_arrays(
                 variables,
                 derived,
                 time,
-                cell_ids: build_array(storage, spec, coordinate(), order, &cell_ids_spec(order))?,
-                morton: build_array(storage, spec, coordinate(), order, &morton_spec(order))?,
+                cell_ids: Some(build_array(
+                    storage,
+                    spec,
+                    coordinate(),
+                    order,
+                    &cell_ids_spec(order),
+                )?),
+                morton: Some(build_array(
+                    storage,
+                    spec,
+                    coordinate(),
+                    order,
+                    &morton_spec(order),
+                )?),
+                grid_coords: Vec::new(),
             })
         })
         .collect()
@@ -393,6 +414,9 @@ pub(crate) fn spec_from_root_attrs(
 /// The attributes of the group of order `order`: the run attributes plus the
 /// zarr-conventions `dggs` convention (v1).
 fn order_group_attrs(spec: &StoreSpec, order: u8) -> Map<String, Value> {
+    if let Some(grid) = &spec.grid {
+        return crate::rect::group_attrs(spec, grid);
+    }
     let mut attrs = spec.attrs.clone();
     attrs.insert(
         "zarr_conventions".into(),
@@ -474,7 +498,10 @@ pub(crate) async fn write_template(
         for (r, (name, _)) in results.into_iter().zip(arrays.all()) {
             r.map_err(failed(format!("{k}/{name}/zarr.json")))?;
         }
-        crate::coords::write_coordinates(arrays, chunks, url).await?;
+        if arrays.cell_ids.is_some() {
+            crate::coords::write_coordinates(arrays, chunks, url).await?;
+        }
+        crate::rect::write_coordinates(arrays, url).await?;
         crate::coords::write_time(arrays, spec, url).await?;
         let attrs = order_group_attrs(spec, k);
         root_entries.insert(k.to_string(), group_doc(&attrs));

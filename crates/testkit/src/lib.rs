@@ -68,6 +68,30 @@ pub fn python() -> String {
     std::env::var("MAGG_PYTHON").unwrap_or_else(|_| "python3".to_string())
 }
 
+/// A Python function, `load_atl06(files)`, that reads every ATL06 beam of
+/// `files` with h5py in beam order and returns `{"lat", "lon", "h", "s",
+/// "q"}` (latitude, longitude, `h_li`, `h_li_sigma`,
+/// `atl06_quality_summary`), each one concatenated numpy array: the
+/// observations the references of several crates start from.
+pub const LOAD_ATL06_PY: &str = r#"
+import h5py
+import numpy as np
+
+def load_atl06(files):
+    cols = {k: [] for k in ("lat", "lon", "h", "s", "q")}
+    names = {"lat": "latitude", "lon": "longitude", "h": "h_li", "s": "h_li_sigma",
+             "q": "atl06_quality_summary"}
+    for path in files:
+        with h5py.File(path, "r") as f:
+            for beam in ("gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"):
+                if beam not in f:
+                    continue
+                g = f[beam]["land_ice_segments"]
+                for k, name in names.items():
+                    cols[k].append(g[name][...])
+    return {k: np.concatenate(v) for k, v in cols.items()}
+"#;
+
 /// Runs a Python script (given as source text) with arguments and returns
 /// its standard output.
 ///

@@ -164,6 +164,7 @@ pub fn shard_map(shards: usize, granules: RangeInclusive<usize>) -> ShardMap {
         windows: vec![magg_catalog::Window::all()],
         parent_order: 6,
         child_order: 12,
+        rectilinear: None,
         shards: map,
     }
 }

@@ -92,7 +92,9 @@ pub(crate) struct Args {
     /// Pipeline config: a YAML file, or a built-in one by name (`atl06`,
     /// `atl08`, `atl08_canopy`, `gedi_l2a`; default `atl06`). With
     /// `--granules`, its beam groups and coordinate datasets are what is
-    /// read, and its datasets are what the chunk index describes.
+    /// read, and its datasets are what the chunk index describes. A
+    /// rectilinear `output.grid` makes a map of its tiles (the orders
+    /// then only bound the match order).
     #[arg(long)]
     config: Option<PathBuf>,
 }
@@ -111,12 +113,21 @@ pub(crate) fn default_chunk_index(out: &std::path::Path) -> String {
 pub(crate) fn run(args: &Args) -> Result<()> {
     let t0 = Instant::now();
     let region = regions::region(&args.region)?;
+    let config = match &args.config {
+        Some(p) => Some(magg_agg::AggConfig::load(p)?),
+        None => None,
+    };
     let spec = BuildSpec {
         parent_order: args.parent_order,
         child_order: args.child_order,
         match_order: args.match_order.unwrap_or(args.child_order),
         buffer_km: args.buffer_km,
         rule: RegionRule::from_all_observations(args.all_observations),
+        // A rectilinear `output.grid` makes a map of its tiles.
+        grid: config.as_ref().and_then(|c| match &c.output.grid {
+            magg_agg::GridSpec::Rectilinear(r) => Some(*r),
+            magg_agg::GridSpec::Healpix(_) => None,
+        }),
     };
     spec.validate()?;
     let region_moc = spec.region_moc(&region)?;
@@ -131,10 +142,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         if urls.is_empty() {
             bail!("no granule files in {list}");
         }
-        let config = match &args.config {
-            Some(p) => magg_agg::AggConfig::load(p)?,
-            None => magg_agg::AggConfig::atl06_default(),
-        };
+        let config = config.unwrap_or_else(magg_agg::AggConfig::atl06_default);
         let index_spec = config.index_spec(magg_index::DEFAULT_SUMMARY_ORDER);
         // With a linked read (ATL03) the index spec names the segment
         // coordinates: the catalog reads those, widened by the margin.
@@ -227,7 +235,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         totals.pairs,
         labels.len(),
         labels.join(", "),
-        spec.rule.name(),
+        spec.map_rule().name(),
         t0.elapsed().as_secs_f64(),
         args.out.display()
     );

@@ -68,6 +68,14 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let summary = runtime.block_on(async {
         let store = magg_store::OutputStore::open(&args.store).await?;
+        if let Some(grid) = &store.spec().grid {
+            anyhow::bail!(
+                "{}: a store of a rectilinear {} grid: not supported here yet (open group 0 \
+                 with xarray + rioxarray)",
+                args.store,
+                grid.crs
+            );
+        }
         anyhow::Ok(magg_export::export_geotiff(&store, &opts, &args.out).await?)
     })?;
     eprintln!("{summary}");

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use magg_catalog::ShardMap;
 use magg_viz::{Colormap, Extent, LatLonBox, MapOptions, Outline};
 
@@ -150,6 +150,14 @@ fn store_map(args: &Args) -> Result<(magg_viz::RenderedMap, String)> {
     let runtime = tokio::runtime::Runtime::new()?;
     let mut field = runtime.block_on(async {
         let store = magg_store::OutputStore::open(&args.input).await?;
+        if let Some(grid) = &store.spec().grid {
+            anyhow::bail!(
+                "{}: a store of a rectilinear {} grid: not supported here yet (open group 0 \
+                 with xarray + rioxarray)",
+                args.input,
+                grid.crs
+            );
+        }
         anyhow::Ok(
             magg_viz::read_field_at(&store, &args.var, args.order, args.time.as_deref()).await?,
         )
@@ -176,6 +184,14 @@ fn store_map(args: &Args) -> Result<(magg_viz::RenderedMap, String)> {
 
 fn shard_map(args: &Args, path: &Path) -> Result<(magg_viz::RenderedMap, String)> {
     let map = ShardMap::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if let Some(grid) = &map.rectilinear {
+        bail!(
+            "{}: a map of {} tiles of a rectilinear {} grid: magg plot draws HEALPix shard maps only",
+            path.display(),
+            map.shards.len(),
+            grid.crs
+        );
+    }
     let (extent, outline) = framing(
         args.region.as_deref(),
         Some(&map.query.region.name),

@@ -318,11 +318,13 @@ fn dry_run(map: &ShardMap, config: &AggConfig, opts: &JobOptions) -> Result<()> 
         rule.describe()
     );
     println!("costliest first:");
+    let grid = map.grid_spec().build()?;
     for t in tasks.iter().take(10) {
+        grid.check_shard(t.shard)?;
         println!(
             "  {} ({}): {} granules",
             t.shard,
-            magg_morton::to_label(t.shard)?,
+            grid.shard_label(t.shard),
             t.granules.len()
         );
     }

@@ -52,6 +52,7 @@ pub fn spec(fingerprint: &str) -> StoreSpec {
         compression: Compression::default(),
         fingerprint: fingerprint.into(),
         attrs,
+        grid: None,
     }
 }
 
