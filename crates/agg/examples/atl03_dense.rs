@@ -69,7 +69,16 @@ fn main() {
         let out = runtime
             .block_on(read_shard(word, &granules, &config, &opts))
             .unwrap();
-        let grid = out.grouped.reduce(config.output.healpix().expect("a HEALPix config").child_order).unwrap();
+        let grid = out
+            .grouped
+            .reduce(
+                config
+                    .output
+                    .healpix()
+                    .expect("a HEALPix config")
+                    .child_order,
+            )
+            .unwrap();
         let (cpu, wall) = (cpu_seconds() - c0, t0.elapsed().as_secs_f64());
         if let Some(g) = out.failed().next() {
             panic!("{:?}", g.error);
