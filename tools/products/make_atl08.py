@@ -103,20 +103,9 @@ def granule(out, k, args, rng):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", required=True)
-    p.add_argument("--center", default="45,-121", help="LAT,LON every pass crosses near")
-    p.add_argument("--granules", type=int, default=4)
-    p.add_argument("--lat-extent", type=float, default=1.5, help="degrees of latitude each side of the centre")
-    p.add_argument("--spread", type=float, default=0.25, help="degrees of longitude between passes at the centre")
-    p.add_argument("--drop-beam-of", default="", help="granule numbers lacking gt3l (comma list)")
-    p.add_argument("--seed", type=int, default=8)
-    args = p.parse_args(argv)
-    args.center = tuple(float(x) for x in args.center.split(","))
-    args.drop_beam_of = {int(x) for x in args.drop_beam_of.split(",") if x}
-    os.makedirs(args.out, exist_ok=True)
-    for k in range(args.granules):
-        path, n = granule(args.out, k, args, np.random.default_rng([args.seed, k]))
-        print(f"{os.path.basename(path)} {n}")
+    tracks.common_args(p, center="45,-121", lat_extent=1.5, spread=0.25, beam="gt3l", seed=8)
+    args = tracks.parse(p, argv)
+    tracks.write_granules(args, granule)
 
 
 if __name__ == "__main__":

@@ -117,24 +117,12 @@ def granule(out, k, args, rng):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", required=True)
-    p.add_argument("--center", default="0,180", help="LAT,LON every pass crosses near (default 0,180)")
-    p.add_argument("--granules", type=int, default=4)
-    p.add_argument("--lat-extent", type=float, default=3.0, help="degrees of latitude each side of the centre")
-    p.add_argument("--spread", type=float, default=0.6, help="degrees of longitude between passes at the centre")
-    p.add_argument("--drop-beam-of", default="", help="granule numbers lacking BEAM1011 (comma list)")
-    p.add_argument("--seed", type=int, default=2)
+    tracks.common_args(p, center="0,180", lat_extent=3.0, spread=0.6, beam="BEAM1011", seed=2)
     p.add_argument("--rh", action="store_true", help="also write rh [n, 101] (about 6 MB per beam)")
-    args = p.parse_args(argv)
-    args.center = tuple(float(x) for x in args.center.split(","))
+    args = tracks.parse(p, argv)
     if abs(args.center[0]) + args.lat_extent > INC:
         p.error(f"GEDI covers |lat| <= {INC}")
-    args.drop_beam_of = {int(x) for x in args.drop_beam_of.split(",") if x}
-    os.makedirs(args.out, exist_ok=True)
-    for k in range(args.granules):
-        rng = np.random.default_rng([args.seed, k])
-        path, n = granule(args.out, k, args, rng)
-        print(f"{os.path.basename(path)} {n}")
+    tracks.write_granules(args, granule)
 
 
 if __name__ == "__main__":

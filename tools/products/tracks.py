@@ -9,6 +9,7 @@ ellipsoid (see SOURCES.md).
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -139,3 +140,36 @@ def icesat2_header(f, product, rgt, cycle):
     oi.create_dataset("rgt", data=np.array([rgt], np.int16))
     oi.create_dataset("cycle_number", data=np.array([cycle], np.int8))
     oi.create_dataset("sc_orient", data=np.array([1], np.int8))
+
+
+def common_args(p, *, center, lat_extent, spread, beam, seed):
+    """The arguments every generator takes: --out, --center LAT,LON,
+    --granules, --lat-extent, --spread, --drop-beam-of (granules lacking
+    `beam`) and --seed (defaults per product)."""
+    p.add_argument("--out", required=True)
+    p.add_argument("--center", default=center, help=f"LAT,LON every pass crosses near (default {center})")
+    p.add_argument("--granules", type=int, default=4)
+    p.add_argument("--lat-extent", type=float, default=lat_extent, help="degrees of latitude each side of the centre")
+    p.add_argument("--spread", type=float, default=spread, help="degrees of longitude between passes at the centre")
+    p.add_argument("--drop-beam-of", default="", help=f"granule numbers lacking {beam} (comma list)")
+    p.add_argument("--seed", type=int, default=seed)
+
+
+def parse(p, argv):
+    """`p`'s arguments with --center as a (lat, lon) tuple and
+    --drop-beam-of as a set of granule numbers."""
+    args = p.parse_args(argv)
+    args.center = tuple(float(x) for x in args.center.split(","))
+    args.drop_beam_of = {int(x) for x in args.drop_beam_of.split(",") if x}
+    return args
+
+
+def write_granules(args, granule):
+    """Writes granules 0..--granules into --out with
+    `granule(out, k, args, rng)` -> (path, observations), each with its own
+    seeded generator, and prints each file's name and observation count
+    (what the tests read)."""
+    os.makedirs(args.out, exist_ok=True)
+    for k in range(args.granules):
+        path, n = granule(args.out, k, args, np.random.default_rng([args.seed, k]))
+        print(f"{os.path.basename(path)} {n}")
