@@ -15,7 +15,8 @@
 //!   HEALPix store at one order ([`read_cells`]) on a polar stereographic
 //!   raster with defaults for CRS, resolution and bounds
 //!   ([`ExportOptions`], [`ExportSummary`]; the rules in the module docs of
-//!   `store_tiff`).
+//!   `store_tiff`); a rectilinear store's variable is written as it is, on
+//!   the store's own grid (`rect_tiff`).
 //!
 //! ```no_run
 //! use magg_export::{CogOptions, GeoRef, HealpixField, resample_healpix, write_cog};
@@ -37,6 +38,7 @@ mod cells;
 mod cog;
 mod error;
 mod raster;
+mod rect_tiff;
 mod resample;
 mod store_tiff;
 

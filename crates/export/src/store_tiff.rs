@@ -1,5 +1,6 @@
 //! `magg export --format geotiff`: one variable of a HEALPix store, at one
-//! order, as a Cloud-Optimized GeoTIFF on a polar stereographic grid.
+//! order, as a Cloud-Optimized GeoTIFF on a polar stereographic grid (a
+//! rectilinear store's variable is written as it is: `rect_tiff`).
 //!
 //! Defaults, each overridable:
 //! - **CRS**: from the hemisphere of the store's shards (its region's
@@ -275,6 +276,9 @@ pub async fn export_geotiff(
                 .join(", ")
         ))
     })?;
+    if let Some(rect) = &spec.grid {
+        return crate::rect_tiff::export_rectilinear(store, opts, rect, var.dtype, out).await;
+    }
     let order = opts.order.unwrap_or_else(|| spec.child_order());
     if !spec.orders.contains(&order) {
         return Err(ExportError::Input(format!(

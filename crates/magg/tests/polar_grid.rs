@@ -53,6 +53,32 @@ for k in got:
 print(f"REFERENCE OK {len(cells)} cells {int(want['count'].sum())} observations")
 "#;
 
+/// `magg export` of the polar store against the store itself: rasterio's
+/// CRS, transform, size and nodata, and every pixel equal to its cell.
+const EXPORT_PY: &str = r#"
+import os, sys
+import numpy as np, rasterio, xarray as xr, rioxarray
+os.chdir(sys.argv[1])
+ds = xr.open_zarr("polar.zarr", group="0")
+for var in ("h_mean", "count"):
+    with rasterio.open(f"{var}.tif") as src:
+        band = src.read(1)
+        assert src.crs.to_epsg() == 3031, src.crs
+        assert tuple(src.transform)[:6] == tuple(ds.rio.transform())[:6], (src.transform, ds.rio.transform())
+        assert (src.width, src.height) == (1280, 1280)
+        want = ds[var].values
+        assert band.dtype == want.dtype, (band.dtype, want.dtype)
+        if want.dtype.kind == "f":
+            assert np.isnan(src.nodata)
+            same = (band == want) | (np.isnan(band) & np.isnan(want))
+        else:
+            assert src.nodata == ds[var].attrs.get("_FillValue", ds[var].encoding.get("_FillValue", 0))
+            same = band == want
+        assert same.all(), (var, int((~same).sum()))
+        assert (~np.isnan(band.astype("f8")) & (band != src.nodata)).sum() > 1000
+print("EXPORT OK")
+"#;
+
 #[test]
 fn the_upstream_polar_config_runs_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
@@ -94,10 +120,39 @@ fn the_upstream_polar_config_runs_end_to_end() {
     let (ok, out, err) = magg(d, &["verify", "polar.zarr", "--catalog", "tiles.json"]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("0 problem(s)"), "{out}");
-    // Not drawn or exported yet: said plainly.
+    // Exported as it is: the GeoTIFF is the store's grid, pixel for cell
+    // (rasterio against xarray + rioxarray); the grid fixes the raster.
+    for var in ["h_mean", "count"] {
+        let (ok, _, err) = magg(
+            d,
+            &[
+                "export",
+                "polar.zarr",
+                "--var",
+                var,
+                "--out",
+                &format!("{var}.tif"),
+            ],
+        );
+        assert!(ok && err.contains("1280 × 1280 pixels"), "{err}");
+    }
+    let said = magg_testkit::run_python(EXPORT_PY, &[d.to_str().unwrap()]);
+    assert!(said.contains("EXPORT OK"), "{said}");
+    let (ok, _, err) = magg(
+        d,
+        &[
+            "export",
+            "polar.zarr",
+            "--resolution",
+            "1000",
+            "--out",
+            "x.tif",
+        ],
+    );
+    assert!(!ok && err.contains("--resolution does not apply"), "{err}");
+    // Not drawn yet: said plainly.
     for args in [
         &["plot", "polar.zarr", "-o", "p.png"][..],
-        &["export", "polar.zarr", "--var", "h_mean", "--out", "p.tif"],
         &["plot", "tiles.json", "-o", "t.png"],
     ] {
         let (ok, _, err) = magg(d, args);

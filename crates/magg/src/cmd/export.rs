@@ -1,5 +1,5 @@
-//! `magg export`: one variable of a HEALPix store as a Cloud-Optimized
-//! GeoTIFF on a polar stereographic grid (`magg_export::export_geotiff`).
+//! `magg export`: one variable of a store as a Cloud-Optimized GeoTIFF on
+//! a polar stereographic grid (`magg_export::export_geotiff`).
 
 use std::path::PathBuf;
 
@@ -15,7 +15,8 @@ pub(crate) enum Format {
 }
 
 /// Export a store variable as a GIS raster: each pixel takes the value of
-/// the HEALPix cell holding its centre; cells without data are nodata.
+/// the HEALPix cell holding its centre; cells without data are nodata. A
+/// rectilinear store is written on its own grid, a pixel per cell.
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
     /// A magg store (path or `s3://` URL).
@@ -68,14 +69,6 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let summary = runtime.block_on(async {
         let store = magg_store::OutputStore::open(&args.store).await?;
-        if let Some(grid) = &store.spec().grid {
-            anyhow::bail!(
-                "{}: a store of a rectilinear {} grid: not supported here yet (open group 0 \
-                 with xarray + rioxarray)",
-                args.store,
-                grid.crs
-            );
-        }
         anyhow::Ok(magg_export::export_geotiff(&store, &opts, &args.out).await?)
     })?;
     eprintln!("{summary}");
