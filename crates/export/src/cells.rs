@@ -2,7 +2,7 @@
 //! data and their values, in the variable's own type.
 
 use futures::{StreamExt, TryStreamExt};
-use magg_store::{Column, FillValue, OutputStore, ShardStatus};
+use magg_store::{Column, FillValue, OutputStore, ShardStatus, VariableSpec};
 
 use crate::error::ExportError;
 
@@ -83,39 +83,16 @@ pub async fn read_cells<T: Sample + Send>(
     order: u8,
     window: Option<usize>,
 ) -> Result<StoreCells<T>, ExportError> {
-    let url = store.url();
     let read_err = |e: magg_store::StoreError| ExportError::Input(e.to_string());
-    let var = store
-        .spec()
-        .variable(variable)
-        .ok_or_else(|| ExportError::Input(format!("store {url}: no variable {variable:?}")))?;
-    let fill = T::fill(var.fill_value).ok_or_else(|| {
-        ExportError::Input(format!(
-            "store {url}: variable {variable}: fill value {} is not of its dtype {}",
-            var.fill_value, var.dtype
-        ))
-    })?;
-    let shards: Vec<u64> = store
-        .list_status()
-        .await
-        .map_err(read_err)?
-        .into_iter()
-        .filter(ShardStatus::is_done)
-        .map(|s| s.shard)
-        .collect();
+    let (var, fill) = variable_fill::<T>(store, variable)?;
+    let shards = done_shards(store).await?;
     let parts: Vec<(Vec<u64>, Vec<T>)> = futures::stream::iter(shards.iter().copied())
         .map(|shard| async move {
             let column = store
                 .read_window_chunk(order, variable, shard, window)
                 .await
                 .map_err(read_err)?;
-            let dtype = column.dtype();
-            let values = T::column(column).ok_or_else(|| {
-                ExportError::Input(format!(
-                    "store {url}, variable {variable}, shard {shard}: a chunk of {dtype}, not {}",
-                    var.dtype
-                ))
-            })?;
+            let values = values_of::<T>(store, var, shard, column)?;
             let range = store.chunk_range(shard, order).map_err(read_err)?;
             Ok::<_, ExportError>(range.zip(values).filter(|&(_, v)| v.is_data(fill)).unzip())
         })
@@ -133,6 +110,56 @@ pub async fn read_cells<T: Sample + Send>(
         out.values.extend(v);
     }
     Ok(out)
+}
+
+/// The variable `variable` of `store` and its fill value as a `T`.
+pub(crate) fn variable_fill<'s, T: Sample>(
+    store: &'s OutputStore,
+    variable: &str,
+) -> Result<(&'s VariableSpec, T), ExportError> {
+    let url = store.url();
+    let var = store
+        .spec()
+        .variable(variable)
+        .ok_or_else(|| ExportError::Input(format!("store {url}: no variable {variable:?}")))?;
+    let fill = T::fill(var.fill_value).ok_or_else(|| {
+        ExportError::Input(format!(
+            "store {url}: variable {variable}: fill value {} is not of its dtype {}",
+            var.fill_value, var.dtype
+        ))
+    })?;
+    Ok((var, fill))
+}
+
+/// The shards (or tiles) of `store` with a completed status record.
+pub(crate) async fn done_shards(store: &OutputStore) -> Result<Vec<u64>, ExportError> {
+    Ok(store
+        .list_status()
+        .await
+        .map_err(|e| ExportError::Input(e.to_string()))?
+        .into_iter()
+        .filter(ShardStatus::is_done)
+        .map(|s| s.shard)
+        .collect())
+}
+
+/// The values of `var`'s chunk `column` of `shard` as `T`s (an error
+/// naming them when the chunk is of another type).
+pub(crate) fn values_of<T: Sample>(
+    store: &OutputStore,
+    var: &VariableSpec,
+    shard: u64,
+    column: Column,
+) -> Result<Vec<T>, ExportError> {
+    let dtype = column.dtype();
+    T::column(column).ok_or_else(|| {
+        ExportError::Input(format!(
+            "store {}, variable {}, shard {shard}: a chunk of {dtype}, not {}",
+            store.url(),
+            var.name,
+            var.dtype
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use futures::{StreamExt, TryStreamExt};
 use magg_grid::{Grid, RectilinearGrid, RectilinearSpec};
-use magg_store::{Dtype, OutputStore, ShardStatus};
+use magg_store::{Dtype, OutputStore};
 
 use crate::cells::Sample;
 use crate::cog::{CogOptions, write_cog};
@@ -75,25 +75,9 @@ async fn export_as<T: Sample + Send>(
     let url = store.url();
     let variable = opts.variable.as_str();
     let read_err = |e: magg_store::StoreError| ExportError::Input(e.to_string());
-    let var = store
-        .spec()
-        .variable(variable)
-        .ok_or_else(|| ExportError::Input(format!("store {url}: no variable {variable:?}")))?;
-    let fill = T::fill(var.fill_value).ok_or_else(|| {
-        ExportError::Input(format!(
-            "store {url}: variable {variable}: fill value {} is not of its dtype {}",
-            var.fill_value, var.dtype
-        ))
-    })?;
+    let (var, fill) = crate::cells::variable_fill::<T>(store, variable)?;
     let nodata = T::nodata(fill);
-    let tiles: Vec<u64> = store
-        .list_status()
-        .await
-        .map_err(read_err)?
-        .into_iter()
-        .filter(ShardStatus::is_done)
-        .map(|s| s.shard)
-        .collect();
+    let tiles = crate::cells::done_shards(store).await?;
     let (width, height) = (grid.width() as usize, grid.height() as usize);
     let [rows, cols] = grid.spec().chunk_shape.map(|n| n as usize);
     let mut data = vec![nodata; width * height];
@@ -104,13 +88,7 @@ async fn export_as<T: Sample + Send>(
                 .read_chunk(0, variable, tile)
                 .await
                 .map_err(read_err)?;
-            let dtype = column.dtype();
-            let values = T::column(column).ok_or_else(|| {
-                ExportError::Input(format!(
-                    "store {url}, variable {variable}, tile {tile}: a chunk of {dtype}, not {}",
-                    var.dtype
-                ))
-            })?;
+            let values = crate::cells::values_of::<T>(store, var, tile, column)?;
             Ok::<_, ExportError>((tile, values))
         })
         .buffer_unordered(READ_CONCURRENCY);
