@@ -261,3 +261,73 @@ fn the_region_rule_is_chosen_once_for_catalog_and_run() {
         assert!(!d.join("s.zarr").exists());
     }
 }
+
+/// `--shard` follows the map's grid: `ORDER:NESTED`, a mortie label or a
+/// word on HEALPix, a tile `R,C` or its number on a rectilinear grid; a
+/// shard the map does not list is an error naming it, not an empty run.
+#[test]
+fn shard_selection_follows_the_maps_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let granules = magg_testkit::sample_dir();
+    let polar = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../agg/configs/upstream/atl06_polar.yaml");
+    let polar = polar.to_str().unwrap();
+    for (out, config) in [("hp.json", None), ("tiles.json", Some(polar))] {
+        let mut args = vec!["catalog", "--granules", granules.to_str().unwrap()];
+        args.extend(["--no-chunk-index", "--out", out]);
+        if let Some(c) = config {
+            args.extend(["--config", c]);
+        }
+        let (ok, _, err) = magg(d, &args);
+        assert!(ok, "{err}");
+    }
+    let dry = |map: &str, shard: &str, config: Option<&str>| {
+        let mut args = vec!["run", "--catalog", map, "--store", "x.zarr", "--dry-run"];
+        args.extend(["--shard", shard]);
+        if let Some(c) = config {
+            args.extend(["--config", c]);
+        }
+        magg(d, &args)
+    };
+    // HEALPix: the busiest sample shard three ways, each one shard.
+    let hp = magg_catalog::ShardMap::read(&d.join("hp.json")).unwrap();
+    let (&word, _) = hp.shards.iter().max_by_key(|(_, g)| g.len()).unwrap();
+    let cell = magg_morton::decode(word).unwrap();
+    let label = magg_morton::to_label(word).unwrap();
+    for s in [
+        format!("{}:{}", cell.order, cell.nested),
+        label.clone(),
+        word.to_string(),
+    ] {
+        let (ok, out, err) = dry("hp.json", &s, None);
+        assert!(ok, "--shard {s}: {err}");
+        assert!(out.starts_with("1 shards,"), "--shard {s}: {out}");
+        assert!(out.contains(&format!("{word} ({label})")), "{out}");
+    }
+    // A HEALPix shard the map lacks.
+    let absent = (0..49_152)
+        .map(|k| magg_morton::encode(6, k).unwrap())
+        .find(|w| !hp.shards.contains_key(w))
+        .unwrap();
+    let (ok, _, err) = dry("hp.json", &absent.to_string(), None);
+    assert!(!ok && err.contains("is not in the shard map"), "{err}");
+
+    // Rectilinear: a tile by `R,C`, `tile R,C` and number.
+    let tiles = magg_catalog::ShardMap::read(&d.join("tiles.json")).unwrap();
+    let grid = tiles.grid_spec().build().unwrap();
+    let (&tile, _) = tiles.shards.iter().next().unwrap();
+    let name = grid.shard_label(tile); // "tile R,C"
+    for s in [name[5..].to_string(), name.clone(), tile.to_string()] {
+        let (ok, out, err) = dry("tiles.json", &s, Some(polar));
+        assert!(ok, "--shard {s}: {err}");
+        assert!(out.starts_with("1 shards,"), "--shard {s}: {out}");
+        assert!(out.contains(&format!("{tile} ({name})")), "{out}");
+    }
+    // A tile of the grid that the map lacks, and a HEALPix label on tiles.
+    let absent = (0..10_000).find(|t| !tiles.shards.contains_key(t)).unwrap();
+    let (ok, _, err) = dry("tiles.json", &absent.to_string(), Some(polar));
+    assert!(!ok && err.contains("is not in the shard map"), "{err}");
+    let (ok, _, err) = dry("tiles.json", &label, Some(polar));
+    assert!(!ok && err.contains("--shard"), "{err}");
+}

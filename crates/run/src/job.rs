@@ -140,6 +140,21 @@ pub fn planned(
 ) -> Result<Vec<Task>, JobError> {
     check_orders(map, config)?;
     check_rule(map, config)?;
+    if let Some(shard) = opts.selection.shard
+        && !map.shards.contains_key(&shard)
+    {
+        // A selection that names no shard of the map is a mistake (a
+        // label of the other grid, a shard outside the region), not an
+        // empty run.
+        let label = map
+            .grid_spec()
+            .build()
+            .map_or_else(|_| shard.to_string(), |g| g.shard_label(shard));
+        return Err(JobError::Input(format!(
+            "shard {label} ({shard}) is not in the shard map ({} shards)",
+            map.shards.len()
+        )));
+    }
     Ok(plan(tasks_from_map(map, Access::Direct)?, &opts.selection))
 }
 

@@ -49,7 +49,7 @@ pub(crate) struct Args {
     /// Run at most K shards (the costliest).
     #[arg(long)]
     max_shards: Option<usize>,
-    /// Run only this shard (a morton word or mortie label).
+    /// Run only this shard: on HEALPix a morton word, mortie label or `ORDER:NESTED` (6:32776); on a rectilinear grid a tile `R,C` or its number.
     #[arg(long, allow_hyphen_values = true)]
     shard: Option<String>,
     /// Print the plan and exit.
@@ -112,12 +112,45 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn parse_shard(s: &str) -> Result<u64> {
+    // `ORDER:NESTED`, as `magg bench` and the docs write shards (6:32776).
+    if let Some((o, n)) = s.split_once(':') {
+        let (o, n) = (o.trim().parse::<u8>(), n.trim().parse::<u64>());
+        if let (Ok(o), Ok(n)) = (o, n) {
+            return Ok(magg_morton::encode(o, n)?);
+        }
+    }
     let w = match s.parse::<u64>() {
         Ok(w) if w >= 1 << 60 => w,
         _ => magg_morton::parse_label(s)?,
     };
     magg_morton::decode(w)?;
     Ok(w)
+}
+
+/// `--shard` against the map's grid: a morton word or mortie label on
+/// HEALPix; a tile as `R,C`, `tile R,C` or its number on a rectilinear grid.
+fn shard_of_map(map: &ShardMap, s: &str) -> Result<u64> {
+    let spec = map.grid_spec();
+    if matches!(spec, magg_grid::GridSpec::Healpix(_)) {
+        return parse_shard(s);
+    }
+    let grid = spec.build()?;
+    let t = s.trim();
+    let t = t.strip_prefix("tile").map_or(t, str::trim);
+    let id = if let Some((r, c)) = t.split_once(',') {
+        let want = format!("tile {},{}", r.trim(), c.trim());
+        map.shards
+            .keys()
+            .copied()
+            .find(|&w| grid.shard_label(w) == want)
+            .with_context(|| format!("--shard {s}: no tile {} in the shard map", &want[5..]))?
+    } else {
+        t.parse::<u64>().with_context(|| {
+            format!("--shard {s}: a rectilinear map's shard is a tile `R,C` or its number")
+        })?
+    };
+    grid.check_shard(id)?;
+    Ok(id)
 }
 
 pub(crate) fn parse_orders(s: &str) -> Result<Vec<u8>> {
@@ -190,7 +223,11 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             .beam_concurrency
             .unwrap_or(magg_agg::DEFAULT_BEAM_CONCURRENCY),
         selection: Selection {
-            shard: args.shard.as_deref().map(parse_shard).transpose()?,
+            shard: args
+                .shard
+                .as_deref()
+                .map(|s| shard_of_map(&map, s))
+                .transpose()?,
             max_shards: args.max_shards,
         },
         mode: store_mode(args),
