@@ -49,7 +49,29 @@ enum Command {
     Bench(cmd::bench::Args),
 }
 
+/// `magg ... | head`: once the reader has gone, `println!` panics with
+/// "failed printing to stdout: Broken pipe". Exit as a C tool killed by
+/// SIGPIPE would (status 141, no message) instead of printing a panic.
+/// SIGPIPE itself stays ignored (Rust's default), so a socket closed by an
+/// S3 or Lambda peer is still an error the I/O layer handles, never a kill.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(&args),

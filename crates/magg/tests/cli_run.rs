@@ -331,3 +331,47 @@ fn shard_selection_follows_the_maps_grid() {
     let (ok, _, err) = dry("tiles.json", &label, Some(polar));
     assert!(!ok && err.contains("--shard"), "{err}");
 }
+
+/// `magg ... | head`: a reader that has gone away ends magg as SIGPIPE ends
+/// a C tool (status 141, or 0 when everything fitted the pipe before the
+/// reader left), never with a panic message.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let granules = magg_testkit::sample_dir();
+    let (ok, _, err) = magg(
+        dir.path(),
+        &[
+            "catalog",
+            "--granules",
+            granules.to_str().unwrap(),
+            "--no-chunk-index",
+            "--out",
+            "map.json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_magg"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "--catalog",
+            "map.json",
+            "--store",
+            "x.zarr",
+            "--dry-run",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader leaves before magg prints
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        out.status.success() || out.status.code() == Some(141),
+        "{:?}: {err}",
+        out.status
+    );
+}
