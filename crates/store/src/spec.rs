@@ -185,7 +185,8 @@ pub struct StoreSpec {
     /// A rectilinear grid (`magg-grid`): `shards` are its tile ids,
     /// `parent_order` and `orders` are `0` and `[0]`, and every variable
     /// is a `(y, x)` array over the whole grid in group `0`, chunk = tile
-    /// (see the crate README). `None`: HEALPix.
+    /// (see the crate README); with windows `(time, y, x)`, chunk =
+    /// (window, tile), and derived variables `(y, x)`. `None`: HEALPix.
     pub grid: Option<RectilinearSpec>,
 }
 
@@ -300,16 +301,9 @@ impl StoreSpec {
                 ));
             }
         }
-        if self.grid.is_some()
-            && (self.parent_order != 0
-                || self.orders != [0]
-                || !self.windows.is_empty()
-                || !self.derived.is_empty())
-        {
+        if self.grid.is_some() && (self.parent_order != 0 || self.orders != [0]) {
             return err(
-                "a rectilinear grid's store has parent order 0, orders [0] (no pyramid) and \
-                 no time windows (not yet)"
-                    .into(),
+                "a rectilinear grid's store has parent order 0 and orders [0] (no pyramid)".into(),
             );
         }
         self.shards = ShardChunks::of(self.parent_order, &self.shards, self.grid.as_ref())
