@@ -13,6 +13,16 @@
 //! least squares per cell; the recovery of `dhdt_rate` is reported. Also
 //! `magg verify` window by window, `magg export --time` (rasterio against
 //! the store's slice) and `magg plot --time`.
+//!
+//! Measured (2026-12-03, printed by the test): 807 cells with a rate; the
+//! formal error (from the windows' sigmas alone) covers the truth in 1.9 %
+//! (1σ) / 4.0 % (2σ) of cells — the field varies inside a 5 km cell and
+//! between tracks more than the sigma of the mean says — while the
+//! χ²-scaled error (three windows) covers it in 50.4 % / 70.3 %,
+//! Student-t(1)'s 50 % / 70.5 %; basin mean −3.18 vs truth −2.85 m/yr
+//! (s.e. 0.56). The plot: 182,844 pixels in cells with data, all drawn;
+//! 96 % of the pixels in cells without data clear (the rest: graticule,
+//! labels); rank correlation of luminance and value 0.9999.
 
 mod common;
 
@@ -166,23 +176,22 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
         )
         .0
     };
+    // `magg run` of `map` into `store` with the polar config, and `more`.
+    let run_with = |map: &str, store: &str, more: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--catalog",
+            map,
+            "--config",
+            &config,
+            "--store",
+            store,
+        ];
+        args.extend_from_slice(more);
+        ok(dir, &args)
+    };
     let run = |map: &str, store: &str| {
-        ok(
-            dir,
-            &[
-                "run",
-                "--catalog",
-                map,
-                "--config",
-                &config,
-                "--store",
-                store,
-                "--workers",
-                "2",
-                "--overwrite",
-                "--quiet",
-            ],
-        );
+        run_with(map, store, &["--workers", "2", "--overwrite", "--quiet"]);
     };
     let said = catalog("21..23", "all.json");
     assert!(
@@ -197,21 +206,7 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
     // store as printed, without a warning (but the PendingDeprecationWarning
     // rioxarray's transform triggers in affine 2.4, which Python hides by
     // default: not about the store).
-    let (_, err) = ok(
-        dir,
-        &[
-            "run",
-            "--catalog",
-            "all.json",
-            "--config",
-            &config,
-            "--store",
-            "all.zarr",
-            "--workers",
-            "2",
-            "--overwrite",
-        ],
-    );
+    let (_, err) = run_with("all.json", "all.zarr", &["--workers", "2", "--overwrite"]);
     let snippet = common::printed_snippet(&err);
     assert_eq!(snippet.len(), 4, "{err}");
     let script = format!(
@@ -267,19 +262,9 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
     let r = results(&out);
     eprintln!("polar three-cycle reference: {r:#}");
     assert!(r["cells_with_rate"].as_u64().unwrap() > 300, "{r}");
-    // Recovery: the mean rate over the basin's cells against the truth,
-    // within three standard errors of the mean.
-    let g = &r["groups"]["thinning"];
-    let (got, truth, se) = (
-        g["dhdt_mean"].as_f64().unwrap(),
-        g["truth_mean"].as_f64().unwrap(),
-        g["standard_error"].as_f64().unwrap(),
-    );
-    assert!(g["cells"].as_u64().unwrap() > 100, "{g}");
-    assert!(
-        (got - truth).abs() < 3.0 * se,
-        "thinning: {got} vs {truth} ± {se}"
-    );
+    // Recovery: the mean rate over the basin's cells against the truth
+    // (the plateau is not in these granules).
+    common::assert_recovery(&r, &["thinning"]);
 
     // verify, window by window.
     let (said, _) = ok(dir, &["verify", "all.zarr", "--catalog", "all.json"]);
@@ -288,19 +273,7 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
         "{said}"
     );
     // Resuming finds every tile done.
-    let (_, err) = ok(
-        dir,
-        &[
-            "run",
-            "--catalog",
-            "all.json",
-            "--config",
-            &config,
-            "--store",
-            "all.zarr",
-            "--resume",
-        ],
-    );
+    let (_, err) = run_with("all.json", "all.zarr", &["--resume"]);
     assert!(
         err.contains(&format!("{tiles} skipped (already complete)")),
         "{err}"

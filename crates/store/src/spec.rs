@@ -656,6 +656,37 @@ mod tests {
     }
 
     #[test]
+    fn a_rectilinear_spec_takes_windows_but_no_pyramid() {
+        let rect = RectilinearSpec {
+            crs: magg_grid::Crs::Epsg3031,
+            resolution: magg_grid::Resolution::Square(5000.0),
+            bounds: [-3_200_000.0, -3_200_000.0, 3_200_000.0, 3_200_000.0],
+            chunk_shape: [256, 256],
+        };
+        let window = |label: &str, start: f64| TimeWindow {
+            label: label.into(),
+            start,
+            end: start + 86_400.0,
+        };
+        let mut s = spec();
+        s.parent_order = 0;
+        s.orders = vec![0];
+        s.shards = vec![6, 7];
+        s.grid = Some(rect);
+        s.windows = vec![window("a", 0.0), window("b", 86_400.0)];
+        s.derived = vec![VariableSpec::new("dhdt", FillValue::F32(f32::NAN))];
+        let s = s.normalized().unwrap();
+        let json = serde_json::to_string(&s).unwrap();
+        let back: StoreSpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        assert!(s.has_time("h") && !s.has_time("dhdt"));
+        let mut p = s.clone();
+        p.orders = vec![0, 1];
+        let e = p.normalized().unwrap_err().to_string();
+        assert!(e.contains("no pyramid"), "{e}");
+    }
+
+    #[test]
     fn spec_round_trips_through_json() {
         let mut s = spec().normalized().unwrap();
         s.variables

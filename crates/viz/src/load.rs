@@ -100,15 +100,7 @@ pub async fn read_field_at(
         field.words.extend(w);
         field.values.extend(v);
     }
-    Ok(StoreField {
-        field,
-        variable: variable.to_string(),
-        variable_attrs: var.attrs.clone(),
-        run_attrs: spec.attrs.clone(),
-        store: store.url().to_string(),
-        shards: shards.len(),
-        window: window.map(|w| spec.windows[w].label.clone()),
-    })
+    Ok(StoreField::of(field, store, var, shards.len(), window))
 }
 
 /// The window `time` selects for `variable` (see
@@ -159,7 +151,7 @@ pub async fn read_grid_field_at(
     let mut field = GridField::new(rect)?;
     let [rows, cols] = rect.chunk_shape.map(u64::from);
     let (height, width) = (field.grid().height(), field.grid().width());
-    let parts: Vec<(Vec<(u64, u64)>, Vec<f64>)> = futures::stream::iter(tiles.iter().copied())
+    let parts: Vec<GridPart> = futures::stream::iter(tiles.iter().copied())
         .map(|tile| async move {
             let column = store.read_window_chunk(0, variable, tile, window).await?;
             let (tr, tc) = field_tile(store, rect, tile)?;
@@ -181,16 +173,11 @@ pub async fn read_grid_field_at(
         field.cells.extend(c);
         field.values.extend(v);
     }
-    Ok(StoreField {
-        field,
-        variable: variable.to_string(),
-        variable_attrs: var.attrs.clone(),
-        run_attrs: spec.attrs.clone(),
-        store: store.url().to_string(),
-        shards: tiles.len(),
-        window: window.map(|w| spec.windows[w].label.clone()),
-    })
+    Ok(StoreField::of(field, store, var, tiles.len(), window))
 }
+
+/// One tile's cells with data, `(row, col)`, and their values.
+type GridPart = (Vec<(u64, u64)>, Vec<f64>);
 
 /// `(tile_row, tile_col)` of a tile of the store's grid.
 fn field_tile(
@@ -252,6 +239,29 @@ fn attr_str(m: &Map<String, Value>, key: &str) -> Option<String> {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+impl<F> StoreField<F> {
+    /// `field`, read from `shards` completed shards of variable `var` of
+    /// `store` (at time window `window`), labelled from the store.
+    fn of(
+        field: F,
+        store: &OutputStore,
+        var: &magg_store::VariableSpec,
+        shards: usize,
+        window: Option<usize>,
+    ) -> StoreField<F> {
+        let spec = store.spec();
+        StoreField {
+            field,
+            variable: var.name.clone(),
+            variable_attrs: var.attrs.clone(),
+            run_attrs: spec.attrs.clone(),
+            store: store.url().to_string(),
+            shards,
+            window: window.map(|w| spec.windows[w].label.clone()),
+        }
     }
 }
 
