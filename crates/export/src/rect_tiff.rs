@@ -4,8 +4,10 @@
 //! status record are read, and every cell without data (the fill value,
 //! NaN) or in a tile not run is nodata (NaN for floats, the variable's fill
 //! value for integers, as for HEALPix stores). The grid fixes the raster,
-//! so `--order`, `--crs`, `--resolution`, `--bounds` and `--time` are
-//! refused (a rectilinear store has one time window).
+//! so `--order`, `--crs`, `--resolution` and `--bounds` are refused; a
+//! variable with a `time` dimension (a store of several windows) needs
+//! `--time`, the slice exported, and one without refuses it, as for
+//! HEALPix stores.
 
 use std::path::Path;
 
@@ -38,7 +40,6 @@ pub(crate) async fn export_rectilinear(
         ("--crs", opts.crs.is_some()),
         ("--resolution", opts.resolution.is_some()),
         ("--bounds", opts.bounds.is_some()),
-        ("--time", opts.time.is_some()),
     ];
     if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
         return Err(ExportError::Input(format!(
@@ -56,20 +57,27 @@ pub(crate) async fn export_rectilinear(
             opts.max_pixels
         )));
     }
+    let window = store
+        .spec()
+        .window_for(&opts.variable, opts.time.as_deref())
+        .map_err(|e| ExportError::Input(format!("store {url}: {e}")))?;
     match dtype {
-        Dtype::Float32 => export_as::<f32>(store, opts, &grid, out).await,
-        Dtype::Float64 => export_as::<f64>(store, opts, &grid, out).await,
-        Dtype::Int32 => export_as::<i32>(store, opts, &grid, out).await,
-        Dtype::Uint32 => export_as::<u32>(store, opts, &grid, out).await,
-        Dtype::Int64 => export_as::<i64>(store, opts, &grid, out).await,
-        Dtype::Uint64 => export_as::<u64>(store, opts, &grid, out).await,
+        Dtype::Float32 => export_as::<f32>(store, opts, &grid, window, out).await,
+        Dtype::Float64 => export_as::<f64>(store, opts, &grid, window, out).await,
+        Dtype::Int32 => export_as::<i32>(store, opts, &grid, window, out).await,
+        Dtype::Uint32 => export_as::<u32>(store, opts, &grid, window, out).await,
+        Dtype::Int64 => export_as::<i64>(store, opts, &grid, window, out).await,
+        Dtype::Uint64 => export_as::<u64>(store, opts, &grid, window, out).await,
     }
 }
 
+/// The raster of time window `window` (an index into the store's windows,
+/// for a variable with a time dimension).
 async fn export_as<T: Sample + Send>(
     store: &OutputStore,
     opts: &ExportOptions,
     grid: &RectilinearGrid,
+    window: Option<usize>,
     out: &Path,
 ) -> Result<ExportSummary, ExportError> {
     let url = store.url();
@@ -85,7 +93,7 @@ async fn export_as<T: Sample + Send>(
     let mut chunks = futures::stream::iter(tiles.iter().copied())
         .map(|tile| async move {
             let column = store
-                .read_chunk(0, variable, tile)
+                .read_window_chunk(0, variable, tile, window)
                 .await
                 .map_err(read_err)?;
             let values = crate::cells::values_of::<T>(store, var, tile, column)?;
@@ -132,7 +140,7 @@ async fn export_as<T: Sample + Send>(
     Ok(ExportSummary {
         variable: variable.to_string(),
         order: 0,
-        window: None,
+        window: window.map(|w| store.spec().windows[w].label.clone()),
         crs: spec.crs,
         crs_from: from.clone(),
         resolution: grid.resolution().0,

@@ -132,12 +132,7 @@ impl OutputStore {
             ));
         }
         let (arrays, index) = self.arrays(shard, order)?;
-        // A tile's chunk is where the grid puts it; a HEALPix shard's is
-        // its place in the shard list.
-        let at = match &self.spec.grid {
-            Some(rect) => crate::rect::chunk_position(rect, shard)?,
-            None => vec![index],
-        };
+        let at = self.position(shard, index)?;
         self.write_set(
             shard,
             order,
@@ -160,13 +155,14 @@ impl OutputStore {
         columns: &[(&str, ColumnRef<'_>)],
     ) -> Result<()> {
         let (arrays, index) = self.arrays(shard, order)?;
-        let w = self.window(shard, order, window)?;
+        let mut at = vec![self.window(shard, order, window)?];
+        at.extend(self.position(shard, index)?);
         self.write_set(
             shard,
             order,
             (&arrays.variables, &self.spec.variables),
             columns,
-            &[w, index],
+            &at,
         )
         .await
     }
@@ -180,14 +176,25 @@ impl OutputStore {
         columns: &[(&str, ColumnRef<'_>)],
     ) -> Result<()> {
         let (arrays, index) = self.arrays(shard, order)?;
+        let at = self.position(shard, index)?;
         self.write_set(
             shard,
             order,
             (&arrays.derived, &self.spec.derived),
             columns,
-            &[index],
+            &at,
         )
         .await
+    }
+
+    /// The chunk coordinates of shard `shard` (chunk index `index`) in an
+    /// array without `time`: a tile's is where the grid puts it (row,
+    /// column), a HEALPix shard's its place in the shard list.
+    fn position(&self, shard: u64, index: u64) -> Result<Vec<u64>> {
+        match &self.spec.grid {
+            Some(rect) => crate::rect::chunk_position(rect, shard),
+            None => Ok(vec![index]),
+        }
     }
 
     /// The window index `window` as a chunk coordinate, after checking it.
@@ -338,19 +345,13 @@ impl OutputStore {
         index: u64,
         window: Option<usize>,
     ) -> Result<Vec<u64>> {
-        if let Some(rect) = &self.spec.grid {
-            if let Some(w) = window {
-                return Err(self.input(
-                    shard,
-                    order,
-                    format!("variable {name} has no time dimension (window {w} given)"),
-                ));
-            }
-            return crate::rect::chunk_position(rect, shard);
-        }
         match (self.spec.has_time(name), window) {
-            (true, Some(w)) => Ok(vec![self.window(shard, order, w)?, index]),
-            (false, None) => Ok(vec![index]),
+            (true, Some(w)) => {
+                let mut at = vec![self.window(shard, order, w)?];
+                at.extend(self.position(shard, index)?);
+                Ok(at)
+            }
+            (false, None) => self.position(shard, index),
             (true, None) => Err(self.input(
                 shard,
                 order,

@@ -6,14 +6,20 @@
 //! `spatial_ref`; `y` and `x` (cell centres) and `spatial_ref` are written
 //! once with the template. The group carries the layout's attributes
 //! (`crs`, `resolution`, `bounds`, `chunk_shape`).
+//!
+//! With time windows, every per-window variable is `(time, y, x)`, chunk
+//! (window, tile) — the worker of a tile writes all its windows — with the
+//! CF `time` / `time_bnds` coordinates HEALPix stores have, and derived
+//! variables (dh/dt) are `(y, x)`, chunk = tile.
 
 use magg_agg::FillValue;
 use magg_grid::{CoordDtype, CoordValues, Grid, RectilinearGrid, RectilinearSpec};
 use serde_json::{Map, Value};
 
+use crate::TIME_DIMENSION;
 use crate::error::{Result, StoreError};
 use crate::spec::{StoreSpec, VariableSpec};
-use crate::template::{OrderArrays, Shape, Storage, build_array};
+use crate::template::{OrderArrays, Shape, Storage, build_array, time_arrays};
 
 /// The grid of a spec.
 pub(crate) fn grid(spec: &RectilinearSpec) -> Result<RectilinearGrid> {
@@ -31,19 +37,36 @@ pub(crate) fn build_arrays(
         .shape
         .clone()
         .ok_or_else(|| StoreError::Spec("a rectilinear grid has a shape".into()))?;
+    // `(y, x)`, chunk = tile; per-window variables of a store with
+    // windows get a leading `time` dimension, chunk = (window, tile).
+    let plane = |timed: bool| {
+        let mut s = Shape {
+            extent: shape.clone(),
+            chunk: layout.chunk_shape.clone(),
+            dims: layout.dims.clone(),
+        };
+        if timed {
+            s.extent.insert(0, spec.windows.len() as u64);
+            s.chunk.insert(0, 1);
+            s.dims.insert(0, TIME_DIMENSION.to_string());
+        }
+        s
+    };
+    let array = |v: &VariableSpec, timed: bool| {
+        let mut v = v.clone();
+        v.attrs.extend(layout.variable_attrs.clone());
+        build_array(storage, spec, plane(timed), 0, &v)
+    };
+    let timed = !spec.windows.is_empty();
     let variables = spec
         .variables
         .iter()
-        .map(|v| {
-            let mut v = v.clone();
-            v.attrs.extend(layout.variable_attrs.clone());
-            let shape = Shape {
-                extent: shape.clone(),
-                chunk: layout.chunk_shape.clone(),
-                dims: layout.dims.clone(),
-            };
-            build_array(storage, spec, shape, 0, &v)
-        })
+        .map(|v| array(v, timed))
+        .collect::<Result<Vec<_>>>()?;
+    let derived = spec
+        .derived
+        .iter()
+        .map(|v| array(v, false))
         .collect::<Result<Vec<_>>>()?;
     let grid_coords = layout
         .coordinates
@@ -74,8 +97,8 @@ pub(crate) fn build_arrays(
     Ok(OrderArrays {
         order: 0,
         variables,
-        derived: Vec::new(),
-        time: None,
+        derived,
+        time: time_arrays(storage, spec, 0)?,
         cell_ids: None,
         morton: None,
         grid_coords,

@@ -185,7 +185,8 @@ pub struct StoreSpec {
     /// A rectilinear grid (`magg-grid`): `shards` are its tile ids,
     /// `parent_order` and `orders` are `0` and `[0]`, and every variable
     /// is a `(y, x)` array over the whole grid in group `0`, chunk = tile
-    /// (see the crate README). `None`: HEALPix.
+    /// (see the crate README); with windows `(time, y, x)`, chunk =
+    /// (window, tile), and derived variables `(y, x)`. `None`: HEALPix.
     pub grid: Option<RectilinearSpec>,
 }
 
@@ -300,16 +301,9 @@ impl StoreSpec {
                 ));
             }
         }
-        if self.grid.is_some()
-            && (self.parent_order != 0
-                || self.orders != [0]
-                || !self.windows.is_empty()
-                || !self.derived.is_empty())
-        {
+        if self.grid.is_some() && (self.parent_order != 0 || self.orders != [0]) {
             return err(
-                "a rectilinear grid's store has parent order 0, orders [0] (no pyramid) and \
-                 no time windows (not yet)"
-                    .into(),
+                "a rectilinear grid's store has parent order 0 and orders [0] (no pyramid)".into(),
             );
         }
         self.shards = ShardChunks::of(self.parent_order, &self.shards, self.grid.as_ref())
@@ -659,6 +653,37 @@ mod tests {
         s.shards.push(fine);
         let e = s.normalized().unwrap_err().to_string();
         assert!(e.contains(&format!("shard {fine}")), "{e}");
+    }
+
+    #[test]
+    fn a_rectilinear_spec_takes_windows_but_no_pyramid() {
+        let rect = RectilinearSpec {
+            crs: magg_grid::Crs::Epsg3031,
+            resolution: magg_grid::Resolution::Square(5000.0),
+            bounds: [-3_200_000.0, -3_200_000.0, 3_200_000.0, 3_200_000.0],
+            chunk_shape: [256, 256],
+        };
+        let window = |label: &str, start: f64| TimeWindow {
+            label: label.into(),
+            start,
+            end: start + 86_400.0,
+        };
+        let mut s = spec();
+        s.parent_order = 0;
+        s.orders = vec![0];
+        s.shards = vec![6, 7];
+        s.grid = Some(rect);
+        s.windows = vec![window("a", 0.0), window("b", 86_400.0)];
+        s.derived = vec![VariableSpec::new("dhdt", FillValue::F32(f32::NAN))];
+        let s = s.normalized().unwrap();
+        let json = serde_json::to_string(&s).unwrap();
+        let back: StoreSpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        assert!(s.has_time("h") && !s.has_time("dhdt"));
+        let mut p = s.clone();
+        p.orders = vec![0, 1];
+        let e = p.normalized().unwrap_err().to_string();
+        assert!(e.contains("no pyramid"), "{e}");
     }
 
     #[test]

@@ -260,6 +260,33 @@ fn time_bounds_spec() -> VariableSpec {
         .with_attr("calendar", "proleptic_gregorian")
 }
 
+/// The CF `time` and `time_bnds` coordinates of order `order`'s group,
+/// when the store has windows (the same for every grid).
+pub(crate) fn time_arrays(
+    storage: &Storage,
+    spec: &StoreSpec,
+    order: u8,
+) -> Result<Option<(ZArray, ZArray)>> {
+    let windows = spec.windows.len() as u64;
+    if windows == 0 {
+        return Ok(None);
+    }
+    let t = Shape {
+        extent: vec![windows],
+        chunk: vec![windows],
+        dims: vec![TIME_DIMENSION.to_string()],
+    };
+    let b = Shape {
+        extent: vec![windows, 2],
+        chunk: vec![windows, 2],
+        dims: vec![TIME_DIMENSION.to_string(), BOUNDS_DIMENSION.to_string()],
+    };
+    Ok(Some((
+        build_array(storage, spec, t, order, &time_spec(spec))?,
+        build_array(storage, spec, b, order, &time_bounds_spec())?,
+    )))
+}
+
 /// Builds (without I/O) every array of the store.
 pub(crate) fn build_arrays(
     storage: &Storage,
@@ -308,24 +335,7 @@ pub(crate) fn build_arrays(
                     build_array(storage, spec, shape, order, &with_coordinates(v))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let time = if windows == 0 {
-                None
-            } else {
-                let t = Shape {
-                    extent: vec![windows],
-                    chunk: vec![windows],
-                    dims: vec![TIME_DIMENSION.to_string()],
-                };
-                let b = Shape {
-                    extent: vec![windows, 2],
-                    chunk: vec![windows, 2],
-                    dims: vec![TIME_DIMENSION.to_string(), BOUNDS_DIMENSION.to_string()],
-                };
-                Some((
-                    build_array(storage, spec, t, order, &time_spec(spec))?,
-                    build_array(storage, spec, b, order, &time_bounds_spec())?,
-                ))
-            };
+            let time = time_arrays(storage, spec, order)?;
             Ok(OrderArrays {
                 order,
                 variables,

@@ -10,14 +10,16 @@
 //!   corners, for coarse cells), geodetic.
 //! - [`Raster`]: cells filled by their projected boundary into pixels
 //!   (sub-pixel cells get a minimum footprint; shared pixels show the mean).
-//! - [`render_map`]: a whole map from a [`CellField`] and [`MapOptions`]:
+//! - [`render_map`]: a whole map from a [`MapField`] — HEALPix cells
+//!   ([`CellField`]) or a rectilinear grid's ([`GridField`]) — and [`MapOptions`]:
 //!   ocean, the region ([`Outline`]) grey where there is no data (empty
 //!   cells and the pole hole), the cells coloured by a [`Colormap`]
 //!   (viridis, cividis, diverging), graticule with labels, scale bar, colour
 //!   bar with units and out-of-range arrows, title. [`Canvas::write_png`]
 //!   saves it (text in the bundled Go font; pure Rust, no system fonts).
 //! - [`read_field`]: a store variable at an order, from every completed
-//!   shard, with the attributes that title the map ([`StoreField`]).
+//!   shard, with the attributes that title the map ([`StoreField`]);
+//!   [`read_grid_field_at`]: the same of a rectilinear store (its tiles).
 //! - [`shard_field`] / [`shard_map_options`]: a shard map coloured by
 //!   granule count.
 //! - [`report`]: a results JSON as a self-contained HTML page with inline
@@ -50,6 +52,7 @@ mod cmap;
 mod cmap_tables;
 mod error;
 mod graticule;
+mod grid_field;
 mod legend;
 mod load;
 mod map;
@@ -68,8 +71,12 @@ pub use cell::{cell_ring, segments_per_side};
 pub use cmap::{ColorScale, Colormap};
 pub use error::VizError;
 pub use graticule::degree_label;
+pub use grid_field::{GridField, MapField};
 pub use legend::{format_tick, nice_ticks};
-pub use load::{StoreField, cell_size_km, format_km, group_thousands, read_field, read_field_at};
+pub use load::{
+    StoreField, cell_size_km, format_km, group_thousands, read_field, read_field_at,
+    read_grid_field_at,
+};
 pub use map::{CellField, Extent, MapOptions, NO_DATA, OCEAN, RenderedMap, render_map};
 pub use outline::Outline;
 pub use proj::{Hemisphere, PolarStereo};

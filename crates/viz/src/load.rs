@@ -6,6 +6,7 @@ use magg_store::OutputStore;
 use serde_json::{Map, Value};
 
 use crate::error::VizError;
+use crate::grid_field::{GridField, MapField};
 use crate::map::CellField;
 
 /// Chunks read at once.
@@ -14,11 +15,13 @@ const READ_CONCURRENCY: usize = 16;
 /// Mean radius of the authalic sphere, km (cell sizes in titles).
 const AUTHALIC_RADIUS_KM: f64 = 6371.007;
 
-/// A store variable ready to plot, with its labels.
+/// A store variable ready to plot, with its labels: HEALPix cells
+/// ([`CellField`], the default) or a rectilinear grid's
+/// ([`GridField`]).
 #[derive(Debug, Clone)]
-pub struct StoreField {
+pub struct StoreField<F = CellField> {
     /// The cells with data and their values.
-    pub field: CellField,
+    pub field: F,
     /// Variable name.
     pub variable: String,
     /// The variable's attributes (`units`, `long_name`, `function`, ...).
@@ -54,19 +57,7 @@ pub async fn read_field_at(
     time: Option<&str>,
 ) -> Result<StoreField, VizError> {
     let spec = store.spec();
-    let var = spec
-        .variable(variable)
-        .ok_or_else(|| VizError::UnknownVariable {
-            store: store.url().to_string(),
-            name: variable.to_string(),
-            known: spec
-                .variables
-                .iter()
-                .chain(&spec.derived)
-                .map(|v| v.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+    let var = known_variable(store, variable)?;
     let order = order.unwrap_or_else(|| spec.child_order());
     if !spec.orders.contains(&order) {
         return Err(VizError::UnknownOrder {
@@ -75,23 +66,8 @@ pub async fn read_field_at(
             known: spec.orders.clone(),
         });
     }
-    let window = spec
-        .window_for(variable, time)
-        .map_err(|e| VizError::Invalid(format!("store {}: {e}", store.url())))?;
+    let (window, shards) = window_and_shards(store, variable, time).await?;
     let fill = var.fill_value.as_f64();
-    let shards: Vec<u64> = store
-        .list_status()
-        .await?
-        .into_iter()
-        .filter(magg_store::ShardStatus::is_done)
-        .map(|s| s.shard)
-        .collect();
-    if shards.is_empty() {
-        return Err(VizError::Empty(format!(
-            "store {}: no completed shard (no status record under _magg/status): nothing to plot yet",
-            store.url()
-        )));
-    }
     let parts: Vec<(Vec<u64>, Vec<f64>)> = futures::stream::iter(shards.iter().copied())
         .map(|shard| async move {
             let column = store
@@ -124,15 +100,114 @@ pub async fn read_field_at(
         field.words.extend(w);
         field.values.extend(v);
     }
-    Ok(StoreField {
-        field,
-        variable: variable.to_string(),
-        variable_attrs: var.attrs.clone(),
-        run_attrs: spec.attrs.clone(),
-        store: store.url().to_string(),
-        shards: shards.len(),
-        window: window.map(|w| spec.windows[w].label.clone()),
-    })
+    Ok(StoreField::of(field, store, var, shards.len(), window))
+}
+
+/// The window `time` selects for `variable` (see
+/// [`StoreSpec::window_for`](magg_store::StoreSpec::window_for)) and the
+/// shards with a completed status record (none: an error).
+async fn window_and_shards(
+    store: &OutputStore,
+    variable: &str,
+    time: Option<&str>,
+) -> Result<(Option<usize>, Vec<u64>), VizError> {
+    let window = store
+        .spec()
+        .window_for(variable, time)
+        .map_err(|e| VizError::Invalid(format!("store {}: {e}", store.url())))?;
+    let shards: Vec<u64> = store
+        .list_status()
+        .await?
+        .into_iter()
+        .filter(magg_store::ShardStatus::is_done)
+        .map(|s| s.shard)
+        .collect();
+    if shards.is_empty() {
+        return Err(VizError::Empty(format!(
+            "store {}: no completed shard (no status record under _magg/status): nothing to plot yet",
+            store.url()
+        )));
+    }
+    Ok((window, shards))
+}
+
+/// [`read_field_at`] of a store on a rectilinear grid: the cells with data
+/// of every tile with a completed status record, by `(row, col)`.
+pub async fn read_grid_field_at(
+    store: &OutputStore,
+    variable: &str,
+    time: Option<&str>,
+) -> Result<StoreField<GridField>, VizError> {
+    let spec = store.spec();
+    let rect = spec.grid.as_ref().ok_or_else(|| {
+        VizError::Invalid(format!(
+            "store {}: a HEALPix store (read it with read_field_at)",
+            store.url()
+        ))
+    })?;
+    let var = known_variable(store, variable)?;
+    let (window, tiles) = window_and_shards(store, variable, time).await?;
+    let fill = var.fill_value.as_f64();
+    let mut field = GridField::new(rect)?;
+    let [rows, cols] = rect.chunk_shape.map(u64::from);
+    let (height, width) = (field.grid().height(), field.grid().width());
+    let parts: Vec<GridPart> = futures::stream::iter(tiles.iter().copied())
+        .map(|tile| async move {
+            let column = store.read_window_chunk(0, variable, tile, window).await?;
+            let (tr, tc) = field_tile(store, rect, tile)?;
+            let mut cells = Vec::new();
+            let mut values = Vec::new();
+            for (i, v) in column.to_f64().into_iter().enumerate() {
+                let (row, col) = (tr * rows + i as u64 / cols, tc * cols + i as u64 % cols);
+                if row < height && col < width && v.is_finite() && !same(v, fill) {
+                    cells.push((row, col));
+                    values.push(v);
+                }
+            }
+            Ok::<_, VizError>((cells, values))
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    for (c, v) in parts {
+        field.cells.extend(c);
+        field.values.extend(v);
+    }
+    Ok(StoreField::of(field, store, var, tiles.len(), window))
+}
+
+/// One tile's cells with data, `(row, col)`, and their values.
+type GridPart = (Vec<(u64, u64)>, Vec<f64>);
+
+/// `(tile_row, tile_col)` of a tile of the store's grid.
+fn field_tile(
+    store: &OutputStore,
+    rect: &magg_grid::RectilinearSpec,
+    tile: u64,
+) -> Result<(u64, u64), VizError> {
+    magg_grid::RectilinearGrid::new(rect)
+        .and_then(|g| g.tile(tile))
+        .map_err(|e| VizError::Invalid(format!("store {}: tile {tile}: {e}", store.url())))
+}
+
+/// The variable `variable` of the store (the error lists the others).
+fn known_variable<'s>(
+    store: &'s OutputStore,
+    variable: &str,
+) -> Result<&'s magg_store::VariableSpec, VizError> {
+    let spec = store.spec();
+    spec.variable(variable)
+        .ok_or_else(|| VizError::UnknownVariable {
+            store: store.url().to_string(),
+            name: variable.to_string(),
+            known: spec
+                .variables
+                .iter()
+                .chain(&spec.derived)
+                .map(|v| v.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
 }
 
 /// Whether a value is the fill value (exactly: fills are sentinels).
@@ -167,7 +242,30 @@ fn attr_str(m: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-impl StoreField {
+impl<F> StoreField<F> {
+    /// `field`, read from `shards` completed shards of variable `var` of
+    /// `store` (at time window `window`), labelled from the store.
+    fn of(
+        field: F,
+        store: &OutputStore,
+        var: &magg_store::VariableSpec,
+        shards: usize,
+        window: Option<usize>,
+    ) -> StoreField<F> {
+        let spec = store.spec();
+        StoreField {
+            field,
+            variable: var.name.clone(),
+            variable_attrs: var.attrs.clone(),
+            run_attrs: spec.attrs.clone(),
+            store: store.url().to_string(),
+            shards,
+            window: window.map(|w| spec.windows[w].label.clone()),
+        }
+    }
+}
+
+impl<F: MapField> StoreField<F> {
     /// The variable's units attribute, if any.
     pub fn units(&self) -> Option<String> {
         attr_str(&self.variable_attrs, "units")
@@ -189,11 +287,7 @@ impl StoreField {
         } else if let Some(c) = attr_str(&self.run_attrs, "cycle") {
             parts.push(format!("cycle {c}"));
         }
-        parts.push(format!(
-            "order {} cells (~{})",
-            self.field.order,
-            format_km(cell_size_km(self.field.order))
-        ));
+        parts.push(self.field.cell_note());
         parts.join(" · ")
     }
 
@@ -210,7 +304,7 @@ impl StoreField {
         }
         parts.push(format!(
             "{} cells with data in {} shards",
-            group_thousands(self.field.words.len() as u64),
+            group_thousands(self.field.values().len() as u64),
             self.shards
         ));
         parts.push(self.store.clone());

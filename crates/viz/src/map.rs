@@ -4,6 +4,7 @@
 use crate::canvas::{BLACK, Canvas, Rect, Rgba, WHITE};
 use crate::cmap::{ColorScale, Colormap};
 use crate::error::VizError;
+use crate::grid_field::MapField;
 use crate::legend;
 use crate::outline::Outline;
 use crate::proj::{Hemisphere, PolarStereo};
@@ -113,36 +114,69 @@ pub struct RenderedMap {
     pub cells_drawn: usize,
 }
 
-/// Draws `field` as specified.
-pub fn render_map(field: &CellField, opts: &MapOptions) -> Result<RenderedMap, VizError> {
-    if field.words.len() != field.values.len() {
-        return Err(VizError::Invalid(format!(
-            "{} cells but {} values",
-            field.words.len(),
-            field.values.len()
-        )));
+impl MapField for CellField {
+    fn values(&self) -> &[f64] {
+        &self.values
     }
+
+    fn centre(&self, i: usize) -> Result<(f64, f64), VizError> {
+        magg_morton::center(self.words[i]).map_err(|source| VizError::Cell {
+            word: self.words[i],
+            source,
+        })
+    }
+
+    fn ring_px(&self, view: &View, i: usize) -> Result<Option<Vec<(f64, f64)>>, VizError> {
+        project_cell(view, self.words[i])
+    }
+
+    fn cell_note(&self) -> String {
+        format!(
+            "order {} cells (~{})",
+            self.order,
+            crate::load::format_km(crate::load::cell_size_km(self.order))
+        )
+    }
+
+    fn check(&self) -> Result<(), VizError> {
+        if self.words.len() == self.values.len() {
+            Ok(())
+        } else {
+            Err(VizError::Invalid(format!(
+                "{} cells but {} values",
+                self.words.len(),
+                self.values.len()
+            )))
+        }
+    }
+}
+
+/// Draws `field` (HEALPix cells, a rectilinear grid's cells) as specified.
+pub fn render_map<F: MapField + ?Sized>(
+    field: &F,
+    opts: &MapOptions,
+) -> Result<RenderedMap, VizError> {
+    field.check()?;
+    let values = field.values();
     if opts.width < 400 || opts.height < 300 || opts.width > 5000 || opts.height > 5000 {
         return Err(VizError::Invalid(format!(
             "image size {}x{} outside 400x300..5000x5000",
             opts.width, opts.height
         )));
     }
-    let finite: Vec<usize> = (0..field.values.len())
-        .filter(|&i| field.values[i].is_finite())
+    let finite: Vec<usize> = (0..values.len())
+        .filter(|&i| values[i].is_finite())
         .collect();
     let centres = finite
         .iter()
-        .map(|&i| {
-            magg_morton::center(field.words[i]).map_err(|source| VizError::Cell {
-                word: field.words[i],
-                source,
-            })
-        })
+        .map(|&i| field.centre(i))
         .collect::<Result<Vec<_>, _>>()?;
-    let hemisphere = hemisphere(opts, &centres);
+    let hemisphere = opts
+        .hemisphere
+        .or_else(|| field.hemisphere())
+        .unwrap_or_else(|| self::hemisphere(opts, &centres));
     let proj = PolarStereo::for_hemisphere(hemisphere);
-    let scale = colour_scale(field, opts)?;
+    let scale = colour_scale(values, opts)?;
     let (w, h) = (f64::from(opts.width), f64::from(opts.height));
     let panel = Rect {
         x0: 56.0,
@@ -171,16 +205,18 @@ pub fn render_map(field: &CellField, opts: &MapOptions) -> Result<RenderedMap, V
         }
     }
     let mut raster = Raster::new(opts.width, opts.height);
-    let cells_drawn = raster.add_cells(&view, &field.words, &field.values, opts.min_cell_px)?;
+    let mut cells_drawn = 0;
+    for &i in &finite {
+        if let Some(ring) = field.ring_px(&view, i)?
+            && raster.add_ring(&ring, panel, values[i], opts.min_cell_px)
+        {
+            cells_drawn += 1;
+        }
+    }
     raster.paint(&mut canvas, &scale);
     if let Some(edge) = opts.cell_edges {
-        for (&wd, _) in field
-            .words
-            .iter()
-            .zip(&field.values)
-            .filter(|(_, v)| v.is_finite())
-        {
-            if let Some(mut ring) = project_cell(&view, wd)? {
+        for &i in &finite {
+            if let Some(mut ring) = field.ring_px(&view, i)? {
                 ring.push(ring[0]);
                 canvas.polyline(&ring, 1.0, edge, panel);
             }
@@ -193,7 +229,7 @@ pub fn render_map(field: &CellField, opts: &MapOptions) -> Result<RenderedMap, V
     legend::scale_bar(&mut canvas, &view);
     let (lo, hi) = finite
         .iter()
-        .map(|&i| field.values[i])
+        .map(|&i| values[i])
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         });
@@ -239,8 +275,8 @@ fn hemisphere(opts: &MapOptions, centres: &[(f64, f64)]) -> Hemisphere {
     }
 }
 
-fn colour_scale(field: &CellField, opts: &MapOptions) -> Result<ColorScale, VizError> {
-    let fitted = ColorScale::fit(opts.cmap, &field.values);
+fn colour_scale(values: &[f64], opts: &MapOptions) -> Result<ColorScale, VizError> {
+    let fitted = ColorScale::fit(opts.cmap, values);
     let vmin = opts.vmin.or(fitted.map(|s| s.vmin));
     let vmax = opts.vmax.or(fitted.map(|s| s.vmax));
     match (vmin, vmax) {

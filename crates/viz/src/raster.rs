@@ -75,6 +75,13 @@ impl Raster {
         Ok(drawn)
     }
 
+    /// Adds one cell, its outline `ring` in pixels (clipped to `clip`;
+    /// smaller than `min_px` across: a `min_px` square on its centre);
+    /// false when it is outside `clip`.
+    pub fn add_ring(&mut self, ring: &[(f64, f64)], clip: Rect, v: f64, min_px: f64) -> bool {
+        add_ring(self, ring, clip, v, min_px)
+    }
+
     /// Paints every covered pixel with its mean value's colour.
     pub fn paint(&self, canvas: &mut Canvas, scale: &ColorScale) {
         for (i, (&s, &n)) in self.sum.iter().zip(&self.count).enumerate() {

@@ -194,6 +194,16 @@ impl View {
         )
     }
 
+    /// An ESRI world file of the image (`.pgw` beside a PNG): pixel size
+    /// in x, two zero rotations, pixel size in y (negative: rows go south),
+    /// and the projected centre of the top-left pixel, so GDAL / QGIS /
+    /// rasterio place the image in the view's projection.
+    pub fn world_file(&self) -> String {
+        let s = self.metres_per_px();
+        let (x, y) = self.to_xy(0.5, 0.5);
+        format!("{s}\n0\n0\n{}\n{x}\n{y}\n", -s)
+    }
+
     /// Geodetic (lat, lon) → pixel position.
     pub fn geo_to_px(&self, lat: f64, lon: f64) -> (f64, f64) {
         let (x, y) = self.proj.forward(lat, lon);

@@ -147,6 +147,19 @@ pub(crate) fn python_snippet(
     ]
 }
 
+/// [`python_snippet`] for a store on a rectilinear grid: group `0` opened
+/// with rioxarray (the CRS and transform from `spatial_ref`), `show` where
+/// `count` > 0 (a `(time, y, x)` array in a store of several windows).
+pub(crate) fn grid_snippet(store: &str, windows: bool, count: &str, show: &str) -> [String; 4] {
+    let dims = if windows { "(time, y, x)" } else { "(y, x)" };
+    [
+        "import xarray as xr, rioxarray".to_string(),
+        format!("ds = xr.open_zarr({store:?}, group=\"0\")"),
+        "print(ds.rio.crs, ds.rio.transform())  # the grid's CRS and transform".to_string(),
+        format!("print(ds.{show}.where(ds[{count:?}] > 0))  # {dims}, NaN where no data"),
+    ]
+}
+
 /// What a run's snippet shows: the variable whose positive values mark
 /// the cells with data (`count` when the config has it, else its first
 /// output), and the first other output.

@@ -55,6 +55,11 @@ pub(crate) struct Args {
     /// Replace the title line.
     #[arg(long)]
     title: Option<String>,
+    /// Also write a world file beside the PNG (`map.pgw`): the image's
+    /// georeference in the map's projection (EPSG:3031 / 3413; the file
+    /// holds no CRS), for GDAL, QGIS or rasterio.
+    #[arg(long)]
+    world_file: bool,
 }
 
 impl Args {
@@ -73,6 +78,7 @@ impl Args {
             height: 950,
             units: units.map(str::to_string),
             title: None,
+            world_file: false,
         }
     }
 }
@@ -97,6 +103,11 @@ pub(crate) fn run(args: &Args) -> Result<()> {
         .canvas
         .write_png(&args.out)
         .with_context(|| format!("writing {}", args.out.display()))?;
+    if args.world_file {
+        let world = args.out.with_extension("pgw");
+        std::fs::write(&world, rendered.view.world_file())
+            .with_context(|| format!("writing {}", world.display()))?;
+    }
     eprintln!(
         "map: {what}: {} cells drawn -> {}",
         rendered.cells_drawn,
@@ -148,20 +159,33 @@ fn apply_common(opts: &mut MapOptions, args: &Args) {
 
 fn store_map(args: &Args) -> Result<(magg_viz::RenderedMap, String)> {
     let runtime = tokio::runtime::Runtime::new()?;
-    let mut field = runtime.block_on(async {
+    runtime.block_on(async {
         let store = magg_store::OutputStore::open(&args.input).await?;
-        if let Some(grid) = &store.spec().grid {
-            anyhow::bail!(
-                "{}: a store of a rectilinear {} grid: not supported here yet (open group 0 \
-                 with xarray + rioxarray)",
-                args.input,
-                grid.crs
-            );
+        let time = args.time.as_deref();
+        if store.spec().grid.is_some() {
+            if let Some(order) = args.order {
+                bail!(
+                    "{}: a store of a rectilinear grid has no orders (--order {order} given)",
+                    args.input
+                );
+            }
+            let field = magg_viz::read_grid_field_at(&store, &args.var, time).await?;
+            // A grid's cells are drawn as they are, a pixel holding the
+            // mean of the cells in it where they are smaller than pixels.
+            draw(args, field, 1.0)
+        } else {
+            let field = magg_viz::read_field_at(&store, &args.var, args.order, time).await?;
+            draw(args, field, MapOptions::default().min_cell_px)
         }
-        anyhow::Ok(
-            magg_viz::read_field_at(&store, &args.var, args.order, args.time.as_deref()).await?,
-        )
-    })?;
+    })
+}
+
+/// Draws a store's field with the map's titles and framing.
+fn draw<F: magg_viz::MapField>(
+    args: &Args,
+    mut field: magg_viz::StoreField<F>,
+    min_cell_px: f64,
+) -> Result<(magg_viz::RenderedMap, String)> {
     // Name the store as the user did (not its resolved absolute path).
     field.store.clone_from(&args.input);
     let (extent, outline) = framing(
@@ -175,10 +199,11 @@ fn store_map(args: &Args) -> Result<(magg_viz::RenderedMap, String)> {
         label: field.label(args.units.as_deref()),
         extent,
         outline,
+        min_cell_px,
         ..MapOptions::default()
     };
     apply_common(&mut opts, args);
-    let what = format!("{} at order {}", field.variable, field.field.order);
+    let what = format!("{}, {}", field.variable, field.field.cell_note());
     Ok((magg_viz::render_map(&field.field, &opts)?, what))
 }
 

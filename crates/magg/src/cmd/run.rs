@@ -271,13 +271,13 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     if !args.quiet {
         let (count, show) = super::demo::snippet_variables(&plan);
         eprintln!("open it in Python:");
-        for line in super::demo::python_snippet(
-            &args.store,
-            plan.child_order(),
-            map.windows.len() > 1,
-            &count,
-            &show,
-        ) {
+        let windows = map.windows.len() > 1;
+        let lines = if map.rectilinear.is_some() {
+            super::demo::grid_snippet(&args.store, windows, &count, &show)
+        } else {
+            super::demo::python_snippet(&args.store, plan.child_order(), windows, &count, &show)
+        };
+        for line in lines {
             eprintln!("    {line}");
         }
     }

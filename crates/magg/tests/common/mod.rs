@@ -339,3 +339,30 @@ pub fn printed_snippet(text: &str) -> Vec<&str> {
         .map(str::trim)
         .collect()
 }
+
+/// The recovery checks of a dh/dt reference report (`time_reference.py`,
+/// `py/polar_time_reference.py`): per group of cells, the mean rate
+/// against the truth within three standard errors of the mean (over more
+/// than 100 cells); and, with one degree of freedom, the χ²-scaled
+/// error's coverage as Student-t(1)'s: P(|t| < 1) = 0.5, P(|t| < 2) = 0.705.
+pub fn assert_recovery(r: &Value, groups: &[&str]) {
+    for group in groups {
+        let g = &r["groups"][group];
+        let (got, truth, se) = (
+            g["dhdt_mean"].as_f64().unwrap(),
+            g["truth_mean"].as_f64().unwrap(),
+            g["standard_error"].as_f64().unwrap(),
+        );
+        assert!(g["cells"].as_u64().unwrap() > 100, "{group}: {g}");
+        assert!(
+            (got - truth).abs() < 3.0 * se,
+            "{group}: {got} vs {truth} ± {se}"
+        );
+    }
+    let s1 = r["scaled_within_1"].as_f64().unwrap();
+    let s2 = r["scaled_within_2"].as_f64().unwrap();
+    assert!(
+        (0.40..0.60).contains(&s1) && (0.60..0.80).contains(&s2),
+        "{s1} {s2}"
+    );
+}
