@@ -16,6 +16,24 @@ fn generate(out: &Path, args: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// `granules` small granules near 86°S (3 photons a segment, chunks of
+/// 4,000 photons and 1,000 segments), with `extra` arguments.
+fn near_the_pole(out: &Path, granules: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "--center=-86,60",
+        "--granules",
+        granules,
+        "--photons",
+        "3",
+        "--photon-chunk",
+        "4000",
+        "--segment-chunk",
+        "1000",
+    ];
+    args.extend_from_slice(extra);
+    generate(out, &args)
+}
+
 /// The same config reading every photon: no read plan, whole latitude columns.
 fn whole(config: &AggConfig) -> AggConfig {
     let mut c = config.clone();
@@ -56,22 +74,7 @@ async fn photon_shards(granules: &[String], groups: &[String], order: u8) -> BTr
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_shard_equals_the_whole_column_read() {
     let dir = tempfile::tempdir().unwrap();
-    let granules = generate(
-        dir.path(),
-        &[
-            "--center=-86,60",
-            "--granules",
-            "3",
-            "--photons",
-            "3",
-            "--photon-chunk",
-            "4000",
-            "--segment-chunk",
-            "1000",
-            "--drop-beam-of",
-            "1",
-        ],
-    );
+    let granules = near_the_pole(dir.path(), "3", &["--drop-beam-of", "1"]);
     let linked = AggConfig::load("atl03").unwrap();
     assert!(linked.link_plan().is_some());
     let plain = whole(&linked);
@@ -207,20 +210,7 @@ async fn a_chunk_index_serves_the_linked_read() {
     use magg_index::{ChunkIndex, DEFAULT_SUMMARY_ORDER, index_granule};
     use std::sync::Arc;
     let dir = tempfile::tempdir().unwrap();
-    let granules = generate(
-        dir.path(),
-        &[
-            "--center=-86,60",
-            "--granules",
-            "2",
-            "--photons",
-            "3",
-            "--photon-chunk",
-            "4000",
-            "--segment-chunk",
-            "1000",
-        ],
-    );
+    let granules = near_the_pole(dir.path(), "2", &[]);
     let config = AggConfig::load("atl03").unwrap();
     let spec = config.index_spec(DEFAULT_SUMMARY_ORDER);
     let mut entries = Vec::new();
