@@ -105,7 +105,7 @@ fn main() {
     );
     println!(
         "magg:      {wall:.3} s wall, {cpu:.3} s CPU, {:.3} µs/photon/core; {} requests, {:.1} MB fetched, \
-         {:.2}× the {:.1} MB of chunks holding the shard's photons; {} photon rows hashed; peak RSS {rss:.0} MB",
+         {:.3}× the {:.1} MB of chunks holding the shard's photons; {} photon rows hashed; peak RSS {rss:.0} MB",
         cpu / photons * 1e6,
         io.requests,
         io.bytes_fetched as f64 / 1e6,

@@ -556,8 +556,17 @@ impl AggConfig {
         datasets.extend(ds.quality_filter.iter().map(|q| q.dataset.clone()));
         datasets.extend(ds.filters.iter().map(|f| f.dataset.clone()));
         // With a linked read, the index summarizes the spatial index
-        // level (what the catalog reads); the reader then finds the rows
-        // through the link, not through the index (a counted fallback).
+        // level (what the catalog reads) and describes the base level's
+        // coordinates and the link's datasets too: the reader finds the
+        // rows through the link with every dataset from the entry.
+        if let Some(l) = self.link_plan() {
+            datasets.extend([
+                ds.coordinates.latitude.clone(),
+                ds.coordinates.longitude.clone(),
+                l.index_beg,
+                l.count,
+            ]);
+        }
         let (latitude, longitude, _) = self.spatial_coordinates();
         magg_index::IndexSpec {
             groups: ds.groups.clone(),

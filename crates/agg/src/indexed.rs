@@ -10,6 +10,12 @@
 //! are those of the chunks holding the shard's rows (measured in
 //! BENCHMARKS.md). Reading the variables only after the coordinates, for
 //! the shard's row runs alone, fetched the same chunks in a second round.
+//! With a linked read (`linked.rs`: ATL03's photons through its
+//! segments), the entry describes the linked level's datasets and the
+//! base level's coordinates too, so the beam is read through the link as
+//! from the metadata, with every dataset from the entry: no metadata
+//! request either (the summary, of the segments, is not used: it places
+//! the shard's segments, not the segments within the margin of it).
 //! Every response is checked against the object identity the entry
 //! recorded. Any problem (an entry lacking a dataset or a beam group of the
 //! config, a description that does not check, a rewritten object, a read
@@ -23,6 +29,7 @@ use magg_h5::{Dataset, File};
 use magg_index::GranuleIndex;
 
 use crate::datasets::fill_of;
+use crate::linked::Linked;
 use crate::read::{BeamDatasets, BeamRead, BeamRows, Ctx, GranuleRows};
 
 /// Reads `url`'s rows in the shard from its entry `g` (summaries at
@@ -43,10 +50,16 @@ pub(crate) async fn read_granule(
         let Some(beam) = g.beam(group) else {
             continue; // not in the granule
         };
-        if beam.latitude != paths.latitude || beam.longitude != paths.longitude {
+        // With a linked read, the summary is of the linked level's
+        // coordinates (what the catalog reads).
+        let (lat_path, lon_path) = match &paths.link {
+            Some(plan) => (&plan.latitude, &plan.longitude),
+            None => (&paths.latitude, &paths.longitude),
+        };
+        if beam.latitude != *lat_path || beam.longitude != *lon_path {
             return Err(format!(
-                "the index summarizes {} / {}, the config reads {} / {}",
-                beam.latitude, beam.longitude, paths.latitude, paths.longitude
+                "the index summarizes {} / {}, the config reads {lat_path} / {lon_path}",
+                beam.latitude, beam.longitude
             ));
         }
         let ds = |p: &str| -> Result<Dataset, String> {
@@ -65,7 +78,7 @@ pub(crate) async fn read_granule(
                 crate::datasets::filter_values(ds(p)?, *column).map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let set = BeamDatasets::checked(
+        let mut set = BeamDatasets::checked(
             &file,
             ds(&paths.latitude)?,
             ds(&paths.longitude)?,
@@ -73,25 +86,48 @@ pub(crate) async fn read_granule(
             filters,
         )
         .map_err(|e| e.to_string())?;
-        if beam.summary.rows != set.lat.rows() {
+        if let Some(plan) = &paths.link {
+            let [lat, lon, beg, count] = [
+                &plan.latitude,
+                &plan.longitude,
+                &plan.index_beg,
+                &plan.count,
+            ]
+            .map(|p| ds(p));
+            let linked = Linked::new([lat?, lon?, beg?, count?], plan);
+            set.link = Some(linked.map_err(|e| e.to_string())?);
+        }
+        let summarized = set.link.as_ref().map_or(set.lat.rows(), Linked::rows);
+        if beam.summary.rows != summarized {
             return Err(format!(
-                "the summary of {group} has {} rows, {} has {}",
+                "the summary of {group} has {} rows, {lat_path} has {summarized}",
                 beam.summary.rows,
-                paths.latitude,
-                set.lat.rows()
             ));
         }
-        blocks.push(
+        // A linked read finds its rows through the link (`linked.rs`):
+        // the summary's blocks hold the shard's segments, not the
+        // segments within the margin of it.
+        blocks.push(if set.link.is_some() {
+            Vec::new()
+        } else {
             beam.summary
-                .rows_for(ctx.parent_order, ctx.shard_nested, summary_order),
-        );
+                .rows_for(ctx.parent_order, ctx.shard_nested, summary_order)
+        });
         sets.push(set);
     }
     let mut out = GranuleRows::indexed(sets.len() as u32);
     // Indices, not references, into the stream (see `read::read_shard`).
     let (sets, blocks) = (&sets, &blocks);
     let reads: Vec<_> = (0..sets.len())
-        .map(move |i| magg_h5::branch(read_blocks(&sets[i], ctx, &blocks[i])))
+        .map(move |i| {
+            magg_h5::branch(async move {
+                if sets[i].link.is_some() {
+                    crate::read::read_beam(&sets[i], ctx).await
+                } else {
+                    read_blocks(&sets[i], ctx, &blocks[i]).await
+                }
+            })
+        })
         .collect();
     let beams: Vec<_> = futures::stream::iter(reads)
         .buffered(ctx.opts.beam_concurrency.max(1))

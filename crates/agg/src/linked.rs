@@ -8,12 +8,17 @@
 //!    `row_search: full`, the whole segment latitude column (small: one
 //!    row per segment) is read instead.
 //! 2. The segment rows whose reference point is within the margin of the
-//!    shard (the hull's key ≤ its radius + the margin: exact, the key
-//!    grows by at most the distance moved) are kept, each run widened by
-//!    `pad` rows.
-//! 3. Their `index_beg` and `count` are read; each non-empty segment gives
-//!    the base rows `index_beg − index_base .. + count` (a segment whose
-//!    `count` is 0, or whose `index_beg` is below `index_base`, is empty).
+//!    shard are kept, each run widened by `pad` rows: the hull's key ≤ its
+//!    radius + the margin (exact: the key grows by at most the distance
+//!    moved) as a pre-test, then the cell itself (`within_margin`).
+//! 3. Their `index_beg` is read (a few rows past each run too): a run's
+//!    base rows run from its first non-empty segment's beginning
+//!    (`index_beg − index_base`) to the next non-empty segment's (a
+//!    segment whose `index_beg` is below `index_base` is empty), which
+//!    holds every photon the run links to when photons are stored in
+//!    segment order, checked as far as read. Where that check fails,
+//!    `count` is read too, and each non-empty segment gives the base rows
+//!    from its beginning, `count` long (also empty when `count` is 0).
 //!    Ranges are merged (gaps up to `merge_gap_rows`), checked against the
 //!    base level's length.
 //! 4. The base level's latitude and longitude are read over those ranges
@@ -60,6 +65,14 @@ impl Linked {
             file.dataset(&plan.index_beg),
             file.dataset(&plan.count),
         )?;
+        Linked::new([lat, lon, beg, count], plan)
+    }
+
+    /// The linked level of one beam from its datasets (latitude,
+    /// longitude, `index_beg`, `count`; opened, or described by a chunk
+    /// index), checked: 1-D, one length.
+    pub(crate) fn new(datasets: [Dataset; 4], plan: &LinkPlan) -> Result<Linked, Error> {
+        let [lat, lon, beg, count] = datasets;
         for ds in [&lat, &lon, &beg, &count] {
             crate::datasets::one_per_row(ds)?;
             if ds.rows() != lat.rows() {
@@ -85,18 +98,25 @@ impl Linked {
         })
     }
 
+    /// Rows of the linked level.
+    pub(crate) fn rows(&self) -> u64 {
+        self.lat.rows()
+    }
+
     /// The linked level's rows kept for the shard (runs, padded, merged).
     fn kept_rows(&self, found: &Positions, ctx: &Ctx<'_>) -> Vec<Range<u64>> {
         let hull = &ctx.target.hull;
         let limit = hull.radius() + self.widen;
         let rows = self.lat.rows();
+        let cell = ctx.healpix_shard();
         let mut runs: Vec<Range<u64>> = Vec::new();
         for seg in &found.segments {
-            let near = seg
-                .lat
-                .iter()
-                .zip(&seg.lon)
-                .map(|(&la, &lo)| hull.key(la, lo) <= limit);
+            let near = seg.lat.iter().zip(&seg.lon).map(|(&la, &lo)| {
+                hull.key(la, lo) <= limit
+                    && cell.is_none_or(|(order, nested)| {
+                        within_margin(la, lo, order, nested, self.widen)
+                    })
+            });
             for r in merge_runs(near, 0) {
                 let start = (seg.start + r.start).saturating_sub(self.pad);
                 let end = (seg.start + r.end + self.pad).min(rows);
@@ -110,12 +130,96 @@ impl Linked {
     }
 
     /// Base-level row ranges of the segments `runs` (ascending, merged
-    /// across gaps of at most `merge_gap` rows).
+    /// across gaps of at most `merge_gap` rows): from `index_beg` alone
+    /// when it bounds them ([`Linked::ranges_from_beginnings`]), else from
+    /// `index_beg` and `count` ([`Linked::ranges_from_counts`]).
     async fn base_ranges(
         &self,
         runs: &[Range<u64>],
         base_rows: u64,
         merge_gap: u64,
+    ) -> Result<Vec<Range<u64>>, Error> {
+        let ranges = match self.ranges_from_beginnings(runs, base_rows).await? {
+            Some(ranges) => ranges,
+            None => self.ranges_from_counts(runs, base_rows).await?,
+        };
+        Ok(merge_ranges(ranges, merge_gap))
+    }
+
+    /// Each run's base rows from `index_beg` alone: from the beginning of
+    /// its first non-empty row to the beginning of the first non-empty row
+    /// after it (read up to [`LOOK_AHEAD`] rows past the run), or the base
+    /// level's end when the run ends the level. Every row a run links to
+    /// lies there when linked rows are stored in link order, as ATL03's
+    /// photons are in segment order: checked as far as read, the non-empty
+    /// beginnings strictly increasing within and across runs. `None` when
+    /// that check fails, a beginning is not an integer, no non-empty row
+    /// lies within the look-ahead, or a range passes the base level's end:
+    /// the caller then reads `count` too. Reading `count` only where this
+    /// fails saves its chunks, and the chunks of `index_beg` that requests
+    /// for both coalesce across (the two datasets' chunks lie in one run
+    /// of the file).
+    async fn ranges_from_beginnings(
+        &self,
+        runs: &[Range<u64>],
+        base_rows: u64,
+    ) -> Result<Option<Vec<Range<u64>>>, Error> {
+        let rows = self.beg.rows();
+        let reads: Vec<Range<u64>> = runs
+            .iter()
+            .map(|r| r.start..(r.end + LOOK_AHEAD).min(rows))
+            .collect();
+        let reqs: Vec<(&Dataset, Range<u64>)> =
+            reads.iter().map(|r| (&self.beg, r.clone())).collect();
+        let parts: Vec<Vec<f64>> = self.beg.file().read_many(&reqs).await?;
+        let mut ranges: Vec<Range<u64>> = Vec::with_capacity(runs.len());
+        // The last non-empty row checked: (row, its base row).
+        let mut last: Option<(u64, u64)> = None;
+        for ((run, read), begs) in runs.iter().zip(&reads).zip(&parts) {
+            let in_run = (run.end - run.start) as usize;
+            let (mut first, mut after) = (None, None);
+            for (i, &b) in begs.iter().enumerate() {
+                if !(b.is_finite() && b.fract() == 0.0) {
+                    return Ok(None);
+                }
+                if b < self.index_base as f64 {
+                    continue; // an empty row
+                }
+                let at = b as u64 - self.index_base;
+                let row = read.start + i as u64;
+                match last {
+                    // A look-ahead row read again as part of the next run.
+                    Some((r, _)) if row <= r => {}
+                    Some((_, l)) if at <= l => return Ok(None),
+                    _ => last = Some((row, at)),
+                }
+                if i < in_run {
+                    first.get_or_insert(at);
+                } else {
+                    after = Some(at);
+                    break;
+                }
+            }
+            let end = match after {
+                Some(end) => end,
+                None if read.end == rows => base_rows,
+                None => return Ok(None),
+            };
+            if let Some(start) = first {
+                if end > base_rows {
+                    return Ok(None);
+                }
+                ranges.push(start..end);
+            }
+        }
+        Ok(Some(ranges))
+    }
+
+    /// Each non-empty row's base rows from `index_beg` and `count`.
+    async fn ranges_from_counts(
+        &self,
+        runs: &[Range<u64>],
+        base_rows: u64,
     ) -> Result<Vec<Range<u64>>, Error> {
         let reqs: Vec<(&Dataset, Range<u64>)> = [&self.beg, &self.count]
             .iter()
@@ -153,24 +257,32 @@ impl Linked {
                     ));
                 }
                 match ranges.last_mut() {
-                    Some(last) if start >= last.start && start <= last.end + merge_gap => {
+                    Some(last) if start >= last.start && start <= last.end => {
                         last.end = last.end.max(end);
                     }
                     _ => ranges.push(start..end),
                 }
             }
         }
-        // Segments are in base-row order in ATL03; sort and merge anyway.
-        ranges.sort_by_key(|r| r.start);
-        let mut merged: Vec<Range<u64>> = Vec::with_capacity(ranges.len());
-        for r in ranges {
-            match merged.last_mut() {
-                Some(last) if r.start <= last.end + merge_gap => last.end = last.end.max(r.end),
-                _ => merged.push(r),
-            }
-        }
-        Ok(merged)
+        Ok(ranges)
     }
+}
+
+/// Rows of `index_beg` read past a run to find the next non-empty row.
+const LOOK_AHEAD: u64 = 16;
+
+/// `ranges` sorted and merged across gaps of at most `merge_gap` rows
+/// (segments are in base-row order in ATL03; sorted anyway).
+fn merge_ranges(mut ranges: Vec<Range<u64>>, merge_gap: u64) -> Vec<Range<u64>> {
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<u64>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end + merge_gap => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 impl RowSource for Linked {
@@ -186,7 +298,7 @@ impl RowSource for Linked {
                 &self.lon,
                 &ctx.target,
                 merge_gap,
-                ctx.search,
+                (ctx.search, true),
                 self.widen,
             )
             .await?;
@@ -205,6 +317,30 @@ impl RowSource for Linked {
             Ok(out)
         })
     }
+}
+
+/// Whether a point (degrees) lies within the chord `widen` of HEALPix
+/// cell `nested` at `order`: in the cell (the hash magg uses), or, outside
+/// it, the cell is among those a cone of that radius around the point
+/// overlaps. The cone is on the authalic sphere the hash works on
+/// (`cdshealpix`'s approximate cone coverage, which may list a cell the
+/// cone only nears but never misses one it overlaps), its radius widened
+/// by 1 % for the authalic latitude's distortion of distances (under
+/// 0.4 %). A tighter test than the hull's key, which holds about 1.05 to
+/// 1.08 times the cell: near the cell's edges, the segments it keeps
+/// beyond the margin link to photon chunks without a photon of the shard.
+fn within_margin(lat: f64, lon: f64, order: u8, nested: u64, widen: f64) -> bool {
+    if magg_morton::geo_to_nested(lat, lon, order).is_ok_and(|n| n == nested) {
+        return true;
+    }
+    if !(lat.abs() <= 90.0 && lon.is_finite()) {
+        return false;
+    }
+    let beta = magg_morton::geodetic_to_authalic(lat).to_radians();
+    let angle = 2.0 * (widen / 2.0).min(1.0).asin() * 1.01;
+    cdshealpix::nested::cone_coverage_approx(order, lon.to_radians(), beta, angle)
+        .flat_iter()
+        .any(|c| c == nested)
 }
 
 fn corrupt(ds: &Dataset, message: String) -> Error {

@@ -310,6 +310,14 @@ async fn read_tracked(
 }
 
 impl Ctx<'_> {
+    /// The shard's HEALPix cell (parent order, nested id); `None` for a
+    /// grid's tile.
+    pub(crate) fn healpix_shard(&self) -> Option<(u8, u64)> {
+        self.tile
+            .is_none()
+            .then_some((self.parent_order, self.shard_nested))
+    }
+
     /// Row ranges of `lat`/`lon` in the shard: whose parent-order cell is
     /// the shard, or that the grid locates in the tile (runs closer than
     /// `merge_gap_rows` merged).
@@ -597,7 +605,10 @@ pub(crate) struct BeamRead {
 }
 
 /// Reads one beam's rows in the shard, finding them with the row search.
-async fn read_beam(ds: &BeamDatasets, ctx: &Ctx<'_>) -> Result<BeamRead, magg_h5::Error> {
+pub(crate) async fn read_beam(
+    ds: &BeamDatasets,
+    ctx: &Ctx<'_>,
+) -> Result<BeamRead, magg_h5::Error> {
     // Reads narrow down: latitude and longitude near the shard (the
     // along-track search), then the other datasets in the shard's rows.
     // (From an index, `indexed::read_blocks` reads every dataset of the

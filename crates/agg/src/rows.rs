@@ -568,12 +568,18 @@ fn sample_keys(hull: &magg_morton::Hull, lat: &[f64], lon: &[f64], keys: &mut Ve
 /// chord distance, less a constant, clamped), so the band
 /// `(−∞, radius + widen]` holds them; the latitude band grows by the
 /// angle.
+///
+/// `apart`: the search reads latitude and longitude in two concurrent
+/// requests sets (one round still), so requests do not coalesce across
+/// the bytes between a latitude chunk and the longitude chunk (a small
+/// level's other chunks, such as ATL03's geolocation segments' short last
+/// chunks, which the search then need not read).
 pub(crate) async fn shard_positions(
     lat_ds: &Dataset,
     lon_ds: &Dataset,
     target: &Target,
     merge_gap: u64,
-    search: bool,
+    (search, apart): (bool, bool),
     widen: f64,
 ) -> Result<Positions, magg_h5::Error> {
     let rows = lat_ds.rows();
@@ -622,12 +628,7 @@ pub(crate) async fn shard_positions(
             }
             Next::Read(chunks) => {
                 let ranges: Vec<Range<u64>> = chunks.iter().map(|&c| s.chunk_range(c)).collect();
-                let reqs: Vec<(&Dataset, Range<u64>)> = [lat_ds, lon_ds]
-                    .iter()
-                    .flat_map(|&ds| ranges.iter().map(move |r| (ds, r.clone())))
-                    .collect();
-                let mut parts: Vec<Vec<f64>> = lat_ds.file().read_many(&reqs).await?;
-                let lons = parts.split_off(chunks.len());
+                let (parts, lons) = read_pair(lat_ds, lon_ds, &ranges, apart).await?;
                 for ((&c, la), lo) in chunks.iter().zip(parts).zip(lons) {
                     sample_keys(hull, &la, &lo, &mut keys);
                     s.add(c, &keys);
@@ -636,6 +637,28 @@ pub(crate) async fn shard_positions(
             }
         }
     }
+}
+
+/// `ranges` of latitude and of longitude: in one coalesced read, or
+/// (`apart`) in one per dataset, concurrently.
+async fn read_pair(
+    lat_ds: &Dataset,
+    lon_ds: &Dataset,
+    ranges: &[Range<u64>],
+    apart: bool,
+) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>), magg_h5::Error> {
+    let of =
+        |ds| -> Vec<(&Dataset, Range<u64>)> { ranges.iter().map(|r| (ds, r.clone())).collect() };
+    let file = lat_ds.file();
+    if apart {
+        let (lat, lon) = (of(lat_ds), of(lon_ds));
+        return futures::try_join!(file.read_many(&lat), file.read_many(&lon));
+    }
+    let mut reqs = of(lat_ds);
+    reqs.extend(of(lon_ds));
+    let mut parts: Vec<Vec<f64>> = file.read_many(&reqs).await?;
+    let lons = parts.split_off(ranges.len());
+    Ok((parts, lons))
 }
 
 /// The latitude and longitude of `blocks` (ascending, disjoint row

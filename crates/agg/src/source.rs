@@ -46,7 +46,7 @@ impl RowSource for AlongTrack {
             &ds.lon,
             &ctx.target,
             ctx.opts.merge_gap_rows,
-            ctx.search,
+            (ctx.search, false),
             0.0,
         ))
     }

@@ -16,6 +16,24 @@ fn generate(out: &Path, args: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// `granules` small granules near 86°S (3 photons a segment, chunks of
+/// 4,000 photons and 1,000 segments), with `extra` arguments.
+fn near_the_pole(out: &Path, granules: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "--center=-86,60",
+        "--granules",
+        granules,
+        "--photons",
+        "3",
+        "--photon-chunk",
+        "4000",
+        "--segment-chunk",
+        "1000",
+    ];
+    args.extend_from_slice(extra);
+    generate(out, &args)
+}
+
 /// The same config reading every photon: no read plan, whole latitude columns.
 fn whole(config: &AggConfig) -> AggConfig {
     let mut c = config.clone();
@@ -56,22 +74,7 @@ async fn photon_shards(granules: &[String], groups: &[String], order: u8) -> BTr
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_shard_equals_the_whole_column_read() {
     let dir = tempfile::tempdir().unwrap();
-    let granules = generate(
-        dir.path(),
-        &[
-            "--center=-86,60",
-            "--granules",
-            "3",
-            "--photons",
-            "3",
-            "--photon-chunk",
-            "4000",
-            "--segment-chunk",
-            "1000",
-            "--drop-beam-of",
-            "1",
-        ],
-    );
+    let granules = near_the_pole(dir.path(), "3", &["--drop-beam-of", "1"]);
     let linked = AggConfig::load("atl03").unwrap();
     assert!(linked.link_plan().is_some());
     let plain = whole(&linked);
@@ -196,4 +199,59 @@ async fn a_link_past_the_photons_names_granule_and_dataset() {
     assert!(e.contains("ATL03_"), "{e}");
     assert!(e.contains("/gt2r/geolocation/ph_index_beg"), "{e}");
     assert!(e.contains("links past"), "{e}");
+}
+
+/// A chunk index built for the `atl03` config describes the segment and
+/// photon datasets the linked read needs: every shard read from it equals
+/// the read through the granules' metadata, with no index fallback and
+/// fewer bytes (no metadata fetched).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_index_serves_the_linked_read() {
+    use magg_index::{ChunkIndex, DEFAULT_SUMMARY_ORDER, index_granule};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let granules = near_the_pole(dir.path(), "2", &[]);
+    let config = AggConfig::load("atl03").unwrap();
+    let spec = config.index_spec(DEFAULT_SUMMARY_ORDER);
+    let mut entries = Vec::new();
+    for g in &granules {
+        let built = index_granule(g, &spec, &magg_h5::OpenOptions::default())
+            .await
+            .unwrap();
+        entries.push(built.entry);
+    }
+    let indexed = ReadOptions {
+        index: Some(Arc::new(ChunkIndex::new(DEFAULT_SUMMARY_ORDER, entries))),
+        files: None,
+        ..ReadOptions::default()
+    };
+    let opened = ReadOptions {
+        files: None,
+        ..ReadOptions::default()
+    };
+    let shards = photon_shards(&granules, &config.data_source.groups, 6).await;
+    let mut checked = 0;
+    for (&shard, &n) in &shards {
+        let a = read_shard(shard, &granules, &config, &indexed)
+            .await
+            .unwrap();
+        let b = read_shard(shard, &granules, &config, &opened)
+            .await
+            .unwrap();
+        assert_eq!(a.index_fallbacks(), 0, "{:?}", a.granules);
+        assert!(a.granules.iter().all(|g| g.indexed && g.error.is_none()));
+        assert_eq!(
+            format!("{:?}", a.grouped.reduce(12).unwrap()),
+            format!("{:?}", b.grouped.reduce(12).unwrap()),
+            "shard {shard}"
+        );
+        let (ia, ib) = (a.io(), b.io());
+        assert!(
+            ia.bytes_fetched < ib.bytes_fetched,
+            "shard {shard}: {ia:?} {ib:?}"
+        );
+        assert!(ia.requests < ib.requests, "shard {shard}: {ia:?} {ib:?}");
+        checked += usize::from(n > 0);
+    }
+    assert!(checked >= 2, "{checked} shards");
 }
