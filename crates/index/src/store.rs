@@ -68,7 +68,10 @@ impl ChunkIndex {
         };
         let bytes = self.to_bytes(location);
         if !location.contains("://") || location.starts_with("file://") {
-            let p = location.strip_prefix("file://").unwrap_or(location);
+            let p = std::path::Path::new(location.strip_prefix("file://").unwrap_or(location));
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| io(e.to_string()))?;
+            }
             return std::fs::write(p, bytes).map_err(|e| io(e.to_string()));
         }
         let (store, path) =
@@ -112,5 +115,25 @@ impl ChunkIndex {
                 .map_err(|e| io(e.to_string()))?
         };
         ChunkIndex::from_bytes(location, &bytes)
+    }
+
+    /// Deletes the index (or part) at `location`, as [`Self::write_with`]
+    /// wrote it.
+    pub async fn delete_with(
+        location: &str,
+        options: &[(String, String)],
+        policy: &magg_objects::IoPolicy,
+    ) -> Result<(), IndexError> {
+        let io = |reason: String| IndexError::Io {
+            location: location.to_string(),
+            reason,
+        };
+        if !location.contains("://") || location.starts_with("file://") {
+            let p = location.strip_prefix("file://").unwrap_or(location);
+            return std::fs::remove_file(p).map_err(|e| io(e.to_string()));
+        }
+        let (store, path) =
+            magg_objects::open(location, options, policy).map_err(|e| io(e.to_string()))?;
+        store.delete(&path).await.map_err(|e| io(e.to_string()))
     }
 }
