@@ -106,6 +106,20 @@ pub struct Projection {
     pub cost: Cost,
 }
 
+impl Projection {
+    /// `~W s wall, G GB-s, $C compute + $R requests = $T`.
+    pub fn bill_line(&self) -> String {
+        format!(
+            "~{:.1} s wall, {:.0} GB-s, ${:.4} compute + ${:.4} requests = ${:.4}",
+            self.wall_seconds,
+            self.cost.gb_seconds,
+            self.cost.compute_usd,
+            self.cost.requests_usd,
+            self.cost.total_usd
+        )
+    }
+}
+
 /// Projects `shards` invocations over `observations` observations.
 #[allow(clippy::too_many_arguments)]
 pub fn project(

@@ -19,8 +19,8 @@ use magg_lambda::{
     part_location,
 };
 use support::{
-    FUNCTION, emulator, lambda_worker_with, new_store_for, objects, run, s3_with_granules,
-    sample_tasks,
+    FUNCTION, data_objects, emulator, lambda_worker_with, new_store_for, objects, run,
+    s3_with_granules, sample_tasks,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,18 +159,8 @@ async fn the_lambda_index_pass_equals_the_local_one_and_names_bad_granules() {
             assert!(r.shards.iter().all(|s| s.index_fallbacks == 0));
         }
     }
-    let data = |prefix: &'static str| {
-        let s3 = &s3;
-        async move {
-            objects(s3, prefix)
-                .await
-                .into_iter()
-                .filter(|(k, _)| !k.starts_with("_magg/"))
-                .collect::<Vec<_>>()
-        }
-    };
-    let plain = data("plain.zarr").await;
-    let indexed = data("indexed.zarr").await;
+    let plain = data_objects(&s3, "plain.zarr").await;
+    let indexed = data_objects(&s3, "indexed.zarr").await;
     assert!(plain.iter().filter(|(k, _)| k.contains("/c/")).count() >= 3);
     assert!(
         plain == indexed,

@@ -179,7 +179,7 @@ fn on_lambda(args: &Args, config: AggConfig, urls: &[String], at: String) -> Res
             &US_EAST_1,
         );
         println!(
-            "projection for full-density granules (measured: {:.0} rounds, {:.2} MB, at most {:.3} s CPU each; assumed: S3 {:.0} MB/s and {:.0} ms first byte per round, {:.1} s start-up): {:.2} s per invocation, ~{:.1} s wall, {:.0} GB-s, ${:.4} compute + ${:.4} requests = ${:.4}",
+            "projection for full-density granules (measured: {:.0} rounds, {:.2} MB, at most {:.3} s CPU each; assumed: S3 {:.0} MB/s and {:.0} ms first byte per round, {:.1} s start-up): {:.2} s per invocation, {}",
             m.rounds_per_granule,
             m.bytes_per_granule / 1e6,
             m.cpu_s_per_granule,
@@ -187,11 +187,7 @@ fn on_lambda(args: &Args, config: AggConfig, urls: &[String], at: String) -> Res
             a.request_latency_s * 1e3,
             a.startup_s,
             p.seconds_per_shard,
-            p.wall_seconds,
-            p.cost.gb_seconds,
-            p.cost.compute_usd,
-            p.cost.requests_usd,
-            p.cost.total_usd
+            p.bill_line()
         );
         return Ok(());
     }

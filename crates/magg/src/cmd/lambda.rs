@@ -172,15 +172,11 @@ pub(crate) fn dry_run(
             &US_EAST_1,
         );
         println!(
-            "{label}: {} shards, {:.3e} observations: {:.1} s per shard, ~{:.1} s wall, {:.0} GB-s, ${:.4} compute + ${:.4} requests = ${:.4}",
+            "{label}: {} shards, {:.3e} observations: {:.1} s per shard, {}",
             p.shards,
             p.observations as f64,
             p.seconds_per_shard,
-            p.wall_seconds,
-            p.cost.gb_seconds,
-            p.cost.compute_usd,
-            p.cost.requests_usd,
-            p.cost.total_usd
+            p.bill_line()
         );
     }
     println!("prices: {}", US_EAST_1.source);
