@@ -65,6 +65,42 @@ pub async fn index_granules(
     opts: &OpenOptions,
     concurrency: usize,
 ) -> IndexPass {
+    let each = index_each(urls, spec, opts, concurrency).await;
+    let mut entries = Vec::with_capacity(each.results.len());
+    let mut skipped = Vec::new();
+    for (_, b) in each.results {
+        match b {
+            Ok(e) => entries.push(e),
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
+    IndexPass {
+        index: ChunkIndex::new(spec.summary_order, entries),
+        io: each.io,
+        skipped,
+    }
+}
+
+/// What [`index_each`] gives: each granule's entry or error.
+#[derive(Debug)]
+pub struct EachGranule {
+    /// `(url, entry or why not)` per distinct granule (by file name), in
+    /// input order (the first URL of a name).
+    pub results: Vec<(String, Result<Entry, IndexError>)>,
+    /// Requests, bytes and rounds of them all (rounds: the deepest
+    /// granule's).
+    pub io: Counters,
+}
+
+/// [`index_granules`] with each granule's outcome kept beside its URL
+/// (a Lambda batch answers per granule): every distinct granule of
+/// `urls` (by file name) indexed once, `concurrency` at a time.
+pub async fn index_each(
+    urls: &[String],
+    spec: &IndexSpec,
+    opts: &OpenOptions,
+    concurrency: usize,
+) -> EachGranule {
     let stats = match &opts.stats {
         Some(parent) => IoStats::within(parent),
         None => IoStats::new(),
@@ -78,26 +114,21 @@ pub async fn index_granules(
         .enumerate()
         .collect();
     let opts = &opts;
-    let mut built: Vec<(usize, Result<Entry, IndexError>)> =
+    let mut built: Vec<(usize, String, Result<Entry, IndexError>)> =
         futures::stream::iter(unique.into_iter().map(|(i, url)| async move {
-            (i, index_granule(url, spec, opts).await.map(|g| g.entry))
+            (
+                i,
+                url.clone(),
+                index_granule(url, spec, opts).await.map(|g| g.entry),
+            )
         }))
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
-    built.sort_by_key(|(i, _)| *i);
-    let mut entries = Vec::with_capacity(built.len());
-    let mut skipped = Vec::new();
-    for (_, b) in built {
-        match b {
-            Ok(e) => entries.push(e),
-            Err(e) => skipped.push(e.to_string()),
-        }
-    }
-    IndexPass {
-        index: ChunkIndex::new(spec.summary_order, entries),
+    built.sort_by_key(|(i, _, _)| *i);
+    EachGranule {
+        results: built.into_iter().map(|(_, u, r)| (u, r)).collect(),
         io: stats.snapshot(),
-        skipped,
     }
 }
 

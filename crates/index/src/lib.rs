@@ -20,7 +20,9 @@
 mod build;
 mod store;
 
-pub use build::{IndexPass, IndexSpec, IndexedGranule, index_granule, index_granules};
+pub use build::{
+    EachGranule, IndexPass, IndexSpec, IndexedGranule, index_each, index_granule, index_granules,
+};
 
 use std::collections::HashMap;
 use std::ops::Range;

@@ -19,6 +19,24 @@ fn gzipped(location: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
+/// The file path of a local `location` (a path or `file://` URL); `None`
+/// for an object store URL.
+fn local_path(location: &str) -> Option<&str> {
+    if !location.contains("://") || location.starts_with("file://") {
+        Some(location.strip_prefix("file://").unwrap_or(location))
+    } else {
+        None
+    }
+}
+
+/// An I/O error at `location`, from its reason.
+fn io_error(location: &str) -> impl Fn(String) -> IndexError + '_ {
+    move |reason| IndexError::Io {
+        location: location.to_string(),
+        reason,
+    }
+}
+
 impl ChunkIndex {
     /// The index as stored at `location` (gzip when it ends in `.gz`).
     pub fn to_bytes(&self, location: &str) -> Vec<u8> {
@@ -62,13 +80,13 @@ impl ChunkIndex {
         options: &[(String, String)],
         policy: &magg_objects::IoPolicy,
     ) -> Result<(), IndexError> {
-        let io = |reason: String| IndexError::Io {
-            location: location.to_string(),
-            reason,
-        };
+        let io = io_error(location);
         let bytes = self.to_bytes(location);
-        if !location.contains("://") || location.starts_with("file://") {
-            let p = location.strip_prefix("file://").unwrap_or(location);
+        if let Some(p) = local_path(location) {
+            let p = std::path::Path::new(p);
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| io(e.to_string()))?;
+            }
             return std::fs::write(p, bytes).map_err(|e| io(e.to_string()));
         }
         let (store, path) =
@@ -93,12 +111,8 @@ impl ChunkIndex {
         options: &[(String, String)],
         policy: &magg_objects::IoPolicy,
     ) -> Result<ChunkIndex, IndexError> {
-        let io = |reason: String| IndexError::Io {
-            location: location.to_string(),
-            reason,
-        };
-        let bytes = if !location.contains("://") || location.starts_with("file://") {
-            let p = location.strip_prefix("file://").unwrap_or(location);
+        let io = io_error(location);
+        let bytes = if let Some(p) = local_path(location) {
             bytes::Bytes::from(std::fs::read(p).map_err(|e| io(e.to_string()))?)
         } else {
             let (store, path) =
@@ -112,5 +126,21 @@ impl ChunkIndex {
                 .map_err(|e| io(e.to_string()))?
         };
         ChunkIndex::from_bytes(location, &bytes)
+    }
+
+    /// Deletes the index (or part) at `location`, as [`Self::write_with`]
+    /// wrote it.
+    pub async fn delete_with(
+        location: &str,
+        options: &[(String, String)],
+        policy: &magg_objects::IoPolicy,
+    ) -> Result<(), IndexError> {
+        let io = io_error(location);
+        if let Some(p) = local_path(location) {
+            return std::fs::remove_file(p).map_err(|e| io(e.to_string()));
+        }
+        let (store, path) =
+            magg_objects::open(location, options, policy).map_err(|e| io(e.to_string()))?;
+        store.delete(&path).await.map_err(|e| io(e.to_string()))
     }
 }

@@ -94,7 +94,7 @@ impl Measured {
 /// A projected run.
 #[derive(Debug, Clone)]
 pub struct Projection {
-    /// Shards (one invocation each).
+    /// Invocations: shards (one each), or the index pass's batches.
     pub shards: u64,
     /// Observations in all.
     pub observations: u64,
@@ -104,6 +104,20 @@ pub struct Projection {
     pub wall_seconds: f64,
     /// The bill.
     pub cost: Cost,
+}
+
+impl Projection {
+    /// `~W s wall, G GB-s, $C compute + $R requests = $T`.
+    pub fn bill_line(&self) -> String {
+        format!(
+            "~{:.1} s wall, {:.0} GB-s, ${:.4} compute + ${:.4} requests = ${:.4}",
+            self.wall_seconds,
+            self.cost.gb_seconds,
+            self.cost.compute_usd,
+            self.cost.requests_usd,
+            self.cost.total_usd
+        )
+    }
 }
 
 /// Projects `shards` invocations over `observations` observations.
@@ -135,6 +149,67 @@ pub fn project(
         seconds_per_shard: seconds,
         wall_seconds: waves * seconds,
         cost: prices.bill(shards, billed_ms, memory_mb, arch),
+    }
+}
+
+/// Per-granule figures of the chunk index pass (`magg chunk-index` prints
+/// them for a map; `magg-bench shard --chunk-index` for the dense shard).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexMeasured {
+    /// Rounds of one granule (dependency depth: a batch's granules are read
+    /// at once, so a batch takes the deepest granule's).
+    pub rounds_per_granule: f64,
+    /// Bytes fetched per granule (its metadata, chunk tables and whole
+    /// coordinate columns).
+    pub bytes_per_granule: f64,
+    /// CPU seconds per granule (inflating the coordinates, hashing every
+    /// row for the summaries).
+    pub cpu_s_per_granule: f64,
+}
+
+/// A full-density ATL06 granule, as measured: the 40 granules of the dense
+/// shard 6:32776 (588 k rows each), `magg chunk-index` over their map,
+/// 2026-12-03 (`BENCHMARKS.md`, "The index pass on Lambda"): 2,262
+/// requests, 7 rounds, 269.9 MB fetched, 5.95 s CPU for the 40 in a
+/// **debug** build (our crates unoptimised: an upper bound on a release
+/// build's CPU).
+pub const FULL_DENSITY_GRANULE: IndexMeasured = IndexMeasured {
+    rounds_per_granule: 7.0,
+    bytes_per_granule: 269.9e6 / 40.0,
+    cpu_s_per_granule: 5.95 / 40.0,
+};
+
+/// Projects the index pass over `granules` in batches of `batch`, one
+/// invocation each: per batch, start-up + rounds × first-byte latency +
+/// the batch's bytes ÷ throughput + its CPU ÷ the vCPU share (the
+/// granules of a batch share one worker's bandwidth and core).
+#[allow(clippy::too_many_arguments)]
+pub fn project_index_pass(
+    m: &IndexMeasured,
+    a: &Assumptions,
+    granules: u64,
+    batch: u64,
+    memory_mb: u32,
+    arch: Arch,
+    concurrency: usize,
+    prices: &Prices,
+) -> Projection {
+    let batch = batch.max(1);
+    let batches = granules.div_ceil(batch);
+    let vcpu = (f64::from(memory_mb) / 1769.0).min(1.0);
+    let b = batch.min(granules.max(1)) as f64;
+    let seconds = a.startup_s
+        + m.rounds_per_granule * a.request_latency_s
+        + b * m.bytes_per_granule / a.s3_bytes_per_second
+        + b * m.cpu_s_per_granule / vcpu;
+    let waves = (batches as f64 / concurrency.max(1) as f64).ceil();
+    let billed_ms = (seconds * 1000.0).ceil() as u64 * batches;
+    Projection {
+        shards: batches,
+        observations: 0,
+        seconds_per_shard: seconds,
+        wall_seconds: waves * seconds,
+        cost: prices.bill(batches, billed_ms, memory_mb, arch),
     }
 }
 
@@ -207,6 +282,34 @@ mod tests {
         assert!((p.cost.requests_usd - 0.000_02).abs() < 1e-15);
         assert!((p.cost.total_usd - 0.003_966_674_56).abs() < 1e-14);
         assert_eq!(p.cost.architecture, "x86_64");
+    }
+
+    #[test]
+    fn an_index_pass_by_hand() {
+        let m = IndexMeasured {
+            rounds_per_granule: 6.0,
+            bytes_per_granule: 8e6,
+            cpu_s_per_granule: 0.05,
+        };
+        let a = Assumptions {
+            request_latency_s: 0.025,
+            ..Assumptions::default()
+        };
+        // 100 granules in batches of 8: 13 invocations at 1,769 MB (one
+        // vCPU) of 0.3 + 6 × 0.025 + 8 × 0.1 + 8 × 0.05 = 1.65 s; 10 at
+        // once: 2 waves.
+        let p = project_index_pass(&m, &a, 100, 8, 1769, Arch::Arm64, 10, &US_EAST_1);
+        assert_eq!(p.shards, 13);
+        assert!((p.seconds_per_shard - 1.65).abs() < 1e-9, "{p:?}");
+        assert!((p.wall_seconds - 3.3).abs() < 1e-9);
+        assert!((p.cost.billed_seconds - 13.0 * 1.65).abs() < 1e-9);
+        assert!((p.cost.gb_seconds - 13.0 * 1.65 * 1769.0 / 1024.0).abs() < 1e-9);
+        // Fewer granules than a batch: the batch is what there is.
+        let p = project_index_pass(&m, &a, 2, 8, 1769, Arch::Arm64, 10, &US_EAST_1);
+        assert!(
+            (p.seconds_per_shard - (0.45 + 0.2 + 0.1)).abs() < 1e-9,
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -219,17 +219,28 @@ pub const ASYNC_PAYLOAD_BYTES: usize = 262_144;
 impl EventSizes {
     /// The sizes of the events of `tasks` under `template`.
     pub fn of(template: &EventTemplate, tasks: &[Task]) -> EventSizes {
-        let mut out = EventSizes::default();
+        let (mut inline, mut pointer) = (0, 0);
         let mut sizes = Vec::with_capacity(tasks.len());
         for t in tasks {
             let e = template.event(t);
             match &e.index {
-                Some(TaskIndex::EntriesGz(_)) => out.inline += 1,
-                Some(TaskIndex::At(_)) => out.pointer += 1,
+                Some(TaskIndex::EntriesGz(_)) => inline += 1,
+                Some(TaskIndex::At(_)) => pointer += 1,
                 None => {}
             }
             sizes.push(serde_json::to_vec(&e).map_or(usize::MAX, |j| j.len()));
         }
+        EventSizes {
+            inline,
+            pointer,
+            ..EventSizes::from_sizes(sizes)
+        }
+    }
+
+    /// The statistics of events of `sizes` bytes (any kind: index events
+    /// too; none carries index entries).
+    pub fn from_sizes(mut sizes: Vec<usize>) -> EventSizes {
+        let mut out = EventSizes::default();
         sizes.sort_unstable();
         out.within_async = sizes.iter().filter(|&&n| n <= ASYNC_PAYLOAD_BYTES).count();
         let rank = |q: f64| {

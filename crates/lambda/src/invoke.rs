@@ -9,7 +9,6 @@ use aws_sdk_lambda::operation::invoke::{InvokeError, InvokeOutput};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{InvocationType, LogType};
 use base64::Engine as _;
-use magg_run::ShardStatus;
 
 use crate::cost::billed_ms_from_log;
 use crate::limit::Outcome;
@@ -17,7 +16,9 @@ use crate::retry::Failure;
 
 /// How one invocation went.
 pub(crate) struct Attempt {
-    pub(crate) result: Result<ShardStatus, Failure>,
+    /// The function's answer (its response payload), or why there is none
+    /// (a function error is [`Failure::Retryable`]).
+    pub(crate) result: Result<Vec<u8>, Failure>,
     /// Billed milliseconds, when the invocation ran (is billed).
     pub(crate) billed_ms: Option<u64>,
     /// What it tells the in-flight limit.
@@ -26,12 +27,11 @@ pub(crate) struct Attempt {
     pub(crate) ran: Option<Duration>,
 }
 
-/// Invokes `function` once with `payload` for `shard`, waiting at most
-/// `timeout` for the answer.
+/// Invokes `function` once with `payload`, waiting at most `timeout` for
+/// the answer.
 pub(crate) async fn invoke(
     client: &Client,
     function: &str,
-    shard: u64,
     payload: &[u8],
     timeout: Duration,
 ) -> Attempt {
@@ -54,7 +54,7 @@ pub(crate) async fn invoke(
             outcome: Outcome::Other,
             ran: None,
         },
-        Ok(Ok(out)) => answered(shard, &out, start.elapsed()),
+        Ok(Ok(out)) => answered(&out, start.elapsed()),
         Ok(Err(e)) => {
             let failure = classify(&e);
             let outcome = if matches!(failure, Failure::Throttled(_)) {
@@ -76,9 +76,9 @@ fn ms(d: Duration) -> u64 {
     d.as_millis().max(1) as u64
 }
 
-/// A 2xx answer: the shard's record, or a function error (the service ran
-/// the function either way).
-fn answered(shard: u64, out: &InvokeOutput, elapsed: Duration) -> Attempt {
+/// A 2xx answer: the function's response, or a function error (the
+/// service ran the function either way).
+fn answered(out: &InvokeOutput, elapsed: Duration) -> Attempt {
     let log = out
         .log_result()
         .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
@@ -98,16 +98,7 @@ fn answered(shard: u64, out: &InvokeOutput, elapsed: Duration) -> Attempt {
             truncate(msg, 300)
         )))
     } else {
-        match serde_json::from_slice::<ShardStatus>(body) {
-            Ok(s) if s.shard == shard => Ok(s),
-            Ok(s) => Err(Failure::Fatal(format!(
-                "the function answered for shard {} instead",
-                s.shard
-            ))),
-            Err(e) => Err(Failure::Fatal(format!(
-                "the function's answer is not a shard record: {e}"
-            ))),
-        }
+        Ok(body.to_vec())
     };
     Attempt {
         result,

@@ -63,6 +63,9 @@ pub enum LambdaJobError {
     /// Credentials could not be had or expire too soon.
     #[error(transparent)]
     Credentials(#[from] credentials::CredentialsError),
+    /// The index pass's parts could not be merged, or the index written.
+    #[error("chunk index pass: {0}")]
+    IndexPass(String),
 }
 
 /// The invocations in flight the open-file limit `soft` leaves room for,
@@ -78,7 +81,11 @@ pub fn fit_open_files(fan: &FanOut, soft: u64, open_now: u64) -> Option<usize> {
 /// The in-flight limit of a run asking for `requested` invocations at once,
 /// fitted to the open-file limit as the files open now leave it; says so
 /// once (stderr) when it runs fewer than asked.
-fn fan_out(requested: usize, starts_per_second: f64, files: Option<OpenFiles>) -> FanOut {
+pub(crate) fn fan_out(
+    requested: usize,
+    starts_per_second: f64,
+    files: Option<OpenFiles>,
+) -> FanOut {
     let mut fan = FanOut::new(requested);
     fan.starts_per_second = starts_per_second;
     let Some(files) = files else {
@@ -96,6 +103,21 @@ fn fan_out(requested: usize, starts_per_second: f64, files: Option<OpenFiles>) -
     fan
 }
 
+/// The Earthdata credentials `lambda` asks for, fetched once (and checked
+/// to last at least 10 more minutes), if any.
+pub(crate) async fn earthdata(
+    lambda: &LambdaOptions,
+) -> Result<Option<credentials::S3Credentials>, credentials::CredentialsError> {
+    let Some(endpoint) = &lambda.earthdata_credentials else {
+        return Ok(None);
+    };
+    let login = Login::from_env(&lambda.earthdata_login_host)?;
+    let c = credentials::fetch(endpoint, &login).await?;
+    // DAAC credentials last one hour: refuse a nearly expired set.
+    c.check_valid_for(Duration::from_mins(10))?;
+    Ok(Some(c))
+}
+
 /// Runs every selected shard of `map` as one Lambda invocation each, at
 /// most `opts.workers` at once (fewer if the open-file limit or the
 /// account's concurrency allows fewer), into `opts.store` (an `s3://` URL
@@ -109,16 +131,7 @@ pub async fn run_lambda(
 ) -> Result<RunReport, LambdaJobError> {
     // Every invocation in flight holds a connection: a file descriptor.
     let files = magg_run::raise_open_file_limit().ok();
-    let credentials = match &lambda.earthdata_credentials {
-        Some(endpoint) => {
-            let login = Login::from_env(&lambda.earthdata_login_host)?;
-            let c = credentials::fetch(endpoint, &login).await?;
-            // DAAC credentials last one hour: refuse a nearly expired set.
-            c.check_valid_for(Duration::from_mins(10))?;
-            Some(c)
-        }
-        None => None,
-    };
+    let credentials = earthdata(lambda).await?;
     let location = opts.location()?;
     let sdk = sdk_config(&lambda.client).await;
     let template = EventTemplate {

@@ -14,6 +14,11 @@
 //!   run reached goes in the report ([`magg_run::Concurrency`]);
 //!   [`RetryPolicy`]: throttles are retried while the run makes progress,
 //!   other failures a bounded number of times;
+//! - [`IndexEvent`] / [`IndexBatchStatus`] and [`index_lambda`]: the
+//!   chunk index pass on Lambda (`magg chunk-index --executor lambda`):
+//!   batches of granules, one invocation each through the same limit and
+//!   retries, each batch's entries written as a part beside the index,
+//!   the parts merged into one index file;
 //! - [`runtime`]: the worker's Runtime API loop (`magg lambda-worker`, the
 //!   `bootstrap`);
 //! - [`run_lambda`]: a whole run (credentials, client, store, executor,
@@ -26,6 +31,7 @@
 //!   fault injection, and a loopback Earthdata login (`s3credentials`
 //!   redirect flow).
 
+mod call;
 mod client;
 pub mod cost;
 pub mod credentials;
@@ -33,6 +39,8 @@ pub mod credentials;
 pub mod emulator;
 pub mod estimate;
 mod event;
+mod index_event;
+mod index_job;
 mod invoke;
 mod job;
 mod limit;
@@ -46,6 +54,10 @@ pub use credentials::EARTHDATA_LOGIN_HOST;
 pub use event::{
     ASYNC_PAYLOAD_BYTES, EventSizes, EventTemplate, INLINE_INDEX_BYTES, IndexSource, ShardEvent,
     TaskIndex,
+};
+pub use index_event::{GranuleError, IndexBatchStatus, IndexEvent, WorkerEvent, index_batch};
+pub use index_job::{
+    DEFAULT_INDEX_BATCH, IndexJob, IndexRunReport, index_events, index_lambda, part_location,
 };
 pub use job::{FD_RESERVE, LambdaJobError, LambdaOptions, fit_open_files, run_lambda};
 pub use limit::{FanOut, Limiter, Outcome, Permit, RUNNING_AFTER};

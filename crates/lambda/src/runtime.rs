@@ -1,7 +1,9 @@
 //! The worker side: the Lambda Runtime API loop (`AWS_LAMBDA_RUNTIME_API`)
-//! that `magg lambda-worker` and the packaged `bootstrap` run. Each event is
-//! one shard, processed by the same [`LocalWorker`] as `magg run`; the
-//! answer is the shard's record.
+//! that `magg lambda-worker` and the packaged `bootstrap` run. An event is
+//! one shard, processed by the same [`LocalWorker`] as `magg run` (the
+//! answer is the shard's record), or a batch of granules of the chunk
+//! index pass ([`crate::IndexEvent`]: the answer is the batch's
+//! [`crate::IndexBatchStatus`], its entries written beside the index).
 //!
 //! Hand-written over `reqwest` rather than the `lambda_runtime` crate: the
 //! protocol is three HTTP calls (`GET .../invocation/next`, `POST
@@ -20,6 +22,7 @@ use magg_store::{Location, OutputStore};
 use serde_json::json;
 
 use crate::event::{ShardEvent, TaskIndex};
+use crate::index_event::{WorkerEvent, index_batch};
 
 /// The Runtime API version path.
 const API: &str = "2018-06-01/runtime";
@@ -77,8 +80,8 @@ pub async fn run(api: &str) -> Result<(), RuntimeError> {
             })?
             .to_string();
         let body = resp.bytes().await.map_err(|e| api_err(&next, &e))?;
-        let (path, payload) = match handler.handle(&body).await {
-            Ok(status) => ("response", serde_json::to_vec(&status)),
+        let (path, payload) = match handler.answer(&body).await {
+            Ok(answer) => ("response", Ok(answer)),
             Err((kind, message)) => (
                 "error",
                 serde_json::to_vec(&json!({"errorType": kind, "errorMessage": message})),
@@ -145,15 +148,25 @@ struct Handler {
 }
 
 impl Handler {
-    /// One event → the shard's record (a failed shard is a record with an
-    /// error, not a function error); an event that cannot be run at all →
-    /// `(errorType, errorMessage)`.
-    async fn handle(&mut self, body: &[u8]) -> Result<ShardStatus, (&'static str, String)> {
-        let event: ShardEvent = serde_json::from_slice(body)
-            .map_err(|e| ("Magg.InvalidEvent", format!("not a shard event: {e}")))?;
-        let store = self.store(&event).await?;
-        let mut read = read_options(&event);
-        read.index = self.index(&event).await?;
+    /// One event of either kind ([`WorkerEvent::parse`]) → the answer's
+    /// JSON: a shard's record, or an index batch's status.
+    async fn answer(&mut self, body: &[u8]) -> Result<Vec<u8>, (&'static str, String)> {
+        let encode = |r: serde_json::Result<Vec<u8>>| {
+            r.map_err(|e| ("Magg.Encode", format!("cannot encode the answer: {e}")))
+        };
+        match WorkerEvent::parse(body).map_err(|e| ("Magg.InvalidEvent", e))? {
+            WorkerEvent::Shard(event) => encode(serde_json::to_vec(&self.shard(&event).await?)),
+            WorkerEvent::Index(event) => encode(serde_json::to_vec(&index_batch(&event).await?)),
+        }
+    }
+
+    /// A shard event → the shard's record (a failed shard is a record
+    /// with an error, not a function error); an event that cannot be run
+    /// at all → `(errorType, errorMessage)`.
+    async fn shard(&mut self, event: &ShardEvent) -> Result<ShardStatus, (&'static str, String)> {
+        let store = self.store(event).await?;
+        let mut read = read_options(event);
+        read.index = self.index(event).await?;
         let mut worker =
             LocalWorker::new(event.config.clone(), store).map_err(|e| ("Magg.InvalidConfig", e))?;
         worker.read = read;
@@ -316,7 +329,7 @@ mod tests {
         let body = serde_json::to_vec(&event("s3://out/x.zarr", options, quick())).unwrap();
         let start = Instant::now();
         let answer =
-            tokio::time::timeout(Duration::from_secs(20), Handler::default().handle(&body))
+            tokio::time::timeout(Duration::from_secs(20), Handler::default().answer(&body))
                 .await
                 .expect("the event's 300 ms timeout, not the default 30 s, applies");
         let (kind, message) = answer.unwrap_err();

@@ -13,9 +13,9 @@ use magg_store::OutputStore;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use crate::call::Caller;
 use crate::cost::{BILLED_MS, INVOCATIONS};
 use crate::event::EventTemplate;
-use crate::invoke::invoke;
 use crate::limit::{FanOut, Limiter, Permit};
 use crate::retry::{Failure, RetryPolicy};
 
@@ -91,16 +91,6 @@ impl LambdaWorker {
     }
 }
 
-/// What the attempts of one shard cost and met.
-#[derive(Default)]
-struct Tally {
-    calls: u32,
-    invocations: u64,
-    billed_ms: u64,
-    throttles: u32,
-    retries: Vec<serde_json::Value>,
-}
-
 #[async_trait::async_trait]
 impl ShardWorker for LambdaWorker {
     async fn run(&self, task: Task) -> ShardStatus {
@@ -112,7 +102,7 @@ impl ShardWorker for LambdaWorker {
     }
 
     async fn run_admitted(&self, task: Task, room: Option<Admission>) -> ShardStatus {
-        let mut permit: Option<Permit> = room.and_then(|r| r.downcast().ok()).map(|p| *p);
+        let permit: Option<Permit> = room.and_then(|r| r.downcast().ok()).map(|p| *p);
         let mut status = ShardStatus::new(task.shard);
         let payload = match serde_json::to_vec(&self.template.event(&task)) {
             Ok(p) => p,
@@ -121,61 +111,21 @@ impl ShardWorker for LambdaWorker {
                 return status;
             }
         };
-        let max = self.retry.max_attempts.max(1);
-        let (mut t, mut errors, mut in_a_row) = (Tally::default(), 0u32, 0u32);
-        loop {
-            let room = match permit.take() {
-                Some(p) => p,
-                None => self.limiter.acquire(task.cost()).await,
-            };
-            let a = invoke(
-                &self.client,
-                &self.function,
-                task.shard,
-                &payload,
-                self.retry.timeout,
-            )
+        let caller = Caller {
+            client: &self.client,
+            function: &self.function,
+            limiter: &self.limiter,
+            retry: &self.retry,
+        };
+        let shard = task.shard;
+        let (result, t) = caller
+            .call(task.cost(), &payload, permit, |body| {
+                shard_record(shard, body)
+            })
             .await;
-            room.finish_ran(a.outcome, a.ran);
-            t.calls += 1;
-            if let Some(b) = a.billed_ms {
-                t.invocations += 1;
-                t.billed_ms += b;
-            }
-            match a.result {
-                Ok(s) => {
-                    status = s;
-                    break;
-                }
-                Err(Failure::Fatal(e)) => {
-                    status.error = Some(format!("attempt {}: {e}", t.calls));
-                    break;
-                }
-                Err(Failure::Throttled(e)) => {
-                    t.throttles += 1;
-                    in_a_row += 1;
-                    let stalled = self.limiter.stalled_for();
-                    if stalled >= self.retry.throttle_budget {
-                        status.error = Some(format!(
-                            "throttled {} time(s), and no invocation of the run accepted or running for {:.0} s (the throttle budget); last: {e}",
-                            t.throttles,
-                            stalled.as_secs_f64()
-                        ));
-                        break;
-                    }
-                    tokio::time::sleep(self.retry.throttle_backoff(in_a_row)).await;
-                }
-                Err(Failure::Retryable(e)) => {
-                    in_a_row = 0;
-                    errors += 1;
-                    if errors >= max {
-                        status.error = Some(format!("failed after {max} attempts; last: {e}"));
-                        break;
-                    }
-                    t.retries.push(json!(format!("attempt {}: {e}", t.calls)));
-                    tokio::time::sleep(self.retry.backoff(errors)).await;
-                }
-            }
+        match result {
+            Ok(s) => status = s,
+            Err(e) => status.error = Some(e),
         }
         status
             .extra
@@ -193,5 +143,19 @@ impl ShardWorker for LambdaWorker {
 
     fn kind(&self) -> &'static str {
         "lambda"
+    }
+}
+
+/// The function's answer for `shard`: its status record.
+fn shard_record(shard: u64, body: &[u8]) -> Result<ShardStatus, Failure> {
+    match serde_json::from_slice::<ShardStatus>(body) {
+        Ok(s) if s.shard == shard => Ok(s),
+        Ok(s) => Err(Failure::Fatal(format!(
+            "the function answered for shard {} instead",
+            s.shard
+        ))),
+        Err(e) => Err(Failure::Fatal(format!(
+            "the function's answer is not a shard record: {e}"
+        ))),
     }
 }

@@ -16,7 +16,7 @@ use magg_index::{ChunkIndex, DEFAULT_SUMMARY_ORDER, index_granule};
 use magg_lambda::{INLINE_INDEX_BYTES, IndexSource};
 use magg_run::RunReport;
 use support::{
-    emulator, lambda_worker_with, new_store_for, objects, run, s3_with_granules, sample_tasks,
+    data_objects, emulator, lambda_worker_with, new_store_for, run, s3_with_granules, sample_tasks,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,18 +86,10 @@ async fn lambda_workers_read_from_the_entries_their_events_carry_or_point_to() {
         }
     }
 
-    let s3 = &s3;
-    let data = |prefix: &'static str| async move {
-        objects(s3, prefix)
-            .await
-            .into_iter()
-            .filter(|(k, _)| !k.starts_with("_magg/"))
-            .collect::<Vec<_>>()
-    };
-    let plain = data("plain.zarr").await;
+    let plain = data_objects(&s3, "plain.zarr").await;
     assert!(plain.iter().filter(|(k, _)| k.contains("/c/")).count() >= 3);
     for name in ["inline.zarr", "pointer.zarr"] {
-        let other = data(name).await;
+        let other = data_objects(&s3, name).await;
         assert_eq!(
             plain.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             other.iter().map(|(k, _)| k).collect::<Vec<_>>(),

@@ -13,7 +13,7 @@ use magg_agg::AggConfig;
 use magg_agg::dhdt::TrendSpec;
 use magg_run::{GranuleSource, LocalWorker, store_spec, with_windows};
 use magg_store::{CreateMode, Location, OutputStore, TimeWindow};
-use support::{SHARDS, emulator, lambda_worker, objects, run, s3_with_granules, sample_tasks};
+use support::{SHARDS, data_objects, emulator, lambda_worker, run, s3_with_granules, sample_tasks};
 
 const DAY: f64 = 86_400.0;
 
@@ -101,17 +101,10 @@ async fn lambda_runs_time_windows_as_the_local_worker_does() {
     }
     assert!(with_data.iter().all(|&n| n > 0), "{with_data:?}");
 
-    let data = |prefix: &'static str| {
-        let s3 = &s3;
-        async move {
-            objects(s3, prefix)
-                .await
-                .into_iter()
-                .filter(|(k, _)| !k.starts_with("_magg/"))
-                .collect::<Vec<_>>()
-        }
-    };
-    let (a, b) = (data("local.zarr").await, data("lambda.zarr").await);
+    let (a, b) = (
+        data_objects(&s3, "local.zarr").await,
+        data_objects(&s3, "lambda.zarr").await,
+    );
     assert_eq!(
         a.iter().map(|(k, _)| k).collect::<Vec<_>>(),
         b.iter().map(|(k, _)| k).collect::<Vec<_>>(),

@@ -646,3 +646,111 @@ fn expired_earthdata_credentials_stop_the_run_before_it_starts() {
     assert!(!err.contains("wrong-pw-x1"), "{err}");
     assert!(!d.join("out.zarr").exists());
 }
+
+/// `magg chunk-index --executor lambda` on a map of local granules (the
+/// emulator's workers run on this machine): one invocation per batch, the
+/// same index file as the local pass, byte for byte; `--dry-run` invokes
+/// nothing and prints the events' sizes.
+#[test]
+fn chunk_index_on_lambda_writes_the_local_pass_file() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let sample = magg_testkit::sample_granules()[0]
+        .parent()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let (ok, _, err) = magg_env(
+        d,
+        &[
+            "catalog",
+            "--granules",
+            &sample,
+            "--region",
+            "antarctica",
+            "--out",
+            "map.json",
+            "--no-chunk-index",
+        ],
+        &[],
+    );
+    assert!(ok, "catalog: {err}");
+    let local = d.join("local.chunks.json.gz");
+    let local_s = local.to_string_lossy().into_owned();
+    let (ok, _, err) = magg_env(
+        d,
+        &["chunk-index", "--catalog", "map.json", "--out", &local_s],
+        &[],
+    );
+    assert!(ok, "local pass: {err}");
+
+    let emu = rt
+        .block_on(Emulator::start(EmulatorOptions {
+            function: FUNCTION.into(),
+            command: vec![env!("CARGO_BIN_EXE_magg").into(), "lambda-worker".into()],
+            env: vec![],
+            sandboxes: 2,
+            memory_mb: 1024,
+            timeout: Duration::from_mins(2),
+            worker_logs: std::env::var_os("MAGG_WORKER_LOGS").is_some(),
+            faults: vec![],
+            synthetic: None,
+        }))
+        .unwrap();
+    let env: Vec<(String, String)> = [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .to_vec();
+    let remote = d.join("lambda.chunks.json.gz");
+    let remote_s = remote.to_string_lossy().into_owned();
+    let args = [
+        "chunk-index",
+        "--catalog",
+        "map.json",
+        "--out",
+        &remote_s,
+        "--executor",
+        "lambda",
+        "--function",
+        FUNCTION,
+        "--endpoint-url",
+        &emu.endpoint,
+        "--memory-mb",
+        "1024",
+        "--batch",
+        "5",
+    ];
+    let (ok, out, err) = magg_env(d, &[&args[..], &["--dry-run"]].concat(), &env);
+    assert!(ok, "dry run: {err}");
+    assert!(
+        out.contains("would invoke magg-worker 3 time(s)")
+            && out.contains("events: 3, bytes")
+            && out.contains("projection for full-density granules"),
+        "{out}"
+    );
+    assert_eq!(emu.dispatched(), 0);
+    assert!(!remote.exists());
+
+    let (ok, _, err) = magg_env(d, &args, &env);
+    assert!(ok, "lambda pass: {err}");
+    assert_eq!(emu.dispatched(), 3, "12 granules in batches of 5");
+    assert!(
+        err.contains("chunk index on Lambda: 12 of 12 granules in 3 batches (3 invocations")
+            && err.contains(" at 1024 MB arm64, $"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&remote).unwrap(),
+        std::fs::read(&local).unwrap(),
+        "the Lambda pass's index differs from the local pass's"
+    );
+    assert!(
+        !d.join("lambda.chunks.json.gz.parts").exists(),
+        "parts deleted"
+    );
+}

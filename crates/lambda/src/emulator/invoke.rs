@@ -52,7 +52,10 @@ pub(super) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
         );
     }
     let event = serde_json::from_slice::<serde_json::Value>(&payload).unwrap_or_default();
-    let shard = event["shard"].as_u64();
+    // Faults are keyed by the shard, or by an index event's batch.
+    let shard = event["shard"]
+        .as_u64()
+        .or_else(|| event["index_batch"].as_u64());
     let id = format!("emu-{}", shared.ids.fetch_add(1, Ordering::SeqCst));
     let fault = shared.fault_for(shard);
     match fault {

@@ -7,7 +7,8 @@
 //! back, as Lambda does; a process that exits mid-invocation fails it with
 //! `Runtime.ExitError` and is restarted.
 //!
-//! Faults are injected per shard (the event's `shard` field): throttles,
+//! Faults are injected per shard (the event's `shard` field; for an index
+//! event, its `index_batch`): throttles,
 //! 5xx, function timeouts, hangs (no answer at all) and crashes (the
 //! worker process is killed while it holds the invocation).
 //!
@@ -78,7 +79,8 @@ pub struct EmulatorOptions {
     pub timeout: Duration,
     /// Show the workers' stderr.
     pub worker_logs: bool,
-    /// Faults: (shard, fault, how many of the shard's first invocations).
+    /// Faults: (shard, or index batch, fault, how many of its first
+    /// invocations).
     pub faults: Vec<(u64, Fault, u32)>,
     /// Play the function here instead of in worker processes (`command`
     /// and `sandboxes` are then unused).

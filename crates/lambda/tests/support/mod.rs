@@ -184,3 +184,15 @@ pub(crate) async fn objects(s3: &S3Server, prefix: &str) -> BTreeMap<String, Vec
     }
     out
 }
+
+/// The store's data objects under `s3://out/{prefix}/` (key → bytes,
+/// sorted), `_magg/` bookkeeping left out: what two runs that wrote the
+/// same data share.
+#[allow(dead_code)] // not every test binary compares stores
+pub(crate) async fn data_objects(s3: &S3Server, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    objects(s3, prefix)
+        .await
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("_magg/"))
+        .collect()
+}

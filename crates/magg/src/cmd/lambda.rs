@@ -21,12 +21,9 @@ pub(crate) struct LambdaArgs {
     /// Lambda invocation per shard).
     #[arg(long, default_value = "local", value_parser = ["local", "lambda"])]
     pub(crate) executor: String,
-    /// The Lambda function (name or ARN) running `magg lambda-worker`.
-    #[arg(long, required_if_eq("executor", "lambda"))]
-    function: Option<String>,
-    /// AWS region (default: AWS_REGION or the profile's).
-    #[arg(long)]
-    region: Option<String>,
+    /// The function and how to invoke it.
+    #[command(flatten)]
+    pub(crate) function: FunctionArgs,
     /// Concurrent invocations asked for (default 1700; `--workers` also
     /// sets it). Fewer run when the account's quota throttles (the
     /// in-flight limit follows it) or the open-file limit cannot hold a
@@ -34,44 +31,6 @@ pub(crate) struct LambdaArgs {
     /// reached.
     #[arg(long)]
     pub(crate) concurrency: Option<usize>,
-    /// The function's memory size, MB (cost report).
-    #[arg(long, default_value_t = 2048)]
-    memory_mb: u32,
-    /// The function's architecture (cost report): arm64 or x86_64.
-    #[arg(long, default_value = "arm64")]
-    arch: Arch,
-    /// Lambda endpoint (default: AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL,
-    /// else AWS's).
-    #[arg(long)]
-    endpoint_url: Option<String>,
-    /// Invocations per shard at most for function errors, 5xx, network
-    /// errors and timeouts (throttles do not count: see
-    /// --throttle-budget).
-    #[arg(long, default_value_t = 5)]
-    max_attempts: u32,
-    /// Seconds one invocation may take before it is retried.
-    #[arg(long, default_value_t = 905)]
-    invoke_timeout: u64,
-    /// Throttled shards (429, EC2/ENI limits) are invoked again while the
-    /// run makes progress; they fail once no invocation has been accepted
-    /// or running for this many seconds.
-    #[arg(long, default_value_t = RetryPolicy::default().throttle_budget.as_secs_f64())]
-    throttle_budget: f64,
-    /// New invocations started per second at most (paces the first wave;
-    /// Lambda allows 10 synchronous invocation requests per second per
-    /// unit of concurrency quota).
-    #[arg(long, default_value_t = FanOut::new(1).starts_per_second)]
-    invoke_rate: f64,
-    /// Earthdata DAAC `s3credentials` URL: fetch temporary S3 credentials
-    /// once (login from EARTHDATA_USERNAME/PASSWORD or ~/.netrc) and hand
-    /// them to the workers.
-    #[arg(long)]
-    earthdata_credentials: Option<String>,
-    /// The Earthdata login host whose login (EARTHDATA_USERNAME/PASSWORD
-    /// or its ~/.netrc entry) answers the `s3credentials` redirect; the
-    /// login is sent to this host only.
-    #[arg(long, default_value = magg_lambda::EARTHDATA_LOGIN_HOST)]
-    earthdata_login_host: String,
     /// Dry run: a local run's results JSON whose measured CPU time and
     /// bytes per observation feed the cost projection.
     #[arg(long)]
@@ -104,43 +63,7 @@ impl LambdaArgs {
     }
 
     fn options(&self) -> Result<LambdaOptions> {
-        let Some(function) = self.function.clone() else {
-            bail!("--executor lambda needs --function NAME");
-        };
-        let throttle_budget = std::time::Duration::try_from_secs_f64(self.throttle_budget)
-            .ok()
-            .with_context(|| {
-                format!(
-                    "--throttle-budget {}: expected seconds",
-                    self.throttle_budget
-                )
-            })?;
-        if !(self.invoke_rate > 0.0 && self.invoke_rate.is_finite()) {
-            bail!(
-                "--invoke-rate {}: expected a positive number",
-                self.invoke_rate
-            );
-        }
-        Ok(LambdaOptions {
-            function,
-            client: ClientOptions {
-                region: self.region.clone(),
-                endpoint_url: self.endpoint_url.clone(),
-                static_credentials: None,
-            },
-            memory_mb: self.memory_mb,
-            arch: self.arch,
-            retry: RetryPolicy {
-                max_attempts: self.max_attempts,
-                timeout: std::time::Duration::from_secs(self.invoke_timeout),
-                throttle_budget,
-                ..RetryPolicy::default()
-            },
-            starts_per_second: self.invoke_rate,
-            earthdata_credentials: self.earthdata_credentials.clone(),
-            earthdata_login_host: self.earthdata_login_host.clone(),
-            chunk_index_at: None,
-        })
+        self.function.options()
     }
 }
 
@@ -249,17 +172,105 @@ pub(crate) fn dry_run(
             &US_EAST_1,
         );
         println!(
-            "{label}: {} shards, {:.3e} observations: {:.1} s per shard, ~{:.1} s wall, {:.0} GB-s, ${:.4} compute + ${:.4} requests = ${:.4}",
+            "{label}: {} shards, {:.3e} observations: {:.1} s per shard, {}",
             p.shards,
             p.observations as f64,
             p.seconds_per_shard,
-            p.wall_seconds,
-            p.cost.gb_seconds,
-            p.cost.compute_usd,
-            p.cost.requests_usd,
-            p.cost.total_usd
+            p.bill_line()
         );
     }
     println!("prices: {}", US_EAST_1.source);
     Ok(())
+}
+
+/// The Lambda function and how to invoke it (shared by `magg run
+/// --executor lambda` and `magg chunk-index --executor lambda`).
+#[derive(clap::Args, Debug)]
+pub(crate) struct FunctionArgs {
+    /// The Lambda function (name or ARN) running `magg lambda-worker`.
+    #[arg(long, required_if_eq("executor", "lambda"))]
+    function: Option<String>,
+    /// AWS region (default: AWS_REGION or the profile's).
+    #[arg(long)]
+    region: Option<String>,
+    /// The function's memory size, MB (cost report).
+    #[arg(long, default_value_t = 2048)]
+    memory_mb: u32,
+    /// The function's architecture (cost report): arm64 or x86_64.
+    #[arg(long, default_value = "arm64")]
+    arch: Arch,
+    /// Lambda endpoint (default: AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL,
+    /// else AWS's).
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// Invocations per shard (or index batch) at most for function errors, 5xx, network
+    /// errors and timeouts (throttles do not count: see
+    /// --throttle-budget).
+    #[arg(long, default_value_t = 5)]
+    max_attempts: u32,
+    /// Seconds one invocation may take before it is retried.
+    #[arg(long, default_value_t = 905)]
+    invoke_timeout: u64,
+    /// Throttled shards (429, EC2/ENI limits) are invoked again while the
+    /// run makes progress; they fail once no invocation has been accepted
+    /// or running for this many seconds.
+    #[arg(long, default_value_t = RetryPolicy::default().throttle_budget.as_secs_f64())]
+    throttle_budget: f64,
+    /// New invocations started per second at most (paces the first wave;
+    /// Lambda allows 10 synchronous invocation requests per second per
+    /// unit of concurrency quota).
+    #[arg(long, default_value_t = FanOut::new(1).starts_per_second)]
+    invoke_rate: f64,
+    /// Earthdata DAAC `s3credentials` URL: fetch temporary S3 credentials
+    /// once (login from EARTHDATA_USERNAME/PASSWORD or ~/.netrc) and hand
+    /// them to the workers.
+    #[arg(long)]
+    earthdata_credentials: Option<String>,
+    /// The Earthdata login host whose login (EARTHDATA_USERNAME/PASSWORD
+    /// or its ~/.netrc entry) answers the `s3credentials` redirect; the
+    /// login is sent to this host only.
+    #[arg(long, default_value = magg_lambda::EARTHDATA_LOGIN_HOST)]
+    earthdata_login_host: String,
+}
+
+impl FunctionArgs {
+    pub(crate) fn options(&self) -> Result<LambdaOptions> {
+        let Some(function) = self.function.clone() else {
+            bail!("--executor lambda needs --function NAME");
+        };
+        let throttle_budget = std::time::Duration::try_from_secs_f64(self.throttle_budget)
+            .ok()
+            .with_context(|| {
+                format!(
+                    "--throttle-budget {}: expected seconds",
+                    self.throttle_budget
+                )
+            })?;
+        if !(self.invoke_rate > 0.0 && self.invoke_rate.is_finite()) {
+            bail!(
+                "--invoke-rate {}: expected a positive number",
+                self.invoke_rate
+            );
+        }
+        Ok(LambdaOptions {
+            function,
+            client: ClientOptions {
+                region: self.region.clone(),
+                endpoint_url: self.endpoint_url.clone(),
+                static_credentials: None,
+            },
+            memory_mb: self.memory_mb,
+            arch: self.arch,
+            retry: RetryPolicy {
+                max_attempts: self.max_attempts,
+                timeout: std::time::Duration::from_secs(self.invoke_timeout),
+                throttle_budget,
+                ..RetryPolicy::default()
+            },
+            starts_per_second: self.invoke_rate,
+            earthdata_credentials: self.earthdata_credentials.clone(),
+            earthdata_login_host: self.earthdata_login_host.clone(),
+            chunk_index_at: None,
+        })
+    }
 }
