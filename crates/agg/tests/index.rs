@@ -4,41 +4,13 @@
 //! corrupt entry, or one lacking a dataset, falls back to the metadata,
 //! counted, with the same output.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use magg_agg::{AggConfig, ReadOptions, ShardOutput, read_shard};
-use magg_h5::OpenOptions;
-use magg_index::{ChunkIndex, DEFAULT_SUMMARY_ORDER, index_granule};
+mod common;
 
-/// The index of `files`, and each shard's (order 6) granules, found by
-/// hashing the coordinates the index pass read.
-async fn index_of(
-    files: &[String],
-    config: &AggConfig,
-) -> (ChunkIndex, BTreeMap<u64, Vec<String>>) {
-    let spec = config.index_spec(DEFAULT_SUMMARY_ORDER);
-    let mut entries = Vec::new();
-    let mut shards: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
-    for f in files {
-        let g = index_granule(f, &spec, &OpenOptions::default())
-            .await
-            .unwrap();
-        for (lat, lon) in &g.coordinates {
-            for (&la, &lo) in lat.iter().zip(lon) {
-                if let Ok(w) = magg_morton::geo_to_morton(la, lo, 6) {
-                    shards.entry(w).or_default().insert(f.clone());
-                }
-            }
-        }
-        entries.push(g.entry);
-    }
-    let shards = shards
-        .into_iter()
-        .map(|(w, g)| (w, g.into_iter().collect()))
-        .collect();
-    (ChunkIndex::new(DEFAULT_SUMMARY_ORDER, entries), shards)
-}
+use common::index_of;
+use magg_agg::{AggConfig, ReadOptions, ShardOutput, read_shard};
+use magg_index::{ChunkIndex, DEFAULT_SUMMARY_ORDER};
 
 fn grid(out: &ShardOutput) -> String {
     format!("{:?}", out.grouped.reduce(12).unwrap())
@@ -66,7 +38,7 @@ async fn every_sample_shard_reads_the_same_from_the_index() {
         .map(|p| p.display().to_string())
         .collect();
     let config = AggConfig::atl06_default();
-    let (ix, shards) = index_of(&files, &config).await;
+    let (ix, shards) = index_of(&files, &config, DEFAULT_SUMMARY_ORDER).await;
     assert!(shards.len() > 20, "{} shards", shards.len());
     let (indexed, opened) = (with_index(ix), plain());
     let mut observations = 0;
@@ -103,7 +75,7 @@ async fn stale_corrupt_and_partial_entries_fall_back() {
         files.push(p.display().to_string());
     }
     let config = AggConfig::atl06_default();
-    let (ix, shards) = index_of(&files, &config).await;
+    let (ix, shards) = index_of(&files, &config, DEFAULT_SUMMARY_ORDER).await;
     // The shard with the most granules.
     let (&shard, granules) = shards.iter().max_by_key(|(_, g)| g.len()).unwrap();
     assert!(granules.len() >= 2, "{granules:?}");

@@ -10,14 +10,14 @@
 //! Each case runs the Python generator, so the case count is small; set
 //! `PROPTEST_CASES` for a longer search.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
+mod common;
+
+use common::index_of;
 use magg_agg::{AggConfig, ReadOptions, ShardOutput, read_shard};
-use magg_h5::OpenOptions;
-use magg_index::{ChunkIndex, index_granule};
 use proptest::prelude::*;
 
 /// One generated layout.
@@ -89,37 +89,6 @@ fn generate(layout: &Layout, dir: &std::path::Path) -> Vec<String> {
         .collect();
     files.sort();
     files
-}
-
-/// The index of `files` at `summary_order`, and each order-6 shard's
-/// granules, found by hashing every coordinate the index pass read (a
-/// brute-force catalog).
-async fn index_of(
-    files: &[String],
-    config: &AggConfig,
-    summary_order: u8,
-) -> (ChunkIndex, BTreeMap<u64, Vec<String>>) {
-    let spec = config.index_spec(summary_order);
-    let mut entries = Vec::new();
-    let mut shards: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
-    for f in files {
-        let g = index_granule(f, &spec, &OpenOptions::default())
-            .await
-            .unwrap();
-        for (lat, lon) in &g.coordinates {
-            for (&la, &lo) in lat.iter().zip(lon) {
-                if let Ok(w) = magg_morton::geo_to_morton(la, lo, 6) {
-                    shards.entry(w).or_default().insert(f.clone());
-                }
-            }
-        }
-        entries.push(g.entry);
-    }
-    let shards = shards
-        .into_iter()
-        .map(|(w, g)| (w, g.into_iter().collect()))
-        .collect();
-    (ChunkIndex::new(summary_order, entries), shards)
 }
 
 fn grid(out: &ShardOutput) -> String {

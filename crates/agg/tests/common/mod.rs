@@ -217,3 +217,38 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+/// The index of `files` at `summary_order`, and each order-6 shard's
+/// granules, found by hashing every coordinate the index pass read (a
+/// brute-force catalog).
+pub async fn index_of(
+    files: &[String],
+    config: &AggConfig,
+    summary_order: u8,
+) -> (
+    magg_index::ChunkIndex,
+    std::collections::BTreeMap<u64, Vec<String>>,
+) {
+    let spec = config.index_spec(summary_order);
+    let mut entries = Vec::new();
+    let mut shards: std::collections::BTreeMap<u64, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for f in files {
+        let g = magg_index::index_granule(f, &spec, &magg_h5::OpenOptions::default())
+            .await
+            .unwrap();
+        for (lat, lon) in &g.coordinates {
+            for (&la, &lo) in lat.iter().zip(lon) {
+                if let Ok(w) = magg_morton::geo_to_morton(la, lo, 6) {
+                    shards.entry(w).or_default().insert(f.clone());
+                }
+            }
+        }
+        entries.push(g.entry);
+    }
+    let shards = shards
+        .into_iter()
+        .map(|(w, g)| (w, g.into_iter().collect()))
+        .collect();
+    (magg_index::ChunkIndex::new(summary_order, entries), shards)
+}
