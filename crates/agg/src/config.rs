@@ -559,14 +559,24 @@ impl AggConfig {
         // level (what the catalog reads) and describes the base level's
         // coordinates and the link's datasets too: the reader finds the
         // rows through the link with every dataset from the entry.
-        if let Some(l) = self.link_plan() {
+        // It also summarizes the base level's blocks through the link
+        // (`magg_index::BeamIndex::base`), so a shard reads its photon
+        // chunks directly.
+        let link = self.link_plan().map(|l| {
             datasets.extend([
                 ds.coordinates.latitude.clone(),
                 ds.coordinates.longitude.clone(),
-                l.index_beg,
+                l.index_beg.clone(),
                 l.count,
             ]);
-        }
+            magg_index::IndexLink {
+                base_latitude: ds.coordinates.latitude.clone(),
+                index_beg: l.index_beg,
+                index_base: l.index_base,
+                pad: l.pad,
+                margin_m: l.margin_m,
+            }
+        });
         let (latitude, longitude, _) = self.spatial_coordinates();
         magg_index::IndexSpec {
             groups: ds.groups.clone(),
@@ -574,6 +584,7 @@ impl AggConfig {
             longitude,
             datasets,
             summary_order,
+            link,
         }
     }
 }

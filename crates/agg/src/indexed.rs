@@ -11,11 +11,16 @@
 //! BENCHMARKS.md). Reading the variables only after the coordinates, for
 //! the shard's row runs alone, fetched the same chunks in a second round.
 //! With a linked read (`linked.rs`: ATL03's photons through its
-//! segments), the entry describes the linked level's datasets and the
-//! base level's coordinates too, so the beam is read through the link as
-//! from the metadata, with every dataset from the entry: no metadata
-//! request either (the summary, of the segments, is not used: it places
-//! the shard's segments, not the segments within the margin of it).
+//! segments), the entry also summarizes the base level's blocks
+//! (`BeamIndex::base`: the cells within the margin of the segments
+//! linking to each block of photons, made at index time from the segments
+//! alone), so the photon blocks that can hold the shard's photons are read
+//! directly, as above: no segment, link or metadata request, one round.
+//! An entry without that summary (built before it, or whose link did not
+//! check) describes the linked level's datasets too, and the beam is read
+//! through the link as from the metadata, every dataset from the entry
+//! (the segments' own summary is not used: it places the shard's
+//! segments, not the segments within the margin of it).
 //! Every response is checked against the object identity the entry
 //! recorded. Any problem (an entry lacking a dataset or a beam group of the
 //! config, a description that does not check, a rewritten object, a read
@@ -104,15 +109,29 @@ pub(crate) async fn read_granule(
                 beam.summary.rows,
             ));
         }
-        // A linked read finds its rows through the link (`linked.rs`):
-        // the summary's blocks hold the shard's segments, not the
-        // segments within the margin of it.
-        blocks.push(if set.link.is_some() {
-            Vec::new()
-        } else {
-            beam.summary
-                .rows_for(ctx.parent_order, ctx.shard_nested, summary_order)
-        });
+        // A linked read uses the base level's summary (the cells its
+        // blocks reach through the link): the shard's photon blocks are
+        // read directly. Without one (an index built before it, or a link
+        // whose columns did not check), it finds its rows through the
+        // link (`linked.rs`): the summary's blocks hold the shard's
+        // segments, not the segments within the margin of it.
+        let summary = match (&set.link, &beam.base) {
+            (None, _) => Some(&beam.summary),
+            (Some(_), Some(base)) if base.rows == set.lat.rows() => Some(base),
+            (Some(_), Some(base)) => {
+                return Err(format!(
+                    "the base summary of {group} has {} rows, {} has {}",
+                    base.rows,
+                    paths.latitude,
+                    set.lat.rows()
+                ));
+            }
+            (Some(_), None) => None,
+        };
+        if let Some(s) = summary {
+            s.check().map_err(|why| format!("{group}: {why}"))?;
+        }
+        blocks.push(summary.map(|s| s.rows_for(ctx.parent_order, ctx.shard_nested, summary_order)));
         sets.push(set);
     }
     let mut out = GranuleRows::indexed(sets.len() as u32);
@@ -121,10 +140,9 @@ pub(crate) async fn read_granule(
     let reads: Vec<_> = (0..sets.len())
         .map(move |i| {
             magg_h5::branch(async move {
-                if sets[i].link.is_some() {
-                    crate::read::read_beam(&sets[i], ctx).await
-                } else {
-                    read_blocks(&sets[i], ctx, &blocks[i]).await
+                match &blocks[i] {
+                    Some(blocks) => read_blocks(&sets[i], ctx, blocks).await,
+                    None => crate::read::read_beam(&sets[i], ctx).await,
                 }
             })
         })

@@ -40,8 +40,8 @@ use crate::rows::{Positions, merge_runs};
 use crate::source::RowSource;
 
 /// Mean Earth radius less 1 %, so the margin's chord errs wide (geodetic
-/// latitude is taken as spherical by the hull's key).
-const EARTH_RADIUS_M: f64 = 6_371_008.8 * 0.99;
+/// latitude is taken as spherical by the hull's key), as the chunk index's.
+const EARTH_RADIUS_M: f64 = magg_index::EARTH_RADIUS_M;
 
 /// One beam's linked level: its coordinates and link datasets.
 pub(crate) struct Linked {
@@ -321,26 +321,18 @@ impl RowSource for Linked {
 
 /// Whether a point (degrees) lies within the chord `widen` of HEALPix
 /// cell `nested` at `order`: in the cell (the hash magg uses), or, outside
-/// it, the cell is among those a cone of that radius around the point
-/// overlaps. The cone is on the authalic sphere the hash works on
-/// (`cdshealpix`'s approximate cone coverage, which may list a cell the
-/// cone only nears but never misses one it overlaps), its radius widened
-/// by 1 % for the authalic latitude's distortion of distances (under
-/// 0.4 %). A tighter test than the hull's key, which holds about 1.05 to
-/// 1.08 times the cell: near the cell's edges, the segments it keeps
-/// beyond the margin link to photon chunks without a photon of the shard.
+/// it, the cell is among those a disc of that radius around the point may
+/// overlap ([`magg_index::cells_near`], the same cover the chunk index's
+/// base summary is made of; it may list a cell the disc only nears but
+/// never misses one it overlaps). A tighter test than the hull's key,
+/// which holds about 1.05 to 1.08 times the cell: near the cell's edges,
+/// the segments it keeps beyond the margin link to photon chunks without a
+/// photon of the shard.
 fn within_margin(lat: f64, lon: f64, order: u8, nested: u64, widen: f64) -> bool {
     if magg_morton::geo_to_nested(lat, lon, order).is_ok_and(|n| n == nested) {
         return true;
     }
-    if !(lat.abs() <= 90.0 && lon.is_finite()) {
-        return false;
-    }
-    let beta = magg_morton::geodetic_to_authalic(lat).to_radians();
-    let angle = 2.0 * (widen / 2.0).min(1.0).asin() * 1.01;
-    cdshealpix::nested::cone_coverage_approx(order, lon.to_radians(), beta, angle)
-        .flat_iter()
-        .any(|c| c == nested)
+    magg_index::cells_near(lat, lon, order, widen).contains(&nested)
 }
 
 fn corrupt(ds: &Dataset, message: String) -> Error {

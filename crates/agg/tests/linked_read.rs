@@ -202,9 +202,11 @@ async fn a_link_past_the_photons_names_granule_and_dataset() {
 }
 
 /// A chunk index built for the `atl03` config describes the segment and
-/// photon datasets the linked read needs: every shard read from it equals
-/// the read through the granules' metadata, with no index fallback and
-/// fewer bytes (no metadata fetched).
+/// photon datasets the linked read needs, and summarizes the photon blocks
+/// through the link: every shard read from it equals the read through the
+/// granules' metadata, with no index fallback, fewer bytes and requests,
+/// in one round. An entry without the photon summary (an index built
+/// before it) is read through the link, with the same result.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunk_index_serves_the_linked_read() {
     use magg_index::{ChunkIndex, DEFAULT_SUMMARY_ORDER, index_granule};
@@ -218,10 +220,40 @@ async fn a_chunk_index_serves_the_linked_read() {
         let built = index_granule(g, &spec, &magg_h5::OpenOptions::default())
             .await
             .unwrap();
+        // Every beam's photon blocks are summarized through the link.
+        for b in &built.entry.granule.beams {
+            let base = b.base.as_ref().expect("a base summary");
+            assert!(base.cells.iter().any(|c| !c.is_empty()), "{}", b.group);
+        }
         entries.push(built.entry);
     }
+    let mut older = entries.clone();
+    for e in &mut older {
+        for b in &mut e.granule.beams {
+            b.base = None;
+        }
+        *e = magg_index::Entry::new(&e.url, e.granule.clone());
+    }
+    // A photon summary that does not cover its rows is not used.
+    let mut broken = entries.clone();
+    for e in &mut broken {
+        for b in &mut e.granule.beams {
+            b.base.as_mut().unwrap().cells.pop();
+        }
+        *e = magg_index::Entry::new(&e.url, e.granule.clone());
+    }
+    let broken = ReadOptions {
+        index: Some(Arc::new(ChunkIndex::new(DEFAULT_SUMMARY_ORDER, broken))),
+        files: None,
+        ..ReadOptions::default()
+    };
     let indexed = ReadOptions {
         index: Some(Arc::new(ChunkIndex::new(DEFAULT_SUMMARY_ORDER, entries))),
+        files: None,
+        ..ReadOptions::default()
+    };
+    let through_link = ReadOptions {
+        index: Some(Arc::new(ChunkIndex::new(DEFAULT_SUMMARY_ORDER, older))),
         files: None,
         ..ReadOptions::default()
     };
@@ -238,8 +270,46 @@ async fn a_chunk_index_serves_the_linked_read() {
         let b = read_shard(shard, &granules, &config, &opened)
             .await
             .unwrap();
-        assert_eq!(a.index_fallbacks(), 0, "{:?}", a.granules);
+        let c = read_shard(shard, &granules, &config, &through_link)
+            .await
+            .unwrap();
+        assert_eq!(
+            a.index_fallbacks() + c.index_fallbacks(),
+            0,
+            "{:?}",
+            a.granules
+        );
+        assert!(c.granules.iter().all(|g| g.indexed && g.error.is_none()));
+        let d = read_shard(shard, &granules, &config, &broken)
+            .await
+            .unwrap();
+        assert_eq!(
+            d.index_fallbacks() as usize,
+            granules.len(),
+            "{:?}",
+            d.granules
+        );
+        assert!(d.granules.iter().all(|g| {
+            g.index_fallback
+                .as_deref()
+                .is_some_and(|w| w.contains("lists") && w.contains("blocks"))
+        }));
+        assert_eq!(
+            format!("{:?}", d.grouped.reduce(12).unwrap()),
+            format!("{:?}", b.grouped.reduce(12).unwrap()),
+            "shard {shard} after the fallback"
+        );
+        assert_eq!(
+            format!("{:?}", c.grouped.reduce(12).unwrap()),
+            format!("{:?}", b.grouped.reduce(12).unwrap()),
+            "shard {shard} through the link"
+        );
         assert!(a.granules.iter().all(|g| g.indexed && g.error.is_none()));
+        // The photon blocks are read directly: one round per granule (none
+        // when the shard is not in it), no segment or link request.
+        for g in &a.granules {
+            assert_eq!(g.io.rounds, u64::from(g.io.requests > 0), "{:?}", g.io);
+        }
         assert_eq!(
             format!("{:?}", a.grouped.reduce(12).unwrap()),
             format!("{:?}", b.grouped.reduce(12).unwrap()),

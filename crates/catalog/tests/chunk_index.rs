@@ -21,6 +21,7 @@ async fn the_index_comes_with_the_same_map() {
         longitude: "/{group}/land_ice_segments/longitude".into(),
         datasets: vec!["/{group}/land_ice_segments/h_li".into()],
         summary_order: DEFAULT_SUMMARY_ORDER,
+        link: None,
     };
     let plain = local::build(&urls, &region, &moc, &spec, &layout, 4)
         .await

@@ -10,7 +10,7 @@ use crate::{BeamIndex, ChunkIndex, Entry, GranuleIndex, IndexError, Summary};
 
 /// What to index: beam groups and dataset path templates (`{group}` is
 /// replaced by each group, as in a pipeline config).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IndexSpec {
     /// Beam groups (`gt1l` … `gt3r`); those a granule lacks are skipped.
     pub groups: Vec<String>,
@@ -22,6 +22,30 @@ pub struct IndexSpec {
     pub datasets: Vec<String>,
     /// Order of the summaries' cells.
     pub summary_order: u8,
+    /// With a linked read: the link, to summarize the base level too
+    /// ([`crate::BeamIndex::base`]). `latitude` / `longitude` are then the
+    /// linked level's (the segments').
+    pub link: Option<IndexLink>,
+}
+
+/// A linked read's link (`magg-agg`'s `read_plan` levels), as the index
+/// needs it to summarize the base level from the linked level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexLink {
+    /// Template of the base level's latitude (`/{group}/heights/lat_ph`):
+    /// its rows and chunk rows make the base summary's blocks. Also one of
+    /// [`IndexSpec::datasets`].
+    pub base_latitude: String,
+    /// Template of the linked level's first-linked-row dataset
+    /// (`ph_index_beg`), read whole. Also one of [`IndexSpec::datasets`].
+    pub index_beg: String,
+    /// 0 or 1: the value of `index_beg` that names the base level's first
+    /// row (below it: a linked row without base rows).
+    pub index_base: u8,
+    /// Linked rows added on each side of each one's reach.
+    pub pad: u64,
+    /// Metres allowed between a base row and its linked row.
+    pub margin_m: f64,
 }
 
 /// An indexed granule: its entry, the coordinates read to build it (per
@@ -184,8 +208,10 @@ async fn index_tracked(
         datasets: Vec::new(),
     };
     let mut coordinates = Vec::new();
+    let mut links = Vec::new();
     for b in beams {
-        let (index, descs, coords) = b.map_err(fail)?;
+        let (index, descs, coords, link) = b.map_err(fail)?;
+        links.push(link);
         out.beams.push(index);
         for d in descs {
             if out.dataset(&d.path).is_none() {
@@ -201,6 +227,13 @@ async fn index_tracked(
     for (b, s) in out.beams.iter_mut().zip(summaries) {
         b.summary = s;
     }
+    if let Some(l) = &spec.link {
+        for ((b, link), (lat, lon)) in out.beams.iter_mut().zip(&links).zip(&coordinates) {
+            if let Some((beg, base)) = link {
+                b.base = crate::link::summarize_link((lat, lon), beg, l, *base, order);
+            }
+        }
+    }
     Ok(IndexedGranule {
         entry: Entry::new(url, out),
         coordinates,
@@ -208,13 +241,25 @@ async fn index_tracked(
     })
 }
 
-type BeamParts = (BeamIndex, Vec<magg_h5::DatasetDesc>, (Vec<f64>, Vec<f64>));
+/// One beam's entry (summaries still empty), its descriptions, its
+/// coordinates, and with a link: `index_beg` whole and the base level's
+/// rows and block rows.
+type BeamParts = (
+    BeamIndex,
+    Vec<magg_h5::DatasetDesc>,
+    (Vec<f64>, Vec<f64>),
+    Option<(Vec<f64>, (u64, u64))>,
+);
 
 async fn beam(file: &File, group: &str, spec: &IndexSpec) -> Result<BeamParts, magg_h5::Error> {
     let sub = |p: &str| p.replace("{group}", group);
     let (lat_p, lon_p) = (sub(&spec.latitude), sub(&spec.longitude));
     let mut paths = vec![lat_p.clone(), lon_p.clone()];
-    for p in &spec.datasets {
+    let linked = spec
+        .link
+        .iter()
+        .flat_map(|l| [&l.index_beg, &l.base_latitude]);
+    for p in spec.datasets.iter().chain(linked) {
         let p = sub(p);
         if !paths.contains(&p) {
             paths.push(p);
@@ -224,19 +269,29 @@ async fn beam(file: &File, group: &str, spec: &IndexSpec) -> Result<BeamParts, m
         futures::future::join_all(paths.iter().map(|p| magg_h5::branch(file.dataset(p)))).await;
     let sets: Vec<Dataset> = opened.into_iter().collect::<Result<_, _>>()?;
     let (lat, lon) = (&sets[0], &sets[1]);
-    let whole = [(lat, 0..lat.rows()), (lon, 0..lon.rows())];
+    let mut whole = vec![(lat, 0..lat.rows()), (lon, 0..lon.rows())];
+    // With a link: its first-linked-row column whole, and the base level's
+    // length and chunk rows (both datasets are among `paths`).
+    let link = match &spec.link {
+        Some(l) => {
+            // Both are among `paths` (added above).
+            let at = |p: &str| paths.iter().position(|q| *q == sub(p)).unwrap_or(0);
+            let (beg, base) = (&sets[at(&l.index_beg)], &sets[at(&l.base_latitude)]);
+            whole.push((beg, 0..beg.rows()));
+            Some((base.rows(), block_rows_of(base)))
+        }
+        None => None,
+    };
     let (descs, cols) = futures::join!(
         futures::future::join_all(sets.iter().map(|d| magg_h5::branch(d.describe()))),
         magg_h5::branch(file.read_many::<f64>(&whole)),
     );
     let descs: Vec<magg_h5::DatasetDesc> = descs.into_iter().collect::<Result<_, _>>()?;
-    let mut cols = cols?;
-    let lon_v = cols.pop().unwrap_or_default();
-    let lat_v = cols.pop().unwrap_or_default();
-    let block_rows = match lat.chunk_shape() {
-        Some([c]) if *c > 0 => *c,
-        _ => DEFAULT_BLOCK_ROWS,
-    };
+    let mut cols = cols?.into_iter();
+    let lat_v = cols.next().unwrap_or_default();
+    let lon_v = cols.next().unwrap_or_default();
+    let link = link.map(|base| (cols.next().unwrap_or_default(), base));
+    let block_rows = block_rows_of(lat);
     let index = BeamIndex {
         group: group.to_string(),
         latitude: lat_p,
@@ -246,8 +301,17 @@ async fn beam(file: &File, group: &str, spec: &IndexSpec) -> Result<BeamParts, m
             rows: lat.rows(),
             cells: Vec::new(),
         },
+        base: None,
     };
-    Ok((index, descs, (lat_v, lon_v)))
+    Ok((index, descs, (lat_v, lon_v), link))
+}
+
+/// Rows per summary block of a dataset: its chunk rows.
+fn block_rows_of(ds: &Dataset) -> u64 {
+    match ds.chunk_shape() {
+        Some([c, ..]) if *c > 0 => *c,
+        _ => DEFAULT_BLOCK_ROWS,
+    }
 }
 
 /// Each beam's summary from its coordinates.

@@ -18,11 +18,14 @@
 //! cells at the coarser of the two orders ([`Summary::rows_for`]).
 
 mod build;
+mod link;
 mod store;
 
 pub use build::{
-    EachGranule, IndexPass, IndexSpec, IndexedGranule, index_each, index_granule, index_granules,
+    EachGranule, IndexLink, IndexPass, IndexSpec, IndexedGranule, index_each, index_granule,
+    index_granules,
 };
+pub use link::{EARTH_RADIUS_M, cells_near};
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -95,6 +98,14 @@ pub struct BeamIndex {
     pub longitude: String,
     /// Where its rows lie.
     pub summary: Summary,
+    /// With a linked read (ATL03's photons found through their ~20 m
+    /// segments, [`IndexLink`]): where each block of the *base* level's
+    /// rows (the photons, in blocks of their latitude's chunk rows) can
+    /// lie, from the link: the cells within the margin of the linked rows
+    /// (segments) linking to it. `None` without a link, when the link's
+    /// columns do not check, or in an index built before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Summary>,
 }
 
 /// The cells of a beam's points, per block of rows.
@@ -263,6 +274,27 @@ impl GranuleIndex {
 }
 
 impl Summary {
+    /// `Err` (why) unless the summary covers its rows: blocks of at least
+    /// one row, one cell list per block. A reader does not use an entry
+    /// whose summary does not (rows in no listed block would never be
+    /// read).
+    pub fn check(&self) -> Result<(), String> {
+        let blocks = match self.block_rows {
+            0 => None,
+            b => usize::try_from(self.rows.div_ceil(b)).ok(),
+        };
+        if blocks == Some(self.cells.len()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "a summary of {} rows in blocks of {} lists {} blocks",
+                self.rows,
+                self.block_rows,
+                self.cells.len()
+            ))
+        }
+    }
+
     /// The row ranges (whole blocks, adjacent ones merged) that can hold
     /// points of the cell `nested` at `order`, the summary's cells being at
     /// `summary_order`: a block can when one of its cells and the cell

@@ -149,3 +149,22 @@ fn a_subset_carries_the_tasks_granules_as_they_are() {
     other.version = 9;
     assert!(other.checked("task").is_err());
 }
+
+#[test]
+fn a_summary_must_cover_its_rows() {
+    let s = |block_rows, rows, blocks| Summary {
+        block_rows,
+        rows,
+        cells: vec![vec![1]; blocks],
+    };
+    assert!(s(10, 25, 3).check().is_ok());
+    assert!(s(10, 0, 0).check().is_ok());
+    for (bad, why) in [
+        (s(10, 25, 2), "2 blocks"),
+        (s(10, 25, 4), "4 blocks"),
+        (s(0, 25, 3), "blocks of 0"),
+    ] {
+        let e = bad.check().unwrap_err();
+        assert!(e.contains(why), "{e}");
+    }
+}
