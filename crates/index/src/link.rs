@@ -209,9 +209,9 @@ mod tests {
         // to 7 base rows placed at the segment's point. Every base row's
         // own cell (at several orders) is in its block's summary.
         let n = 3_000;
-        let lat: Vec<f64> = (0..n).map(|i| -86.0 - i as f64 * 1.8e-4).collect();
-        let lon: Vec<f64> = (0..n).map(|i| 45.0 + i as f64 * 1e-3).collect();
-        let beg: Vec<f64> = (0..n).map(|i| (i * 7 + 1) as f64).collect();
+        let lat: Vec<f64> = (0..n).map(|i| -86.0 - f64::from(i) * 1.8e-4).collect();
+        let lon: Vec<f64> = (0..n).map(|i| 45.0 + f64::from(i) * 1e-3).collect();
+        let beg: Vec<f64> = (0..n).map(|i| f64::from(i * 7 + 1)).collect();
         let base_rows = (n * 7) as u64;
         for order in [6, 9, 12] {
             for pad in [0, 1] {
@@ -239,22 +239,26 @@ mod tests {
 
     #[test]
     fn a_disc_lists_the_cells_it_reaches() {
-        // A point 50 m inside a cell edge: the 100 m disc reaches across.
+        // Centres every ~10 m across 3 km at 80°S (order-12 cells are
+        // ~1.6 km): some 100 m discs cross a cell edge. Every point within
+        // 100 m (sampled on circles) hashes to a listed cell.
         let order = 12;
-        let (lat, lon) = (-80.0, 10.0);
-        let own = magg_morton::geo_to_nested(lat, lon, order).unwrap();
-        let near = cells_near(lat, lon, order, 100.0 / EARTH_RADIUS_M);
-        assert!(near.contains(&own));
-        // Every point within 100 m (sampled on circles) hashes to a listed cell.
-        for k in 0..72 {
-            let a = f64::from(k) * 5f64.to_radians();
-            for r in [30.0, 60.0, 99.0] {
-                let dlat = r * a.cos() / 111_320.0;
-                let dlon = r * a.sin() / (111_320.0 * lat.to_radians().cos());
-                let c = magg_morton::geo_to_nested(lat + dlat, lon + dlon, order).unwrap();
-                assert!(near.contains(&c), "{k} {r}");
+        let mut crossing = 0;
+        for step in 0..300 {
+            let (lat, lon) = (-80.0, 10.0 + f64::from(step) * 5e-4);
+            let near = cells_near(lat, lon, order, 100.0 / EARTH_RADIUS_M);
+            crossing += usize::from(near.len() > 1);
+            for k in 0..36 {
+                let a = f64::from(k * 10).to_radians();
+                for r in [50.0, 99.0] {
+                    let dlat = r * a.cos() / 111_320.0;
+                    let dlon = r * a.sin() / (111_320.0 * lat.to_radians().cos());
+                    let c = magg_morton::geo_to_nested(lat + dlat, lon + dlon, order).unwrap();
+                    assert!(near.contains(&c), "{step} {k} {r}");
+                }
             }
         }
+        assert!(crossing > 0);
         assert!(cells_near(f64::MAX, 0.0, order, 1e-5).is_empty());
     }
 }
