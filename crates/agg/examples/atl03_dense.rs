@@ -134,10 +134,11 @@ fn main() {
         granules.len()
     );
     println!(
-        "magg:      {wall:.3} s wall, {cpu:.3} s CPU, {:.3} µs/photon/core; {} requests, {:.1} MB fetched, \
+        "magg:      {wall:.3} s wall, {cpu:.3} s CPU, {:.3} µs/photon/core; {} requests in {} rounds, {:.1} MB fetched, \
          {:.3}× the {:.1} MB of chunks holding the shard's photons; {} photon rows hashed; peak RSS {rss:.0} MB",
         cpu / photons * 1e6,
         io.requests,
+        io.rounds,
         io.bytes_fetched as f64 / 1e6,
         io.bytes_fetched as f64 / needed,
         needed / 1e6,

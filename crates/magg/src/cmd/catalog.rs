@@ -90,7 +90,7 @@ pub(crate) struct Args {
     #[arg(long)]
     no_chunk_index: bool,
     /// Pipeline config: a YAML file, or a built-in one by name (`atl06`,
-    /// `atl08`, `atl08_canopy`, `gedi_l2a`; default `atl06`). With
+    /// `atl03`, `atl08`, `atl08_canopy`, `gedi_l2a`; default `atl06`). With
     /// `--granules`, its beam groups and coordinate datasets are what is
     /// read, and its datasets are what the chunk index describes. A
     /// rectilinear `output.grid` makes a map of its tiles (the orders

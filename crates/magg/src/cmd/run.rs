@@ -21,7 +21,7 @@ pub(crate) struct Args {
     #[arg(long)]
     store: String,
     /// Pipeline config: a YAML file, or a built-in one by name (`atl06`,
-    /// `atl08`, `atl08_canopy`, `gedi_l2a`); default: the built-in ATL06
+    /// `atl03`, `atl08`, `atl08_canopy`, `gedi_l2a`); default: the built-in ATL06
     /// config.
     #[arg(long)]
     config: Option<PathBuf>,
