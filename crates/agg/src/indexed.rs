@@ -128,10 +128,18 @@ pub(crate) async fn read_granule(
             }
             (Some(_), None) => None,
         };
-        if let Some(s) = summary {
-            s.check().map_err(|why| format!("{group}: {why}"))?;
-        }
-        blocks.push(summary.map(|s| s.rows_for(ctx.parent_order, ctx.shard_nested, summary_order)));
+        let rows = match summary {
+            Some(s) => {
+                s.check().map_err(|why| format!("{group}: {why}"))?;
+                Some(match &ctx.tile_cover {
+                    // A tile: the blocks listing a cell of its cover.
+                    Some(cover) => s.rows_in(cover.as_ref()?),
+                    None => s.rows_for(ctx.parent_order, ctx.shard_nested, summary_order),
+                })
+            }
+            None => None,
+        };
+        blocks.push(rows);
         sets.push(set);
     }
     let mut out = GranuleRows::indexed(sets.len() as u32);

@@ -237,12 +237,23 @@ async fn read_tracked(
         };
         (0, target, Some((Arc::clone(plan.grid()), shard)))
     };
+    // A tile's cover at the index's order, once for every granule.
+    let tile_cover = match (&tile, &opts.index) {
+        (Some((grid, t)), Some(ix)) => Some(
+            grid.shard_cover(*t, ix.summary_order)
+                .map_err(|e| e.to_string())
+                .and_then(|m| m.cells(ix.summary_order).map_err(|e| e.to_string()))
+                .map_err(|e| format!("the tile's cover at order {}: {e}", ix.summary_order)),
+        ),
+        _ => None,
+    };
     let ctx = Ctx {
         beams: &beams,
         parent_order: plan.parent_order(),
         shard_nested,
         target,
         tile,
+        tile_cover,
         search: config.data_source.row_search == RowSearch::AlongTrack,
         opts,
     };
@@ -347,9 +358,13 @@ pub(crate) struct Ctx<'a> {
     pub(crate) shard_nested: u64,
     /// Where the shard is: its hull, latitude band and longitude window.
     pub(crate) target: crate::rows::Target,
-    /// A grid's shard (a rectilinear tile): membership by the grid, and no
-    /// chunk index (its summaries are HEALPix cells).
+    /// A grid's shard (a rectilinear tile): membership by the grid.
     tile: Option<(Arc<dyn Grid>, u64)>,
+    /// With a chunk index and a tile: the tile's cover at the index's
+    /// summary order (sorted nested ids), what its summaries are compared
+    /// with; or why it could not be had (each granule is then read through
+    /// its metadata, counted as an index fallback).
+    pub(crate) tile_cover: Option<Result<Vec<u64>, String>>,
     /// The along-track search (else whole latitude columns).
     pub(crate) search: bool,
     pub(crate) opts: &'a ReadOptions,
@@ -398,7 +413,7 @@ impl BeamRows {
 type GranuleError = (Counters, Option<String>, AggError);
 
 async fn read_granule(url: &str, ctx: &Ctx<'_>) -> Result<GranuleRows, GranuleError> {
-    let Some(index) = ctx.opts.index.as_ref().filter(|_| ctx.tile.is_none()) else {
+    let Some(index) = ctx.opts.index.as_ref() else {
         return read_granule_opened(url, ctx).await;
     };
     let Some(entry) = index.granule(url) else {

@@ -1,8 +1,9 @@
 //! `ReadOptions::index`: shards read from a chunk index equal shards read
-//! through the granules' metadata, on every shard of the sample granules,
-//! with no metadata request (one round per granule); a stale or
-//! corrupt entry, or one lacking a dataset, falls back to the metadata,
-//! counted, with the same output.
+//! through the granules' metadata, on every shard of the sample granules
+//! (HEALPix shards, and the tiles of a polar grid), with no metadata
+//! request (one round per granule); a stale or corrupt entry, or one
+//! lacking a dataset, falls back to the metadata, counted, with the same
+//! output.
 
 use std::sync::Arc;
 
@@ -59,6 +60,70 @@ async fn every_sample_shard_reads_the_same_from_the_index() {
             assert!(g.io.requests < o.io.requests, "{:?} vs {:?}", g.io, o.io);
             assert_eq!(g.io.rounds, u64::from(g.io.requests > 0), "{:?}", g.io);
             assert!(o.io.rounds >= 3, "{:?}", o.io);
+        }
+        observations += a.grouped.observations();
+    }
+    assert!(observations > 10_000, "{observations}");
+}
+
+/// Tiles of a rectilinear grid: the index's summaries are compared with
+/// the tile's HEALPix cover. Every tile holding a sample point (found by
+/// locating every coordinate the index pass read) reads the same as
+/// through the metadata, in one round per granule; every other tile reads
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tile_reads_the_same_from_the_index() {
+    let files: Vec<String> = magg_testkit::sample_granules()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let config = common::polar_config(64);
+    let grid = std::sync::Arc::clone(magg_agg::Plan::new(&config).unwrap().grid());
+    let spec = config.index_spec(DEFAULT_SUMMARY_ORDER);
+    let mut entries = Vec::new();
+    let mut tiles = std::collections::BTreeSet::new();
+    for f in &files {
+        let g = magg_index::index_granule(f, &spec, &magg_h5::OpenOptions::default())
+            .await
+            .unwrap();
+        for (lat, lon) in &g.coordinates {
+            let ok: Vec<(f64, f64)> = lat
+                .iter()
+                .zip(lon)
+                .filter(|(la, lo)| la.abs() <= 90.0 && lo.is_finite())
+                .map(|(&la, &lo)| (la, lo))
+                .collect();
+            let (la, lo): (Vec<f64>, Vec<f64>) = ok.into_iter().unzip();
+            let mut cells = vec![None; la.len()];
+            grid.locate(&la, &lo, &mut cells).unwrap();
+            tiles.extend(cells.iter().flatten().map(|c| c.shard));
+        }
+        entries.push(g.entry);
+    }
+    assert!(tiles.len() > 10, "{} tiles", tiles.len());
+    let (indexed, opened) = (
+        with_index(ChunkIndex::new(DEFAULT_SUMMARY_ORDER, entries)),
+        plain(),
+    );
+    let mut observations = 0;
+    for tile in grid.shards() {
+        let a = read_shard(tile, &files, &config, &indexed).await.unwrap();
+        assert_eq!(a.index_fallbacks(), 0, "{:?}", a.granules);
+        if !tiles.contains(&tile) {
+            assert_eq!(a.grouped.observations(), 0, "tile {tile}");
+            continue;
+        }
+        let b = read_shard(tile, &files, &config, &opened).await.unwrap();
+        assert_eq!(
+            format!("{:?}", a.grouped.reduce(0).unwrap()),
+            format!("{:?}", b.grouped.reduce(0).unwrap()),
+            "tile {tile}"
+        );
+        for (g, o) in a.granules.iter().zip(&b.granules) {
+            assert!(g.indexed && g.error.is_none(), "{g:?}");
+            assert_eq!(g.stats.kept, o.stats.kept, "{}", g.url);
+            assert_eq!(g.io.rounds, u64::from(g.io.requests > 0), "{:?}", g.io);
+            assert!(g.io.requests < o.io.requests, "{:?} vs {:?}", g.io, o.io);
         }
         observations += a.grouped.observations();
     }

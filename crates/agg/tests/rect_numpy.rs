@@ -8,7 +8,8 @@
 
 mod common;
 
-use magg_agg::{AggConfig, ReadOptions, read_shard};
+use common::polar_config;
+use magg_agg::{ReadOptions, read_shard};
 use serde_json::Value;
 
 /// The reference: filters as magg's ATL06 config, then tiles and cells
@@ -54,16 +55,6 @@ for t in tiles[np.argsort(-counts, kind="stable")][:n_top]:
     out[str(int(t))] = {"stats": stats, "rows": rows}
 print(json.dumps(out))
 "#;
-
-fn polar_config(chunk: u32) -> AggConfig {
-    let text = magg_agg::ATL06_YAML;
-    let (head, _) = text.split_once("\noutput:\n").expect("an output section");
-    AggConfig::from_yaml_str(&format!(
-        "{head}\noutput:\n  grid:\n    type: rectilinear\n    crs: EPSG:3031\n    resolution: 5000\n    \
-         bounds: [-3200000, -3200000, 3200000, 3200000]\n    chunk_shape: [{chunk}, {chunk}]\n"
-    ))
-    .unwrap()
-}
 
 #[test]
 fn tiles_match_h5py_pyproj_numpy() {

@@ -307,9 +307,23 @@ impl Summary {
             (2 * u32::from(order - summary_order), 0)
         };
         let target = nested >> shift_cell;
+        self.rows_where(|cells| cells.iter().any(|&c| c >> shift_mine == target))
+    }
+
+    /// The row ranges (whole blocks, adjacent ones merged) that can hold
+    /// points of a region given as its cover at the summary's order
+    /// (`cover`: sorted nested ids, every point of the region in one of
+    /// them; a rectilinear grid's tile, `magg_grid::Grid::shard_cover`): the
+    /// blocks listing one of those cells.
+    pub fn rows_in(&self, cover: &[u64]) -> Vec<Range<u64>> {
+        self.rows_where(|cells| cells.iter().any(|c| cover.binary_search(c).is_ok()))
+    }
+
+    /// The blocks whose cells pass `keep`, as merged row ranges.
+    fn rows_where(&self, keep: impl Fn(&[u64]) -> bool) -> Vec<Range<u64>> {
         let mut out: Vec<Range<u64>> = Vec::new();
         for (k, cells) in self.cells.iter().enumerate() {
-            if !cells.iter().any(|&c| c >> shift_mine == target) {
+            if !keep(cells) {
                 continue;
             }
             let start = (k as u64).saturating_mul(self.block_rows);

@@ -252,3 +252,16 @@ pub async fn index_of(
         .collect();
     (magg_index::ChunkIndex::new(summary_order, entries), shards)
 }
+
+/// The built-in ATL06 config with upstream's polar output grid (EPSG:3031,
+/// 5 km, 6,400 km square) in tiles of `chunk` × `chunk` cells.
+#[allow(dead_code)]
+pub fn polar_config(chunk: u32) -> AggConfig {
+    let text = magg_agg::ATL06_YAML;
+    let (head, _) = text.split_once("\noutput:\n").expect("an output section");
+    AggConfig::from_yaml_str(&format!(
+        "{head}\noutput:\n  grid:\n    type: rectilinear\n    crs: EPSG:3031\n    resolution: 5000\n    \
+         bounds: [-3200000, -3200000, 3200000, 3200000]\n    chunk_shape: [{chunk}, {chunk}]\n"
+    ))
+    .unwrap()
+}
