@@ -15,12 +15,11 @@ use std::time::Duration;
 use magg_index::{ChunkIndex, DEFAULT_SUMMARY_ORDER, index_granules};
 use magg_lambda::emulator::Fault;
 use magg_lambda::{
-    Arch, ClientOptions, IndexJob, IndexSource, LambdaOptions, RetryPolicy, index_lambda,
-    part_location,
+    Arch, IndexJob, IndexSource, LambdaOptions, RetryPolicy, index_lambda, part_location,
 };
 use support::{
-    FUNCTION, data_objects, emulator, lambda_worker_with, new_store_for, objects, run,
-    s3_with_granules, sample_tasks,
+    FUNCTION, client_options, data_objects, emulator, lambda_worker_with, new_store_for, objects,
+    run, s3_with_granules, sample_tasks,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,11 +72,7 @@ async fn the_lambda_index_pass_equals_the_local_one_and_names_bad_granules() {
     let emu = emulator(&s3, 2, faults).await;
     let lambda = LambdaOptions {
         function: FUNCTION.into(),
-        client: ClientOptions {
-            region: Some("us-east-1".into()),
-            endpoint_url: Some(emu.endpoint.clone()),
-            static_credentials: Some(("test".into(), "test".into())),
-        },
+        client: client_options(&emu),
         memory_mb: 1024,
         arch: Arch::Arm64,
         retry: RetryPolicy {
