@@ -199,10 +199,10 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
     ];
     let arg_refs: Vec<&str> = args.iter().chain(&singles).map(String::as_str).collect();
     magg_testkit::run_python(
-        &format!(
+        &common::with_py_modules(&format!(
             "{}{POLAR_CELLS_PY}{REFERENCE_PY}",
             magg_testkit::LOAD_ATL06_PY
-        ),
+        )),
         &arg_refs,
     );
     let r = results(&out);

@@ -120,9 +120,9 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
         out.to_string_lossy().into_owned(),
     ];
     args.extend(singles);
-    let script = include_str!("time_reference.py");
+    let script = common::with_py_modules(include_str!("time_reference.py"));
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    magg_testkit::run_python(script, &arg_refs);
+    magg_testkit::run_python(&script, &arg_refs);
     let r = results(&out);
     eprintln!("three-cycle reference: {r:#}");
     assert_eq!(

@@ -353,6 +353,15 @@ pub fn printed_snippet(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// `script` with this crate's `tests/py` on Python's import path, for the
+/// reference modules there (`dhdt_reference.py`): `run_python` runs a
+/// script given as text, which has no folder of its own to import from.
+pub fn with_py_modules(script: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py");
+    let dir = serde_json::to_string(&dir.to_string_lossy()).unwrap(); // a Python string literal
+    format!("import sys\nsys.path.insert(0, {dir})\n{script}")
+}
+
 /// Runs in Python, in `dir`, the `lines` lines magg printed in `printed`
 /// to open its store ([`printed_snippet`]), with every warning an error
 /// (`setup`, Python run first, may add filters), then `checks`, Python
