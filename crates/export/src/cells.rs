@@ -1,13 +1,9 @@
 //! Reading one variable of a HEALPix store at one order: the cells with
 //! data and their values, in the variable's own type.
 
-use futures::{StreamExt, TryStreamExt};
-use magg_store::{Column, FillValue, OutputStore, ShardStatus, VariableSpec};
+use magg_store::{Column, FillValue, OutputStore, VariableSpec};
 
 use crate::error::ExportError;
-
-/// Chunks read at once.
-const READ_CONCURRENCY: usize = 16;
 
 /// A value type a store variable is exported in: the band type of the
 /// GeoTIFF, with the variable's column and fill value in it.
@@ -83,33 +79,22 @@ pub async fn read_cells<T: Sample + Send>(
     order: u8,
     window: Option<usize>,
 ) -> Result<StoreCells<T>, ExportError> {
-    let read_err = |e: magg_store::StoreError| ExportError::Input(e.to_string());
     let (var, fill) = variable_fill::<T>(store, variable)?;
-    let shards = done_shards(store).await?;
-    let parts: Vec<(Vec<u64>, Vec<T>)> = futures::stream::iter(shards.iter().copied())
-        .map(|shard| async move {
-            let column = store
-                .read_window_chunk(order, variable, shard, window)
-                .await
-                .map_err(read_err)?;
-            let values = values_of::<T>(store, var, shard, column)?;
-            let range = store.chunk_range(shard, order).map_err(read_err)?;
-            Ok::<_, ExportError>(range.zip(values).filter(|&(_, v)| v.is_data(fill)).unzip())
-        })
-        .buffer_unordered(READ_CONCURRENCY)
-        .try_collect()
+    let read = store
+        .read_cells(
+            order,
+            variable,
+            window,
+            |shard, column| values_of::<T>(store, var, shard, column),
+            |&v| v.is_data(fill),
+        )
         .await?;
-    let mut out = StoreCells {
-        cells: Vec::new(),
-        values: Vec::new(),
+    Ok(StoreCells {
+        cells: read.cells,
+        values: read.values,
         fill,
-        shards: shards.len(),
-    };
-    for (c, v) in parts {
-        out.cells.extend(c);
-        out.values.extend(v);
-    }
-    Ok(out)
+        shards: read.shards,
+    })
 }
 
 /// The variable `variable` of `store` and its fill value as a `T`.
@@ -129,18 +114,6 @@ pub(crate) fn variable_fill<'s, T: Sample>(
         ))
     })?;
     Ok((var, fill))
-}
-
-/// The shards (or tiles) of `store` with a completed status record.
-pub(crate) async fn done_shards(store: &OutputStore) -> Result<Vec<u64>, ExportError> {
-    Ok(store
-        .list_status()
-        .await
-        .map_err(|e| ExportError::Input(e.to_string()))?
-        .into_iter()
-        .filter(ShardStatus::is_done)
-        .map(|s| s.shard)
-        .collect())
 }
 
 /// The values of `var`'s chunk `column` of `shard` as `T`s (an error

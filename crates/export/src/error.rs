@@ -17,3 +17,11 @@ pub enum ExportError {
         reason: String,
     },
 }
+
+impl From<magg_store::StoreError> for ExportError {
+    /// A store that cannot be read is an input that cannot be exported
+    /// (the message names the store and the key).
+    fn from(e: magg_store::StoreError) -> ExportError {
+        ExportError::Input(e.to_string())
+    }
+}

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 use magg_grid::{Grid, RectilinearGrid, RectilinearSpec};
 use magg_store::{Dtype, OutputStore};
 
@@ -82,25 +82,16 @@ async fn export_as<T: Sample + Send>(
 ) -> Result<ExportSummary, ExportError> {
     let url = store.url();
     let variable = opts.variable.as_str();
-    let read_err = |e: magg_store::StoreError| ExportError::Input(e.to_string());
     let (var, fill) = crate::cells::variable_fill::<T>(store, variable)?;
     let nodata = T::nodata(fill);
-    let tiles = crate::cells::done_shards(store).await?;
+    let tiles = store.done_shards().await?;
     let (width, height) = (grid.width() as usize, grid.height() as usize);
     let [rows, cols] = grid.spec().chunk_shape.map(|n| n as usize);
     let mut data = vec![nodata; width * height];
     let mut with_data = 0u64;
-    let mut chunks = futures::stream::iter(tiles.iter().copied())
-        .map(|tile| async move {
-            let column = store
-                .read_window_chunk(0, variable, tile, window)
-                .await
-                .map_err(read_err)?;
-            let values = crate::cells::values_of::<T>(store, var, tile, column)?;
-            Ok::<_, ExportError>((tile, values))
-        })
-        .buffer_unordered(READ_CONCURRENCY);
-    while let Some((tile, values)) = chunks.try_next().await? {
+    let mut chunks = store.read_chunks(0, variable, &tiles, window, READ_CONCURRENCY);
+    while let Some((tile, column)) = chunks.try_next().await? {
+        let values = crate::cells::values_of::<T>(store, var, tile, column)?;
         let at = grid
             .chunk_position(tile)
             .ok()

@@ -7,14 +7,14 @@
 //! fail a shard while the budget lasts; the connections the orchestrator
 //! opens stay within the requests it had in flight at once.
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use magg_lambda::emulator::{Emulator, EmulatorOptions, Fault, Synthetic, synthetic};
-use magg_lambda::{
-    ClientOptions, Connections, EventTemplate, FanOut, LambdaWorker, Limiter, RetryPolicy,
-};
+use magg_lambda::{Connections, FanOut, LambdaWorker, Limiter, RetryPolicy};
 use magg_run::{ExecOptions, RunReport, Task};
 
 const FUNCTION: &str = "magg-synthetic";
@@ -37,22 +37,9 @@ fn function() -> Synthetic {
 }
 
 async fn worker(emu: &Emulator, retry: RetryPolicy) -> (LambdaWorker, Limiter, Connections) {
-    let sdk = magg_lambda::sdk_config(&ClientOptions {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(emu.endpoint.clone()),
-        static_credentials: Some(("test".into(), "test".into())),
-    })
-    .await;
+    let sdk = magg_lambda::sdk_config(&support::client_options(emu)).await;
     let (client, connections) = magg_lambda::client(&sdk, Some(CONCURRENCY));
-    let template = EventTemplate {
-        config: magg_agg::AggConfig::atl06_default(),
-        store: "s3://synthetic-out/never-written.zarr".into(),
-        store_options: vec![],
-        granule_concurrency: 4,
-        io: magg_objects::IoPolicy::default(),
-        credentials: None,
-        index: None,
-    };
+    let template = support::event_template("s3://synthetic-out/never-written.zarr");
     // Starts unpaced: the scaled-down shards end faster than a paced
     // first wave would reach the quota.
     let limiter = Limiter::new(FanOut {

@@ -134,20 +134,10 @@ async fn unknown_function_fails_fast_without_retries() {
     let (s3, _) = s3_with_granules();
     new_store(&s3, "nofn.zarr").await;
     let emu = emulator(&s3, 1, vec![]).await;
-    let client = magg_lambda::connect(&magg_lambda::ClientOptions {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(emu.endpoint.clone()),
-        static_credentials: Some(("test".into(), "test".into())),
-    })
-    .await;
+    let client = magg_lambda::connect(&support::client_options(&emu)).await;
     let template = magg_lambda::EventTemplate {
-        config: magg_agg::AggConfig::atl06_default(),
-        store: s3.url("out", "nofn.zarr"),
-        store_options: vec![],
         granule_concurrency: 1,
-        io: magg_objects::IoPolicy::default(),
-        credentials: None,
-        index: None,
+        ..support::event_template(&s3.url("out", "nofn.zarr"))
     };
     let worker = magg_lambda::LambdaWorker::new(client, "no-such-function", template);
     let shard = magg_morton::encode(6, 100).unwrap();

@@ -29,7 +29,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::{magg, results};
+use common::{Cycles, magg, magg_ok_in, results};
 
 /// Granules crossing the synthetic thinning basin (the generator's
 /// order-6 cell 41226), every cycle the same tracks.
@@ -116,11 +116,7 @@ print(f"PLOT OK data pixels {n_data} drawn {drawn:.4f} empty pixels {n_empty} cl
 fn data() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        common::remove_dead(tmp, "polar-time-");
-        let dir = tmp.join(format!("polar-time-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = common::process_dir("polar-time-");
         let generator = magg_testkit::shared_dir().join("data/make_atl06.py");
         let script = r#"
 import sys, runpy
@@ -147,53 +143,16 @@ fn config() -> String {
         .into_owned()
 }
 
-/// Runs magg in `dir`, which must succeed: (stdout, stderr).
-fn ok(dir: &Path, args: &[&str]) -> (String, String) {
-    let (fine, out, err) = magg(dir, args);
-    assert!(fine, "magg {args:?}: {err}");
-    (out, err)
-}
-
 #[test]
 fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
     let dir = data();
     let config = config();
-    let catalog = |cycles: &str, out: &str| {
-        ok(
-            dir,
-            &[
-                "catalog",
-                "--granules",
-                "g",
-                "--cycles",
-                cycles,
-                "--config",
-                &config,
-                "--no-chunk-index",
-                "--out",
-                out,
-            ],
-        )
-        .0
+    let cycles = Cycles {
+        dir,
+        catalog_args: &["--config", &config, "--no-chunk-index"],
+        run_args: &["--config", &config],
     };
-    // `magg run` of `map` into `store` with the polar config, and `more`.
-    let run_with = |map: &str, store: &str, more: &[&str]| {
-        let mut args = vec![
-            "run",
-            "--catalog",
-            map,
-            "--config",
-            &config,
-            "--store",
-            store,
-        ];
-        args.extend_from_slice(more);
-        ok(dir, &args)
-    };
-    let run = |map: &str, store: &str| {
-        run_with(map, store, &["--workers", "2", "--overwrite", "--quiet"]);
-    };
-    let said = catalog("21..23", "all.json");
+    let said = cycles.catalog("21..23", "all.json");
     assert!(
         said.contains("3 window(s) [cycle 21, cycle 22, cycle 23]"),
         "{said}"
@@ -206,28 +165,15 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
     // store as printed, without a warning (but the PendingDeprecationWarning
     // rioxarray's transform triggers in affine 2.4, which Python hides by
     // default: not about the store).
-    let (_, err) = run_with("all.json", "all.zarr", &["--workers", "2", "--overwrite"]);
-    let snippet = common::printed_snippet(&err);
-    assert_eq!(snippet.len(), 4, "{err}");
-    let script = format!(
-        "import os, sys, warnings\nos.chdir(sys.argv[1])\nwarnings.simplefilter('error')\n\
-         warnings.simplefilter('ignore', PendingDeprecationWarning)\n{}\n\
-         assert ds['h_mean'].dims == ('time', 'y', 'x') and ds.rio.crs.to_epsg() == 3031\n\
-         print('SNIPPET OK')\n",
-        snippet.join("\n")
+    let (_, err) = cycles.run("all.json", "all.zarr", &["--workers", "2", "--overwrite"]);
+    common::assert_snippet_runs(
+        dir,
+        &err,
+        4,
+        "warnings.simplefilter('ignore', PendingDeprecationWarning)\n",
+        "assert ds['h_mean'].dims == ('time', 'y', 'x') and ds.rio.crs.to_epsg() == 3031\n",
     );
-    let said = magg_testkit::run_python(&script, &[dir.to_str().unwrap()]);
-    assert!(said.contains("SNIPPET OK"), "{said}");
-    let mut singles = Vec::new();
-    for c in ["21", "22", "23"] {
-        catalog(c, &format!("c{c}.json"));
-        run(&format!("c{c}.json"), &format!("c{c}.zarr"));
-        singles.push(
-            dir.join(format!("c{c}.zarr"))
-                .to_string_lossy()
-                .into_owned(),
-        );
-    }
+    let singles = cycles.single_cycle_stores(&["21", "22", "23"]);
     // Chunk (window, tile): the store's keys say so.
     let (row, col) = {
         let grid = magg_grid::RectilinearGrid::new(map.rectilinear.as_ref().unwrap()).unwrap();
@@ -253,10 +199,10 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
     ];
     let arg_refs: Vec<&str> = args.iter().chain(&singles).map(String::as_str).collect();
     magg_testkit::run_python(
-        &format!(
+        &common::with_py_modules(&format!(
             "{}{POLAR_CELLS_PY}{REFERENCE_PY}",
             magg_testkit::LOAD_ATL06_PY
-        ),
+        )),
         &arg_refs,
     );
     let r = results(&out);
@@ -267,13 +213,13 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
     common::assert_recovery(&r, &["thinning"]);
 
     // verify, window by window.
-    let (said, _) = ok(dir, &["verify", "all.zarr", "--catalog", "all.json"]);
+    let (said, _) = magg_ok_in(dir, &["verify", "all.zarr", "--catalog", "all.json"]);
     assert!(
         said.contains(&format!("{tiles} consistent")) && said.contains(" 0 problem(s)"),
         "{said}"
     );
     // Resuming finds every tile done.
-    let (_, err) = run_with("all.json", "all.zarr", &["--resume"]);
+    let (_, err) = cycles.run("all.json", "all.zarr", &["--resume"]);
     assert!(
         err.contains(&format!("{tiles} skipped (already complete)")),
         "{err}"
@@ -293,7 +239,7 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
     ] {
         let mut a = vec!["export", "all.zarr"];
         a.extend_from_slice(args);
-        let (_, err) = ok(dir, &a);
+        let (_, err) = magg_ok_in(dir, &a);
         assert!(err.contains(says), "{args:?}: {err}");
     }
     let said = magg_testkit::run_python(EXPORT_PY, &[dir.to_str().unwrap()]);
@@ -322,7 +268,7 @@ fn three_cycles_on_the_polar_grid_make_slices_equal_to_single_runs_and_dhdt_equa
     );
     assert!(said.contains("PLOT OK"), "{said}");
     println!("{said}");
-    let (_, err) = ok(
+    let (_, err) = magg_ok_in(
         dir,
         &[
             "plot",

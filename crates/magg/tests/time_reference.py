@@ -15,6 +15,9 @@ Usage: time_reference.py GENERATOR_DIR SHARDMAP ALL_STORE OUT_JSON STORE_OF_WIND
   fraction of cells within 1 and 2 formal sigmas, and within 1 and 2
   chi-square-scaled sigmas (cells with three windows), and per-region
   means of dhdt against the truth, written to OUT_JSON.
+
+The time, dh/dt and recovery checks are py/dhdt_reference.py's (the test
+puts py/ on sys.path), shared with py/polar_time_reference.py.
 """
 
 import json
@@ -27,8 +30,8 @@ import mortie
 
 sys.path.insert(0, sys.argv[1])
 import make_atl06  # noqa: E402  (the generator: dhdt_rate)
+from dhdt_reference import check_cf_time, check_dhdt, recovery  # noqa: E402  (py/, on sys.path)
 
-YEAR = 365.25 * 86400.0
 FILL = {"count": 0, "dhdt_windows": 0}
 
 shardmap, all_store, out_path, singles = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
@@ -37,19 +40,9 @@ ds = xr.open_zarr(all_store, group="12")
 report = {}
 
 # --- CF time --------------------------------------------------------------
-assert np.issubdtype(ds["time"].dtype, np.datetime64), ds["time"].dtype
 assert ds.sizes["time"] == len(windows) == len(singles), (ds.sizes, len(windows))
-starts = np.array([np.datetime64(w["start"].rstrip("Z")) for w in windows], "datetime64[ns]")
-ends = np.array([np.datetime64(w["end"].rstrip("Z")) for w in windows], "datetime64[ns]")
-mids = starts + (ends - starts) / 2
-err = np.abs((ds["time"].values - mids).astype("timedelta64[ns]").astype(np.int64))
-assert (err < 1_000_000).all(), err  # < 1 ms
+check_cf_time(ds, windows)
 assert ds["time"].attrs.get("bounds") == "time_bnds" or ds["time"].encoding.get("bounds") == "time_bnds", ds["time"].attrs
-bnds = ds["time_bnds"]
-assert bnds.dims == ("time", "nv"), bnds.dims
-assert np.issubdtype(bnds.dtype, np.datetime64), bnds.dtype
-berr = np.abs((bnds.values - np.stack([starts, ends], 1)).astype(np.int64))
-assert (berr < 1_000_000).all(), berr
 labels = [w["label"] for w in windows]
 report["labels"] = labels
 decoded = ds.pipe(xdggs.decode)
@@ -84,65 +77,11 @@ for k, path in enumerate(singles):
 report["values_compared"] = compared
 
 # --- dh/dt against numpy ---------------------------------------------------
-t = (ds["time"].values.astype("datetime64[ns]").astype(np.int64) / 1e9) / YEAR
-h = ds["h_mean"].values.astype(np.float64)
-s = ds["h_sigma"].values.astype(np.float64)
-used = np.isfinite(h) & np.isfinite(s) & (s > 0)
-n = used.sum(0)
-assert (n == (ds["count"].values > 0).sum(0)).all(), "windows used != windows with data"
-rate = np.full(cells.size, np.nan)
-sig = np.full(cells.size, np.nan)
-chi = np.full(cells.size, np.nan)
-span = np.where(n >= 2, 0.0, np.where(n == 1, 0.0, np.nan))
-for i in np.flatnonzero(n >= 2):
-    m = used[:, i]
-    tt, hh, ss = t[m], h[m, i], s[m, i]
-    span[i] = tt.max() - tt.min()
-    if span[i] <= 0:
-        continue
-    p, cov = np.polyfit(tt, hh, 1, w=1 / ss, cov="unscaled")
-    rate[i], sig[i] = p[0], np.sqrt(cov[0, 0])
-    if m.sum() > 2:
-        chi[i] = np.sum(((hh - np.polyval(p, tt)) / ss) ** 2) / (m.sum() - 2)
-
-
-def close(name, ref, rtol, atol):
-    got = ds[name].values.astype(np.float64)
-    both_nan = np.isnan(got) & np.isnan(ref)
-    ok = both_nan | (np.abs(got - ref) <= atol + rtol * np.abs(ref))
-    assert ok.all(), f"{name}: {(~ok).sum()} cells differ, e.g. {got[~ok][:5]} vs {ref[~ok][:5]}"
-    return int((~np.isnan(ref)).sum())
-
-
-report["cells_with_rate"] = close("dhdt", rate, 2e-6, 1e-6)
-close("dhdt_sigma", sig, 2e-6, 1e-9)
-close("dhdt_chi2", chi, 1e-4, 1e-6)
-close("dhdt_span", span, 1e-6, 1e-9)
-assert (ds["dhdt_windows"].values == n).all()
-report["cells_by_windows"] = {str(k): int((n == k).sum()) for k in range(len(windows) + 1)}
+rate, sig, chi, n = check_dhdt(ds, report)
 
 # --- recovery of the known field -------------------------------------------
 lat, lon = mortie.mort2geo(ds["morton"].values)
 truth = make_atl06.dhdt_rate(np.asarray(lat, float), np.asarray(lon, float))
-have = np.isfinite(rate)
-z = np.abs(rate - truth) / sig
-three = have & (n == 3)
-zs = np.abs(rate - truth) / (sig * np.sqrt(chi))
-report["formal_within_1"] = float(np.mean(z[have] < 1))
-report["formal_within_2"] = float(np.mean(z[have] < 2))
-report["scaled_within_1"] = float(np.mean(zs[three] < 1))
-report["scaled_within_2"] = float(np.mean(zs[three] < 2))
-report["median_formal_sigma"] = float(np.median(sig[have]))
-report["median_abs_error"] = float(np.median(np.abs(rate - truth)[have]))
-groups = {}
-for name, m in (("thinning", have & (truth < -1.0)), ("background", have & (truth > 0.0))):
-    e = rate[m] - truth[m]
-    groups[name] = {
-        "cells": int(m.sum()),
-        "truth_mean": float(truth[m].mean()),
-        "dhdt_mean": float(rate[m].mean()),
-        "standard_error": float(e.std(ddof=1) / np.sqrt(m.sum())),
-    }
-report["groups"] = groups
+recovery(report, rate, sig, chi, n, truth)
 json.dump(report, open(out_path, "w"), indent=1)
 print(json.dumps(report))

@@ -25,7 +25,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::{magg, results};
+use common::{Cycles, magg, magg_ok_in, results};
 
 /// Granules crossing the synthetic thinning basin (order-6 cell 41226 in
 /// the generator's geodetic HEALPix) and the plateau (32865): the same
@@ -42,11 +42,7 @@ const REGION: &str = r#"{"type": "MultiPolygon", "coordinates": [
 fn data() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        common::remove_dead(tmp, "time-");
-        let dir = tmp.join(format!("time-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = common::process_dir("time-");
         let generator = magg_testkit::shared_dir().join("data/make_atl06.py");
         let script = r#"
 import sys, runpy
@@ -77,55 +73,15 @@ for cycle in (21, 22, 23):
 /// The export test's independent reference (rasterio, pyproj, mortie, zarr).
 const EXPORT_REFERENCE: &str = include_str!("py/export_reference.py");
 
-/// Runs magg in `dir`, which must succeed; its stderr.
-fn magg_ok_err(dir: &Path, args: &[&str]) -> String {
-    let (ok, _, err) = magg(dir, args);
-    assert!(ok, "magg {args:?}: {err}");
-    err
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let (ok, out, err) = magg(dir, args);
-    assert!(ok, "magg {args:?}: {err}");
-    out
-}
-
 #[test]
 fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
     let dir = data();
-    let catalog = |cycles: &str, out: &str| {
-        ok(
-            dir,
-            &[
-                "catalog",
-                "--granules",
-                "g",
-                "--cycles",
-                cycles,
-                "--region",
-                "region.geojson",
-                "--out",
-                out,
-            ],
-        )
+    let cycles = Cycles {
+        dir,
+        catalog_args: &["--region", "region.geojson"],
+        run_args: &[],
     };
-    let run = |map: &str, store: &str| {
-        ok(
-            dir,
-            &[
-                "run",
-                "--catalog",
-                map,
-                "--store",
-                store,
-                "--workers",
-                "2",
-                "--overwrite",
-                "--quiet",
-            ],
-        )
-    };
-    let said = catalog("21..23", "all.json");
+    let said = cycles.catalog("21..23", "all.json");
     assert!(
         said.contains("3 window(s) [cycle 21, cycle 22, cycle 23]"),
         "{said}"
@@ -136,46 +92,23 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
     // The windowed run, not quiet: the Python lines it prints open the
     // store as printed (the cells with data in any window), without a
     // warning, and hold every observation of every window.
-    let (fine, _, err) = magg(
-        dir,
-        &[
-            "run",
-            "--catalog",
-            "all.json",
-            "--store",
-            "all.zarr",
-            "--workers",
-            "2",
-            "--overwrite",
-        ],
-    );
-    assert!(fine, "{err}");
-    let snippet = common::printed_snippet(&err);
-    assert_eq!(snippet.len(), 4, "{err}");
+    let (_, err) = cycles.run("all.json", "all.zarr", &["--workers", "2", "--overwrite"]);
     let observations = results(&dir.join("all.zarr.results.json"))["totals"]["observations"]
         .as_u64()
         .unwrap();
     assert!(observations > 0);
-    let script = format!(
-        "import os, sys, warnings\nos.chdir(sys.argv[1])\nwarnings.simplefilter('error')\n{}\n\
-         assert cells['h_mean'].dims == ('time', 'cells'), cells['h_mean'].dims\n\
-         assert int(cells['count'].values.sum()) == {observations}\n\
-         assert int(ds['count'].values.sum()) == {observations}\n\
-         print('SNIPPET OK')\n",
-        snippet.join("\n")
+    common::assert_snippet_runs(
+        dir,
+        &err,
+        4,
+        "",
+        &format!(
+            "assert cells['h_mean'].dims == ('time', 'cells'), cells['h_mean'].dims\n\
+             assert int(cells['count'].values.sum()) == {observations}\n\
+             assert int(ds['count'].values.sum()) == {observations}\n"
+        ),
     );
-    let said = magg_testkit::run_python(&script, &[dir.to_str().unwrap()]);
-    assert!(said.contains("SNIPPET OK"), "{said}");
-    let mut singles = Vec::new();
-    for c in ["21", "22", "23"] {
-        catalog(c, &format!("c{c}.json"));
-        run(&format!("c{c}.json"), &format!("c{c}.zarr"));
-        singles.push(
-            dir.join(format!("c{c}.zarr"))
-                .to_string_lossy()
-                .into_owned(),
-        );
-    }
+    let singles = cycles.single_cycle_stores(&["21", "22", "23"]);
     let out = dir.join("reference.json");
     let mut args = vec![
         magg_testkit::shared_dir()
@@ -187,9 +120,9 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
         out.to_string_lossy().into_owned(),
     ];
     args.extend(singles);
-    let script = include_str!("time_reference.py");
+    let script = common::with_py_modules(include_str!("time_reference.py"));
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    magg_testkit::run_python(script, &arg_refs);
+    magg_testkit::run_python(&script, &arg_refs);
     let r = results(&out);
     eprintln!("three-cycle reference: {r:#}");
     assert_eq!(
@@ -201,7 +134,7 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
     common::assert_recovery(&r, &["thinning", "background"]);
 
     // verify, plot a slice and the rate, report.
-    let said = ok(dir, &["verify", "all.zarr", "--catalog", "all.json"]);
+    let (said, _) = magg_ok_in(dir, &["verify", "all.zarr", "--catalog", "all.json"]);
     assert!(
         said.contains(&format!("{shards} consistent")) && said.contains(" 0 problem(s)"),
         "{said}"
@@ -236,19 +169,19 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
         "{said}{err}"
     );
     std::fs::write(&first, original).unwrap();
-    ok(
+    magg_ok_in(
         dir,
         &[
             "plot", "all.zarr", "--var", "h_mean", "--time", "cycle 22", "-o", "h22.png",
         ],
     );
-    ok(
+    magg_ok_in(
         dir,
         &[
             "plot", "all.zarr", "--var", "h_mean", "--time", "2", "-o", "h23.png",
         ],
     );
-    ok(
+    magg_ok_in(
         dir,
         &["plot", "all.zarr", "--var", "dhdt", "-o", "dhdt.png"],
     );
@@ -260,7 +193,7 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
     }
     // A GeoTIFF of one slice equals that slice of the store (rasterio,
     // pyproj, mortie and zarr-python: the export test's reference).
-    let said = magg_ok_err(
+    let (_, said) = magg_ok_in(
         dir,
         &[
             "export", "all.zarr", "--var", "h_mean", "--time", "cycle 22", "-o", "h22.tif",
@@ -303,7 +236,7 @@ fn three_cycles_make_three_slices_equal_to_single_runs_and_dhdt_equals_numpy() {
         !fine && err.contains("cycle 9") && err.contains("cycle 21"),
         "{err}"
     );
-    ok(
+    magg_ok_in(
         dir,
         &["report", "all.zarr.results.json", "-o", "report.html"],
     );

@@ -67,6 +67,7 @@ mod coords;
 mod error;
 mod fill_json;
 mod location;
+mod read;
 mod rect;
 mod shards;
 mod spec;
@@ -77,6 +78,7 @@ mod template;
 pub use error::{Result, StoreError};
 pub use location::Location;
 pub use magg_agg::{Column, ColumnRef, Dtype, FillValue};
+pub use read::{CellsWithData, READ_CONCURRENCY};
 pub use shards::ShardChunks;
 pub use spec::{
     Compression, MAX_ORDER, MAX_ORDER_SPAN, RESERVED_NAMES, StoreSpec, TimeWindow, VariableSpec,

@@ -1,7 +1,7 @@
 //! Reading what to draw from a magg store: one variable at one order, every
 //! completed shard's chunk, with the attributes that label the map.
 
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 use magg_store::OutputStore;
 use serde_json::{Map, Value};
 
@@ -9,8 +9,8 @@ use crate::error::VizError;
 use crate::grid_field::{GridField, MapField};
 use crate::map::CellField;
 
-/// Chunks read at once.
-const READ_CONCURRENCY: usize = 16;
+/// Chunks (tiles) read at once.
+const READ_CONCURRENCY: usize = magg_store::READ_CONCURRENCY;
 
 /// Mean radius of the authalic sphere, km (cell sizes in titles).
 const AUTHALIC_RADIUS_KM: f64 = 6371.007;
@@ -66,69 +66,57 @@ pub async fn read_field_at(
             known: spec.orders.clone(),
         });
     }
-    let (window, shards) = window_and_shards(store, variable, time).await?;
+    let window = window_of(store, variable, time)?;
     let fill = var.fill_value.as_f64();
-    let parts: Vec<(Vec<u64>, Vec<f64>)> = futures::stream::iter(shards.iter().copied())
-        .map(|shard| async move {
-            let column = store
-                .read_window_chunk(order, variable, shard, window)
-                .await?;
-            let range = store.chunk_range(shard, order)?;
-            let mut words = Vec::new();
-            let mut values = Vec::new();
-            for (nested, v) in range.zip(column.to_f64()) {
-                if v.is_finite() && !same(v, fill) {
-                    let w =
-                        magg_morton::encode(order, nested).map_err(|source| VizError::Cell {
-                            word: nested,
-                            source,
-                        })?;
-                    words.push(w);
-                    values.push(v);
-                }
-            }
-            Ok::<_, VizError>((words, values))
-        })
-        .buffer_unordered(READ_CONCURRENCY)
-        .try_collect()
+    let read = store
+        .read_cells(
+            order,
+            variable,
+            window,
+            |_, column| Ok::<_, VizError>(column.to_f64()),
+            |&v| v.is_finite() && !same(v, fill),
+        )
         .await?;
-    let mut field = CellField {
-        order,
-        ..CellField::default()
-    };
-    for (w, v) in parts {
-        field.words.extend(w);
-        field.values.extend(v);
+    if read.shards == 0 {
+        return Err(nothing_done(store));
     }
-    Ok(StoreField::of(field, store, var, shards.len(), window))
+    let words = read
+        .cells
+        .into_iter()
+        .map(|nested| {
+            magg_morton::encode(order, nested).map_err(|source| VizError::Cell {
+                word: nested,
+                source,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let field = CellField {
+        order,
+        words,
+        values: read.values,
+    };
+    Ok(StoreField::of(field, store, var, read.shards, window))
 }
 
 /// The window `time` selects for `variable` (see
-/// [`StoreSpec::window_for`](magg_store::StoreSpec::window_for)) and the
-/// shards with a completed status record (none: an error).
-async fn window_and_shards(
+/// [`StoreSpec::window_for`](magg_store::StoreSpec::window_for)).
+fn window_of(
     store: &OutputStore,
     variable: &str,
     time: Option<&str>,
-) -> Result<(Option<usize>, Vec<u64>), VizError> {
-    let window = store
+) -> Result<Option<usize>, VizError> {
+    store
         .spec()
         .window_for(variable, time)
-        .map_err(|e| VizError::Invalid(format!("store {}: {e}", store.url())))?;
-    let shards: Vec<u64> = store
-        .list_status()
-        .await?
-        .into_iter()
-        .filter(magg_store::ShardStatus::is_done)
-        .map(|s| s.shard)
-        .collect();
-    if shards.is_empty() {
-        return Err(VizError::Empty(format!(
-            "store {}: no completed shard (no status record under _magg/status): nothing to plot yet",
-            store.url()
-        )));
-    }
-    Ok((window, shards))
+        .map_err(|e| VizError::Invalid(format!("store {}: {e}", store.url())))
+}
+
+/// The error of a store with no completed shard.
+fn nothing_done(store: &OutputStore) -> VizError {
+    VizError::Empty(format!(
+        "store {}: no completed shard (no status record under _magg/status): nothing to plot yet",
+        store.url()
+    ))
 }
 
 /// [`read_field_at`] of a store on a rectilinear grid: the cells with data
@@ -146,27 +134,33 @@ pub async fn read_grid_field_at(
         ))
     })?;
     let var = known_variable(store, variable)?;
-    let (window, tiles) = window_and_shards(store, variable, time).await?;
+    let window = window_of(store, variable, time)?;
+    let tiles = store.done_shards().await?;
+    if tiles.is_empty() {
+        return Err(nothing_done(store));
+    }
     let fill = var.fill_value.as_f64();
     let mut field = GridField::new(rect)?;
     let [rows, cols] = rect.chunk_shape.map(u64::from);
     let (height, width) = (field.grid().height(), field.grid().width());
-    let parts: Vec<GridPart> = futures::stream::iter(tiles.iter().copied())
-        .map(|tile| async move {
-            let column = store.read_window_chunk(0, variable, tile, window).await?;
-            let (tr, tc) = field_tile(store, rect, tile)?;
-            let mut cells = Vec::new();
-            let mut values = Vec::new();
-            for (i, v) in column.to_f64().into_iter().enumerate() {
-                let (row, col) = (tr * rows + i as u64 / cols, tc * cols + i as u64 % cols);
-                if row < height && col < width && v.is_finite() && !same(v, fill) {
-                    cells.push((row, col));
-                    values.push(v);
+    let parts: Vec<GridPart> = store
+        .read_chunks(0, variable, &tiles, window, READ_CONCURRENCY)
+        .map_err(VizError::from)
+        .and_then(|(tile, column)| {
+            let part = field_tile(store, rect, tile).map(|(tr, tc)| {
+                let mut cells = Vec::new();
+                let mut values = Vec::new();
+                for (i, v) in column.to_f64().into_iter().enumerate() {
+                    let (row, col) = (tr * rows + i as u64 / cols, tc * cols + i as u64 % cols);
+                    if row < height && col < width && v.is_finite() && !same(v, fill) {
+                        cells.push((row, col));
+                        values.push(v);
+                    }
                 }
-            }
-            Ok::<_, VizError>((cells, values))
+                (cells, values)
+            });
+            futures::future::ready(part)
         })
-        .buffer_unordered(READ_CONCURRENCY)
         .try_collect()
         .await?;
     for (c, v) in parts {

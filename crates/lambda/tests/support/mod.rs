@@ -1,6 +1,8 @@
 //! Shared fixtures: moto S3 holding the sample granules, the sample's
 //! shards as tasks, the loopback Lambda running the real bootstrap, and
-//! reading a store back object by object.
+//! reading a store back object by object; the client options and event
+//! template the tests start from. Each test binary uses a part of them.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,7 +24,6 @@ pub(crate) const FUNCTION: &str = "magg-worker";
 
 /// Temporary credentials (as Earthdata hands out) that the S3 server also
 /// accepts, signed with this secret.
-#[allow(dead_code)] // not every test binary hands out credentials
 pub(crate) const TEMP_KEY: &str = "ASIATEMPORARYTEST";
 /// The secret of [`TEMP_KEY`].
 pub(crate) const TEMP_SECRET: &str = "SeCrEt-xyzzy-0042";
@@ -61,7 +62,6 @@ pub(crate) fn sample_tasks(granules: &[GranuleSource]) -> Vec<Task> {
 
 /// A new store at `s3://out/{name}` for the default config, spanning the
 /// sample shards.
-#[allow(dead_code)] // not every test binary uses both
 pub(crate) async fn new_store(s3: &S3Server, name: &str) -> Arc<OutputStore> {
     let shards = SHARDS.map(|n| magg_morton::encode(6, n).unwrap());
     new_store_for(s3, name, &shards).await
@@ -129,7 +129,6 @@ pub(crate) async fn emulator(
     .unwrap()
 }
 
-#[allow(dead_code)] // not every test binary uses both
 pub(crate) async fn lambda_worker(
     emu: &Emulator,
     store: &str,
@@ -139,32 +138,47 @@ pub(crate) async fn lambda_worker(
 }
 
 /// [`lambda_worker`] whose events carry the chunk index `index`.
-#[allow(dead_code)] // not every test binary uses both
 pub(crate) async fn lambda_worker_with(
     emu: &Emulator,
     store: &str,
     template_creds: Option<magg_lambda::credentials::S3Credentials>,
     index: Option<magg_lambda::IndexSource>,
 ) -> LambdaWorker {
-    let client = magg_lambda::connect(&ClientOptions {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(emu.endpoint.clone()),
-        static_credentials: Some(("test".into(), "test".into())),
-    })
-    .await;
+    let client = magg_lambda::connect(&client_options(emu)).await;
     LambdaWorker::new(
         client,
         FUNCTION,
         EventTemplate {
-            config: AggConfig::atl06_default(),
-            store: store.into(),
-            store_options: vec![],
-            granule_concurrency: 4,
-            io: magg_objects::IoPolicy::default(),
             credentials: template_creds,
             index,
+            ..event_template(store)
         },
     )
+}
+
+/// The client options reaching the loopback Lambda `emu` (with the test
+/// keys it accepts).
+pub(crate) fn client_options(emu: &Emulator) -> ClientOptions {
+    ClientOptions {
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(emu.endpoint.clone()),
+        static_credentials: Some(("test".into(), "test".into())),
+    }
+}
+
+/// The event template of the default config writing to `store`: four
+/// granules at once, default I/O, no credentials, no chunk index (a test
+/// sets what it changes).
+pub(crate) fn event_template(store: &str) -> EventTemplate {
+    EventTemplate {
+        config: AggConfig::atl06_default(),
+        store: store.into(),
+        store_options: vec![],
+        granule_concurrency: 4,
+        io: magg_objects::IoPolicy::default(),
+        credentials: None,
+        index: None,
+    }
 }
 
 /// Every object under `s3://out/{prefix}/` (key relative to it → bytes).
@@ -188,7 +202,6 @@ pub(crate) async fn objects(s3: &S3Server, prefix: &str) -> BTreeMap<String, Vec
 /// The store's data objects under `s3://out/{prefix}/` (key → bytes,
 /// sorted), `_magg/` bookkeeping left out: what two runs that wrote the
 /// same data share.
-#[allow(dead_code)] // not every test binary compares stores
 pub(crate) async fn data_objects(s3: &S3Server, prefix: &str) -> Vec<(String, Vec<u8>)> {
     objects(s3, prefix)
         .await

@@ -22,7 +22,12 @@ pub fn magg(dir: &Path, args: &[&str]) -> (bool, String, String) {
 /// Runs `magg args` in the current directory, asserting success:
 /// (stdout, stderr).
 pub fn magg_ok(args: &[&str]) -> (String, String) {
-    let (ok, out, err) = magg(Path::new("."), args);
+    magg_ok_in(Path::new("."), args)
+}
+
+/// Runs `magg args` in `dir`, asserting success: (stdout, stderr).
+pub fn magg_ok_in(dir: &Path, args: &[&str]) -> (String, String) {
+    let (ok, out, err) = magg(dir, args);
     assert!(ok, "magg {args:?}: {err}");
     (out, err)
 }
@@ -78,15 +83,23 @@ pub fn results(path: &Path) -> Value {
 pub fn clean() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        remove_dead(tmp, "clean-");
-        let dir = tmp.join(format!("clean-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = process_dir("clean-");
         let (ok, _, err) = magg(&dir, &["demo", "--quiet", "--workers", "2"]);
         assert!(ok, "clean demo run: {err}");
         dir
     })
+}
+
+/// A new empty folder `<prefix><pid>` in the tests' temporary directory,
+/// for what a test binary makes once (in a `OnceLock`), after removing
+/// those of test processes that have ended ([`remove_dead`]).
+pub fn process_dir(prefix: &str) -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    remove_dead(tmp, prefix);
+    let dir = tmp.join(format!("{prefix}{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// Removes the `<prefix><pid>` folders of test processes that have ended
@@ -338,6 +351,77 @@ pub fn printed_snippet(text: &str) -> Vec<&str> {
         .take_while(|l| l.starts_with("    "))
         .map(str::trim)
         .collect()
+}
+
+/// `script` with this crate's `tests/py` on Python's import path, for the
+/// reference modules there (`dhdt_reference.py`): `run_python` runs a
+/// script given as text, which has no folder of its own to import from.
+pub fn with_py_modules(script: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py");
+    let dir = serde_json::to_string(&dir.to_string_lossy()).unwrap(); // a Python string literal
+    format!("import sys\nsys.path.insert(0, {dir})\n{script}")
+}
+
+/// Runs in Python, in `dir`, the `lines` lines magg printed in `printed`
+/// to open its store ([`printed_snippet`]), with every warning an error
+/// (`setup`, Python run first, may add filters), then `checks`, Python
+/// over what the snippet opened; all must pass.
+pub fn assert_snippet_runs(dir: &Path, printed: &str, lines: usize, setup: &str, checks: &str) {
+    let snippet = printed_snippet(printed);
+    assert_eq!(snippet.len(), lines, "{printed}");
+    let script = format!(
+        "import os, sys, warnings\nos.chdir(sys.argv[1])\nwarnings.simplefilter('error')\n\
+         {setup}{}\n{checks}print('SNIPPET OK')\n",
+        snippet.join("\n")
+    );
+    let said = magg_testkit::run_python(&script, &[dir.to_str().unwrap()]);
+    assert!(said.contains("SNIPPET OK"), "{said}");
+}
+
+/// `magg catalog` and `magg run` of the granules in `dir/g`, cycle by
+/// cycle, with the arguments a test gives every call (a config, a region).
+pub struct Cycles<'a> {
+    /// The folder: granules in `g/`; shard maps and stores go here.
+    pub dir: &'a Path,
+    /// Added to every `magg catalog`, before `--out`.
+    pub catalog_args: &'a [&'a str],
+    /// Added to every `magg run`, before `--store`.
+    pub run_args: &'a [&'a str],
+}
+
+impl Cycles<'_> {
+    /// `magg catalog --granules g --cycles <cycles> ... --out <out>`,
+    /// which must succeed: its stdout.
+    pub fn catalog(&self, cycles: &str, out: &str) -> String {
+        let mut args = vec!["catalog", "--granules", "g", "--cycles", cycles];
+        args.extend_from_slice(self.catalog_args);
+        args.extend(["--out", out]);
+        magg_ok_in(self.dir, &args).0
+    }
+
+    /// `magg run --catalog <map> ... --store <store> <more>`, which must
+    /// succeed: (stdout, stderr).
+    pub fn run(&self, map: &str, store: &str, more: &[&str]) -> (String, String) {
+        let mut args = vec!["run", "--catalog", map];
+        args.extend_from_slice(self.run_args);
+        args.extend(["--store", store]);
+        args.extend_from_slice(more);
+        magg_ok_in(self.dir, &args)
+    }
+
+    /// One store per cycle of `cycles` (shard map `c<cycle>.json`, store
+    /// `c<cycle>.zarr`, two workers, quiet): their paths, in that order.
+    pub fn single_cycle_stores(&self, cycles: &[&str]) -> Vec<String> {
+        cycles
+            .iter()
+            .map(|c| {
+                let (map, store) = (format!("c{c}.json"), format!("c{c}.zarr"));
+                self.catalog(c, &map);
+                self.run(&map, &store, &["--workers", "2", "--overwrite", "--quiet"]);
+                self.dir.join(store).to_string_lossy().into_owned()
+            })
+            .collect()
+    }
 }
 
 /// The recovery checks of a dh/dt reference report (`time_reference.py`,
