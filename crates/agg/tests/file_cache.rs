@@ -5,10 +5,7 @@ use magg_agg::{AggConfig, ReadOptions, read_shard};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn second_shard_reuses_opened_granules() {
-    let files: Vec<String> = magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let files: Vec<String> = magg_testkit::sample_granule_paths();
     let config = AggConfig::atl06_default();
     let cached = ReadOptions::default();
     let uncached = ReadOptions {

@@ -34,10 +34,7 @@ fn plain() -> ReadOptions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sample_shard_reads_the_same_from_the_index() {
-    let files: Vec<String> = magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let files: Vec<String> = magg_testkit::sample_granule_paths();
     let config = AggConfig::atl06_default();
     let (ix, shards) = index_of(&files, &config, DEFAULT_SUMMARY_ORDER).await;
     assert!(shards.len() > 20, "{} shards", shards.len());
@@ -73,10 +70,7 @@ async fn every_sample_shard_reads_the_same_from_the_index() {
 /// nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_tile_reads_the_same_from_the_index() {
-    let files: Vec<String> = magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let files: Vec<String> = magg_testkit::sample_granule_paths();
     let config = common::polar_config(64);
     let grid = std::sync::Arc::clone(magg_agg::Plan::new(&config).unwrap().grid());
     let spec = config.index_spec(DEFAULT_SUMMARY_ORDER);

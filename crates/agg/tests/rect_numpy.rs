@@ -58,10 +58,7 @@ print(json.dumps(out))
 
 #[test]
 fn tiles_match_h5py_pyproj_numpy() {
-    let files: Vec<String> = magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let files: Vec<String> = magg_testkit::sample_granule_paths();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -17,10 +17,7 @@ const DELAY: Duration = Duration::from_millis(20);
 async fn granules_at_once_take_few_rounds_and_read_the_same_values() {
     let s3 = S3Server::start();
     s3.create_bucket("granules");
-    let local: Vec<String> = magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let local: Vec<String> = magg_testkit::sample_granule_paths();
     let mut urls = Vec::new();
     for p in magg_testkit::sample_granules() {
         let key = p.file_name().unwrap().to_string_lossy().into_owned();

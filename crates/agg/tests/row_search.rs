@@ -72,10 +72,7 @@ fn config(search: RowSearch) -> AggConfig {
 
 #[test]
 fn along_track_equals_full_read_on_every_sample_shard() {
-    let samples: Vec<String> = magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let samples: Vec<String> = magg_testkit::sample_granule_paths();
     let dir = tempfile::tempdir().unwrap();
     let mut args = vec![dir.path().display().to_string(), "1000".to_string()];
     args.extend(samples.iter().cloned());

@@ -6,10 +6,7 @@ use magg_bench::{ShardOptions, render};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shard_bench_on_samples() {
-    let granules: Vec<String> = magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
+    let granules: Vec<String> = magg_testkit::sample_granule_paths();
     let shard = magg_morton::encode(6, 32776).unwrap();
     let opts = ShardOptions {
         shard,

@@ -212,10 +212,7 @@ async fn local_build_lists_exactly(
 ) {
     let region_moc = spec.region_moc(region).unwrap();
     let t = truth(points, &region_moc, spec);
-    let urls: Vec<String> = magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let urls: Vec<String> = magg_testkit::sample_granule_paths();
     let map = local::build(&urls, region, &region_moc, spec, &local::Layout::atl06(), 4)
         .await
         .unwrap();

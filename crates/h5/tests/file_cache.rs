@@ -5,10 +5,7 @@
 use magg_h5::{File, FileCache, OpenOptions};
 
 fn samples() -> Vec<String> {
-    magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect()
+    magg_testkit::sample_granule_paths()
 }
 
 const H_LI: &str = "/gt1l/land_ice_segments/h_li";

@@ -44,10 +44,16 @@ const MAX_GROUP_ANGLE: f64 = 1e-3;
 /// point off the globe (a fill value).
 #[must_use]
 pub fn cells_near(lat: f64, lon: f64, order: u8, chord: f64) -> Vec<u64> {
-    match unit(lat, lon) {
-        Some(_) => cone(order, lat, lon, chord_angle(chord)),
-        None => Vec::new(),
+    if on_globe(lat, lon) {
+        cone(order, lat, lon, chord_angle(chord))
+    } else {
+        Vec::new()
     }
+}
+
+/// Whether a point (degrees) is on the globe (not a fill value).
+fn on_globe(lat: f64, lon: f64) -> bool {
+    lat.abs() <= 90.0 && lon.is_finite()
 }
 
 /// The angle (radians) of a chord on the unit sphere.
@@ -66,7 +72,7 @@ fn cone(order: u8, lat: f64, lon: f64, angle: f64) -> Vec<u64> {
 
 /// The point as a unit vector on the authalic sphere, if on the globe.
 fn unit(lat: f64, lon: f64) -> Option<[f64; 3]> {
-    if !(lat.abs() <= 90.0 && lon.is_finite()) {
+    if !on_globe(lat, lon) {
         return None;
     }
     let (sb, cb) = magg_morton::geodetic_to_authalic(lat)
@@ -138,10 +144,10 @@ pub(crate) fn summarize_link(
             continue;
         };
         let rows = first.start..reach.last().unwrap_or(first).end;
-        let found = group_cells(&lat[g..end], &lon[g..end], margin, order);
-        if found.is_empty() || rows.is_empty() {
+        if rows.is_empty() {
             continue;
         }
+        let found = group_cells(&lat[g..end], &lon[g..end], margin, order);
         for k in rows.start / block_rows..=(rows.end - 1) / block_rows {
             cells[k as usize].extend_from_slice(&found);
         }

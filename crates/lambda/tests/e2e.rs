@@ -123,10 +123,7 @@ fn boundary_task(granules: &[magg_run::GranuleSource]) -> magg_run::Task {
 
 /// Every valid observation of `shard` in the sample granules (local files).
 async fn read_whole_shard(shard: u64) -> u64 {
-    let files: Vec<String> = magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let files: Vec<String> = magg_testkit::sample_granule_paths();
     let config = magg_agg::AggConfig::atl06_default();
     let out = magg_agg::read_shard(shard, &files, &config, &magg_agg::ReadOptions::default())
         .await

@@ -171,10 +171,7 @@ async fn both_rules(label: &str, region: &str, region_file: &Path, granules: &[S
 }
 
 fn sample() -> Vec<String> {
-    magg_testkit::sample_granules()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect()
+    magg_testkit::sample_granule_paths()
 }
 
 fn antarctica() -> PathBuf {

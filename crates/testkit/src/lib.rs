@@ -63,6 +63,15 @@ pub fn sample_granules() -> Vec<PathBuf> {
     v
 }
 
+/// [`sample_granules`] as strings: what `read_shard`, the catalog and the
+/// index take (paths or URLs).
+pub fn sample_granule_paths() -> Vec<String> {
+    sample_granules()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
 /// The Python interpreter: `$MAGG_PYTHON`, else `python3`.
 pub fn python() -> String {
     std::env::var("MAGG_PYTHON").unwrap_or_else(|_| "python3".to_string())
